@@ -1,0 +1,108 @@
+/* io: where bytes come from and go to, local disk or S3, behind one
+ * interface. Nothing above io/ knows which backend it talks to.
+ *
+ * Input: list a location (file, directory, glob; local path or s3://) into a
+ * sorted list of files, then read files whole, decompressed (.gz, .zst) on
+ * the fly. Reading goes through a batch reader so a backend can keep many
+ * requests in flight (S3) while the engine consumes files in input order.
+ *
+ * Output: a store rooted at a directory or s3:// prefix. Each table is
+ * written through a stage; files become visible only when the stage commits
+ * (local: staging directory + atomic rename exchange; S3: manifest in
+ * _SUCCESS written last, previous files deleted after). */
+#ifndef SONGLAKE_IO_H
+#define SONGLAKE_IO_H
+
+#include "core/core.h"
+
+/* Settings for remote backends; all optional. Secrets are never logged. */
+typedef struct io_config {
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
+    const char *profile;      /* AWS_PROFILE */
+    const char *region;
+    const char *endpoint_url; /* S3-compatible endpoint, path-style addressing */
+    bool no_sign_request;
+    int max_connections;          /* requests in flight; 0 = default */
+    size_t multipart_threshold;   /* 0 = default */
+    size_t multipart_part_size;   /* 0 = default */
+    int max_attempts;             /* 0 = default */
+    double max_retry_seconds;     /* 0 = default */
+    const char *config_file;      /* dl.cfg given with --config, for [AWS] keys */
+} io_config;
+
+bool io_is_s3(const char *uri);
+
+/* ---- input ----------------------------------------------------------- */
+typedef struct io_file {
+    char *uri;     /* full path or s3://bucket/key */
+    uint64_t size; /* bytes as stored (compressed size for .gz/.zst) */
+} io_file;
+
+typedef struct io_list {
+    io_file *files;
+    size_t n;
+} io_list;
+
+/* Expands a file, directory (recursive) or glob (*, ?, [..], **). Names
+ * starting with '.' or '_' are skipped. Result sorted bytewise by uri.
+ * A location that matches nothing is an error naming it. */
+int io_list_inputs(const char *uri, const io_config *cfg, io_list *out, sl_err *err);
+void io_list_free(io_list *l);
+
+typedef struct io_batch_reader io_batch_reader;
+/* Prepares to read files[0..n) of the list; a backend may prefetch up to
+ * `lookahead` files ahead of the lowest index not yet taken. */
+io_batch_reader *io_batch_open(const io_list *files, const io_config *cfg, int lookahead,
+                               sl_err *err);
+/* Reads file i whole and decompressed into out (out->len reset first).
+ * Thread-safe; each index is requested at most once. */
+int io_batch_get(io_batch_reader *br, size_t i, sl_buf *out, sl_err *err);
+void io_batch_close(io_batch_reader *br);
+
+/* Reads one file whole, decompressed by suffix. */
+int io_read_all(const char *uri, const io_config *cfg, sl_buf *out, sl_err *err);
+/* Reads one file whole, as stored (no decompression); *exists=false when the
+ * object/file is absent (not an error). */
+int io_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool *exists, sl_err *err);
+/* Decompresses buf in place according to the name's suffix (.gz/.zst). */
+int io_decompress_by_name(const char *name, sl_buf *buf, sl_err *err);
+
+/* ---- output ---------------------------------------------------------- */
+typedef struct io_store io_store;
+typedef struct io_stage io_stage;
+typedef struct io_writer io_writer;
+
+/* Opens the output root (creating a local directory if needed). run_id is a
+ * unique id of this run, used by backends that cannot rename. */
+io_store *io_store_open(const char *uri, const io_config *cfg, const char *run_id, sl_err *err);
+/* Removes leftovers of killed runs (local staging directories). */
+int io_store_cleanup(io_store *s, sl_err *err);
+void io_store_close(io_store *s);
+const char *io_store_uri(const io_store *s);
+
+/* Starts writing table `name` (a directory under the root). */
+io_stage *io_stage_begin(io_store *s, const char *name, sl_err *err);
+/* Creates a file at relpath under the table, e.g.
+ * "year=2018/month=11/part-00000.snappy.parquet". A backend that cannot
+ * rename may insert the run id into the final name (see io_writer_name). */
+io_writer *io_stage_create(io_stage *st, const char *relpath, sl_err *err);
+int io_writer_write(io_writer *w, const void *p, size_t n, sl_err *err);
+/* Completes the file; *bytes receives its size. Frees w. */
+int io_writer_close(io_writer *w, uint64_t *bytes, sl_err *err);
+/* Discards the file. Frees w. */
+void io_writer_abort(io_writer *w);
+/* Final relative path the file will have after commit. */
+const char *io_writer_name(const io_writer *w);
+/* Convenience: writes a whole small file through the stage. */
+int io_stage_put(io_stage *st, const char *relpath, const void *p, size_t n, sl_err *err);
+/* Makes the table visible: writes _SUCCESS with `success_body` (the
+ * manifest) last, replaces the previous table whole, then removes the
+ * previous table's files. Frees st on success and on failure. */
+int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *err);
+/* Removes everything the stage wrote; the previous table is untouched.
+ * Frees st. */
+void io_stage_abort(io_stage *st);
+
+#endif

@@ -1,0 +1,133 @@
+/* parquet: a writer and a reader for flat Parquet tables.
+ *
+ * Knows nothing of Sparkify. The writer streams: columns arrive in batches,
+ * are buffered for at most one row group, encoded into pages and handed to a
+ * sink (a file descriptor, an S3 upload, a memory buffer). The reader takes a
+ * whole file image in memory (or a local path) and validates every offset
+ * against the file size before using it. */
+#ifndef SONGLAKE_PARQUET_H
+#define SONGLAKE_PARQUET_H
+
+#include "core/core.h"
+
+typedef enum pq_type {
+    PQ_BOOLEAN = 0,
+    PQ_INT32,
+    PQ_INT64,
+    PQ_DOUBLE,
+    PQ_STRING,       /* BYTE_ARRAY + STRING logical type (UTF8 converted type) */
+    PQ_TIMESTAMP_US, /* INT64 + TIMESTAMP(isAdjustedToUTC=true, MICROS) */
+    PQ_BYTE_ARRAY,   /* plain BYTE_ARRAY, reader only (other writers) */
+    PQ_FLOAT,        /* reader only */
+    PQ_OTHER         /* anything else the reader meets: reported, not decoded */
+} pq_type;
+
+typedef enum pq_codec {
+    PQ_CODEC_UNCOMPRESSED = 0,
+    PQ_CODEC_SNAPPY = 1,
+    PQ_CODEC_GZIP = 2,
+    PQ_CODEC_ZSTD = 6, /* values are the format's CompressionCodec numbers */
+} pq_codec;
+
+/* "snappy", "zstd", "gzip", "none"/"uncompressed" -> codec; -1 if unknown. */
+int pq_codec_parse(const char *name);
+const char *pq_codec_name(pq_codec c);
+const char *pq_type_name(pq_type t);
+
+typedef struct pq_column_def {
+    const char *name;
+    pq_type type;
+    bool nullable; /* OPTIONAL when true, REQUIRED otherwise */
+} pq_column_def;
+
+typedef struct pq_writer_opts {
+    pq_codec codec;          /* default SNAPPY */
+    int compression_level;   /* 0 = codec default */
+    size_t row_group_bytes;  /* default 128 MiB (uncompressed estimate) */
+    size_t row_group_rows;   /* default 1,048,576 */
+    size_t page_bytes;       /* default 1 MiB */
+    size_t dict_max_bytes;   /* dictionary page limit before PLAIN fallback; default 1 MiB */
+    bool no_dictionary;      /* default false: dictionary-encode when it pays */
+    const char *created_by;  /* default "songlake version X" */
+} pq_writer_opts;
+void pq_writer_opts_default(pq_writer_opts *o);
+
+/* Where encoded bytes go. write() must take all bytes or fail. */
+typedef struct pq_sink {
+    int (*write)(void *ctx, const void *buf, size_t len, sl_err *err);
+    void *ctx;
+} pq_sink;
+/* A sink writing to a file descriptor (ctx is the fd cast via intptr_t). */
+pq_sink pq_sink_fd(int fd);
+
+/* One column's values for a batch of rows. `valid` is NULL when every row is
+ * non-null, else one byte per row (0 = null). Value slots of null rows are
+ * ignored (they must exist: arrays are indexed by row). */
+typedef struct pq_column_batch {
+    const uint8_t *valid;
+    union {
+        const uint8_t *b;    /* PQ_BOOLEAN: 0/1 per row */
+        const int32_t *i32;  /* PQ_INT32 */
+        const int64_t *i64;  /* PQ_INT64, PQ_TIMESTAMP_US */
+        const double *f64;   /* PQ_DOUBLE */
+        const sl_str *str;   /* PQ_STRING */
+    } v;
+} pq_column_batch;
+
+typedef struct pq_writer pq_writer;
+
+/* Result of a closed file. */
+typedef struct pq_file_info {
+    uint64_t rows;
+    uint64_t bytes; /* total bytes written to the sink */
+    uint32_t row_groups;
+} pq_file_info;
+
+pq_writer *pq_writer_open(const pq_column_def *cols, size_t ncols, const pq_writer_opts *opts,
+                          pq_sink sink, sl_err *err);
+/* Appends nrows rows; cols has one batch per column in schema order. */
+int pq_writer_write(pq_writer *w, const pq_column_batch *cols, size_t nrows, sl_err *err);
+/* Flushes the last row group, writes the footer, frees the writer. */
+int pq_writer_close(pq_writer *w, pq_file_info *info, sl_err *err);
+/* Frees the writer without writing anything more. */
+void pq_writer_abort(pq_writer *w);
+
+/* ---- reader ---------------------------------------------------------- */
+typedef struct pq_reader pq_reader;
+
+/* Decoded values of one column chunk. Memory owned by the struct. */
+typedef struct pq_column_data {
+    pq_type type;
+    size_t n;        /* rows */
+    uint8_t *valid;  /* always present: 1 byte per row, 0 = null */
+    union {
+        uint8_t *b;
+        int32_t *i32;
+        int64_t *i64;
+        double *f64;
+        float *f32;
+        sl_str *str; /* point into `heap` */
+    } v;
+    sl_arena heap;
+} pq_column_data;
+void pq_column_data_free(pq_column_data *d);
+
+/* Opens from memory; the reader does not copy `data`, which must outlive it. */
+pq_reader *pq_reader_open_mem(const uint8_t *data, size_t len, sl_err *err);
+/* Opens a local file (reads it into memory, owned by the reader). */
+pq_reader *pq_reader_open_file(const char *path, sl_err *err);
+void pq_reader_close(pq_reader *r);
+
+size_t pq_reader_num_columns(const pq_reader *r);
+const pq_column_def *pq_reader_column(const pq_reader *r, size_t i);
+uint64_t pq_reader_num_rows(const pq_reader *r);
+size_t pq_reader_num_row_groups(const pq_reader *r);
+uint64_t pq_reader_row_group_rows(const pq_reader *r, size_t rg);
+/* Decodes column `col` of row group `rg`. */
+int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *out, sl_err *err);
+
+/* Prints schema, row groups, per-column encodings, codec, sizes and
+ * statistics as a readable table (`songlake inspect`). */
+int pq_inspect(const pq_reader *r, const char *name, FILE *out, sl_err *err);
+
+#endif
