@@ -2,17 +2,45 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "core/core.h"
 
+static void usage(FILE *f) {
+    fprintf(f,
+            "songlake %s: Sparkify's raw JSON (songs, event logs) to a star-schema Parquet lake\n"
+            "\n"
+            "usage: songlake <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  build          read song files and event logs, publish the five tables\n"
+            "                 (songplays, users, songs, artists, time) as partitioned Parquet\n"
+            "  inspect        show a Parquet file's schema, row groups, encodings and statistics\n"
+            "  load-postgres  load a built lake into PostgreSQL in one transaction\n"
+            "  generate       write Sparkify-shaped test data of any size\n"
+            "\n"
+            "  songlake <command> --help   options of one command\n"
+            "  songlake --version          version and built-in features\n",
+            SONGLAKE_VERSION);
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("songlake %s: Sparkify JSON to a star-schema Parquet lake\n", SONGLAKE_VERSION);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "--version")) {
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("songlake %s\n", SONGLAKE_VERSION);
         return 0;
     }
-    fprintf(stderr, "songlake: unknown command '%s' (see songlake --help)\n", argv[1]);
+    if (!strcmp(cmd, "build")) return cmd_build(argc - 1, argv + 1);
+    if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "load-postgres")) return cmd_load_postgres(argc - 1, argv + 1);
+    fprintf(stderr, "songlake: unknown command '%s'; run 'songlake --help' for the list\n", cmd);
     return 2;
 }

@@ -1,0 +1,11 @@
+/* songlake generate: placeholder until the subcommand lands. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cmd_generate(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "songlake: 'generate' is not built into this version yet\n");
+    return 2;
+}

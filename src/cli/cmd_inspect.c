@@ -1,0 +1,11 @@
+/* songlake inspect: placeholder until the subcommand lands. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cmd_inspect(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "songlake: 'inspect' is not built into this version yet\n");
+    return 2;
+}
