@@ -1,11 +1,248 @@
-/* songlake build: placeholder until the subcommand lands. */
-#include <stdio.h>
+/* songlake build: flags and config file, then list -> etl -> lake ->
+ * publish, with a progress line on a terminal and a summary at the end. */
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/build_opts.h"
+#include "etl/etl.h"
+#include "io/io.h"
+#include "lake/lake.h"
+
+/* ---- progress -------------------------------------------------------- */
+typedef struct progress {
+    bool on;
+    const char *what;
+    uint64_t total_files, total_bytes;
+    double start, last;
+} progress;
+
+static void progress_cb(void *ctx, uint64_t files, uint64_t bytes) {
+    progress *p = ctx;
+    if (!p->on) return;
+    double now = sl_now();
+    if (now - p->last < 0.2 && files < p->total_files) return;
+    p->last = now;
+    double el = now - p->start, mb = (double)bytes / 1e6;
+    double rate = el > 0 ? mb / el : 0;
+    double frac = p->total_files ? (double)files / (double)p->total_files : 1;
+    double eta = frac > 0 ? el / frac - el : 0;
+    fprintf(stderr, "\r%-6s %llu/%llu files  %.1f MB  %.1f MB/s  ETA %.0fs   ", p->what,
+            (unsigned long long)files, (unsigned long long)p->total_files, mb, rate, eta);
+    if (files >= p->total_files) fprintf(stderr, "\n");
+}
+
+/* ---- fetching through io --------------------------------------------- */
+typedef struct fetch_ctx {
+    io_batch_reader *br;
+} fetch_ctx;
+
+static int fetch_file(void *ctx, size_t i, sl_buf *out, sl_err *err) {
+    return io_batch_get(((fetch_ctx *)ctx)->br, i, out, err);
+}
+
+static char **uris_of(const io_list *l) {
+    char **u = sl_calloc(l->n + 1, sizeof *u);
+    for (size_t i = 0; i < l->n; i++) u[i] = l->files[i].uri;
+    return u;
+}
+
+static uint64_t list_bytes(const io_list *l) {
+    uint64_t b = 0;
+    for (size_t i = 0; i < l->n; i++) b += l->files[i].size;
+    return b;
+}
+
+static int run_source(etl *e, bool events, const io_list *l, const build_opts *o, sl_err *err) {
+    io_batch_reader *br = io_batch_open(l, &o->io, o->threads * 4, err);
+    if (!br) return -1;
+    fetch_ctx fc = {br};
+    char **uris = uris_of(l);
+    int rc = events ? etl_run_events(e, l->n, uris, fetch_file, &fc, err)
+                    : etl_run_songs(e, l->n, uris, fetch_file, &fc, err);
+    free(uris);
+    io_batch_close(br);
+    return rc;
+}
+
+/* ---- report ---------------------------------------------------------- */
+static void json_kv_str(sl_buf *b, const char *k, const char *v, bool comma) {
+    sl_buf_printf(b, "%s\"%s\":", comma ? "," : "", k);
+    if (v) sl_buf_json_str(b, v, strlen(v));
+    else sl_buf_append(b, "null", 4);
+}
+
+static void source_json(sl_buf *b, const char *name, const io_list *l, const etl_source_stats *s) {
+    sl_buf_printf(b,
+                  "\"%s\":{\"files\":%zu,\"bytes\":%llu,\"bytes_decompressed\":%llu,"
+                  "\"records_read\":%llu,\"accepted\":%llu,\"rejected\":%llu}",
+                  name, l->n, (unsigned long long)list_bytes(l), (unsigned long long)s->bytes,
+                  (unsigned long long)s->read, (unsigned long long)s->accepted,
+                  (unsigned long long)s->rejected);
+}
+
+typedef struct phase_times {
+    double list, songs, events, finish, publish, total;
+} phase_times;
+
+static char *report_json(const build_opts *o, const char *run_id, const io_list *songs,
+                         const io_list *logs, etl *e, lake *lk, const phase_times *pt) {
+    sl_buf b = {0};
+    sl_buf_append(&b, "{", 1);
+    json_kv_str(&b, "tool", "songlake", false);
+    json_kv_str(&b, "version", SONGLAKE_VERSION, true);
+    json_kv_str(&b, "run_id", run_id, true);
+    sl_buf_append(&b, ",\"options\":{", 12);
+    json_kv_str(&b, "songs", o->songs, false);
+    json_kv_str(&b, "logs", o->logs, true);
+    json_kv_str(&b, "out", o->out, true);
+    json_kv_str(&b, "config", o->config, true);
+    json_kv_str(&b, "compression", pq_codec_name(o->codec), true);
+    sl_buf_printf(&b, ",\"threads\":%d", o->threads);
+    if (o->max_rejects == UINT64_MAX) sl_buf_append(&b, ",\"max_rejects\":null", 19);
+    else sl_buf_printf(&b, ",\"max_rejects\":%llu", (unsigned long long)o->max_rejects);
+    json_kv_str(&b, "endpoint_url", o->io.endpoint_url, true);
+    json_kv_str(&b, "region", o->io.region, true);
+    sl_buf_append(&b, "},\"inputs\":{", 12);
+    source_json(&b, "songs", songs, etl_song_stats(e));
+    sl_buf_append(&b, ",", 1);
+    source_json(&b, "logs", logs, etl_event_stats(e));
+    sl_buf_printf(&b, "},\"rejects\":%llu,\"songplays_matched\":%llu,\"tables\":{",
+                  (unsigned long long)lake_reject_count(lk),
+                  (unsigned long long)etl_matched_plays(e));
+    for (int t = 0; t < LAKE_NTABLES; t++) {
+        const lake_table_stats *s = lake_stats(lk, t);
+        sl_buf_printf(&b, "%s\"%s\":{\"rows\":%llu,\"files\":%llu,\"bytes\":%llu}", t ? "," : "",
+                      lake_table_name(t), (unsigned long long)s->rows,
+                      (unsigned long long)s->files, (unsigned long long)s->bytes);
+    }
+    const etl_phase_times *et = etl_times(e);
+    sl_buf_printf(&b,
+                  "},\"seconds\":{\"list\":%.3f,\"songs\":%.3f,\"events\":%.3f,"
+                  "\"read_cpu\":%.3f,\"parse_cpu\":%.3f,\"merge_encode\":%.3f,"
+                  "\"finish\":%.3f,\"publish\":%.3f,\"total\":%.3f}}\n",
+                  pt->list, pt->songs, pt->events, et->read, et->parse, et->merge, pt->finish,
+                  pt->publish, pt->total);
+    sl_buf_putc(&b, 0);
+    return (char *)b.data;
+}
+
+static void print_summary(FILE *f, const io_list *songs, const io_list *logs, etl *e, lake *lk,
+                          double secs, const char *out) {
+    fprintf(f, "%-10s %12s %8s %14s\n", "table", "rows", "files", "bytes");
+    for (int t = 0; t < LAKE_NTABLES; t++) {
+        const lake_table_stats *s = lake_stats(lk, t);
+        fprintf(f, "%-10s %12llu %8llu %14llu\n", lake_table_name(t), (unsigned long long)s->rows,
+                (unsigned long long)s->files, (unsigned long long)s->bytes);
+    }
+    const etl_source_stats *ss = etl_song_stats(e), *es = etl_event_stats(e);
+    fprintf(f, "\n%-10s %8s %12s %12s %12s %12s\n", "input", "files", "MB", "read", "accepted",
+            "rejected");
+    fprintf(f, "%-10s %8zu %12.1f %12llu %12llu %12llu\n", "songs", songs->n,
+            (double)list_bytes(songs) / 1e6, (unsigned long long)ss->read,
+            (unsigned long long)ss->accepted, (unsigned long long)ss->rejected);
+    fprintf(f, "%-10s %8zu %12.1f %12llu %12llu %12llu\n", "events", logs->n,
+            (double)list_bytes(logs) / 1e6, (unsigned long long)es->read,
+            (unsigned long long)es->accepted, (unsigned long long)es->rejected);
+    fprintf(f, "\n%s published in %.2f s", out, secs);
+    if (ss->rejected + es->rejected)
+        fprintf(f, "; rejects in %s/_songlake/rejects.jsonl", out);
+    fprintf(f, "\n");
+}
+
+static char *make_run_id(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char t[32];
+    strftime(t, sizeof t, "%Y%m%dT%H%M%SZ", &tm);
+    unsigned r = (unsigned)(ts.tv_nsec ^ ((unsigned)getpid() << 12));
+    return sl_sprintf("%s-%06x", t, r & 0xFFFFFF);
+}
+
+int build_run(build_opts *o) {
+    sl_err err = {{0}};
+    double t0 = sl_now();
+    phase_times pt = {0};
+    io_list songs = {0}, logs = {0};
+    io_store *store = NULL;
+    lake *lk = NULL;
+    etl *e = NULL;
+    char *run_id = make_run_id(), *report = NULL;
+    int rc = 1;
+
+    if (io_list_inputs(o->songs, &o->io, &songs, &err) < 0) {
+        sl_err_prefix(&err, "--songs");
+        goto out;
+    }
+    if (io_list_inputs(o->logs, &o->io, &logs, &err) < 0) {
+        sl_err_prefix(&err, "--logs");
+        goto out;
+    }
+    pt.list = sl_now() - t0;
+    store = io_store_open(o->out, &o->io, run_id, &err);
+    if (!store) {
+        sl_err_prefix(&err, "--out");
+        goto out;
+    }
+    if (io_store_cleanup(store, &err) < 0) goto out;
+    lake_opts lo = {.codec = o->codec, .threads = o->threads,
+                    .row_group_rows = o->row_group_rows};
+    lk = lake_open(store, &lo, &err);
+    if (!lk) goto out;
+    progress pr = {.on = o->progress, .start = sl_now()};
+    etl_opts eo = {.threads = o->threads, .max_rejects = o->max_rejects,
+                   .progress = progress_cb, .progress_ctx = &pr};
+    e = etl_new(lk, &eo);
+    double t1 = sl_now();
+    pr.what = "songs";
+    pr.total_files = songs.n;
+    if (run_source(e, false, &songs, o, &err) < 0) goto out;
+    double t2 = sl_now();
+    pt.songs = t2 - t1;
+    pr.what = "events";
+    pr.total_files = logs.n;
+    pr.start = t2;
+    if (run_source(e, true, &logs, o, &err) < 0) goto out;
+    double t3 = sl_now();
+    pt.events = t3 - t2;
+    if (etl_finish(e, &err) < 0 || lake_finish(lk, &err) < 0) goto out;
+    double t4 = sl_now();
+    pt.finish = t4 - t3;
+    pt.total = t4 - t0;
+    report = report_json(o, run_id, &songs, &logs, e, lk, &pt);
+    if (lake_publish(lk, report, strlen(report), &err) < 0) goto out;
+    pt.publish = sl_now() - t4;
+    if (!o->quiet) print_summary(stdout, &songs, &logs, e, lk, sl_now() - t0, o->out);
+    rc = 0;
+out:
+    if (rc) {
+        if (lk) lake_abort(lk);
+        fprintf(stderr, "songlake: error: %s\n", err.msg);
+    }
+    etl_free(e);
+    lake_free(lk);
+    io_store_close(store);
+    io_list_free(&songs);
+    io_list_free(&logs);
+    free(report);
+    free(run_id);
+    return rc;
+}
 
 int cmd_build(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "songlake: 'build' is not built into this version yet\n");
-    return 2;
+    build_opts o;
+    int rc = build_opts_parse(&o, argc, argv);
+    if (rc >= 0) return rc; /* --help (0) or a usage error (2) */
+    rc = build_run(&o);
+    build_opts_free(&o);
+    return rc;
 }

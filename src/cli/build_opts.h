@@ -1,0 +1,29 @@
+/* Options of `songlake build`: flags, the dl.cfg-style config file, and
+ * their defaults. Flags override the file. */
+#ifndef SONGLAKE_CLI_BUILD_OPTS_H
+#define SONGLAKE_CLI_BUILD_OPTS_H
+
+#include "core/core.h"
+#include "io/io.h"
+#include "parquet/parquet.h"
+
+typedef struct build_opts {
+    char *songs, *logs, *out, *config;
+    char *postgres, *pg_schema; /* build then load into PostgreSQL */
+    int threads;
+    pq_codec codec;
+    uint64_t max_rejects; /* UINT64_MAX: unlimited */
+    size_t row_group_rows;
+    bool quiet, progress;
+    io_config io;
+    char *owned[32]; /* strings to free */
+    int nowned;
+} build_opts;
+
+/* Returns -1 when the build should run, 0 after --help, 2 on a usage error
+ * (already printed). */
+int build_opts_parse(build_opts *o, int argc, char **argv);
+void build_opts_free(build_opts *o);
+int build_run(build_opts *o);
+
+#endif

@@ -1,0 +1,670 @@
+/* etl: SPEC.md rules over parsed records.
+ *
+ * Files are processed in windows: the files of a window are fetched and
+ * parsed in parallel (each into its own file_result, with its own arena),
+ * then merged one by one in input order on the calling thread. Everything
+ * order-dependent (first-wins dedup, latest user, songplayId, the order of
+ * rejects) happens in the merge, so output is the same for any thread count.
+ * Memory is bounded by one window of parsed files plus the dimension keys. */
+#include "etl/etl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json.h"
+
+/* ---- parsed records -------------------------------------------------- */
+typedef struct song_rec {
+    sl_str song_id, artist_id, title, artist_name, location;
+    int32_t year;
+    bool has_year, has_duration, has_lat, has_lon;
+    double duration, lat, lon;
+} song_rec;
+
+typedef struct play_rec {
+    int64_t ts_ms, uid, session;
+    bool has_uid, has_session;
+    sl_str level, ua;
+    int32_t match; /* index into e->songs, -1 if none */
+    int32_t year, month;
+} play_rec;
+
+typedef struct user_rec {
+    int64_t uid, ts;
+    sl_str first, last, gender, level;
+} user_rec;
+
+typedef struct reject_rec {
+    uint64_t line, byte;
+    const char *reason;
+    const char *raw;
+    size_t rawlen;
+} reject_rec;
+
+typedef struct file_result {
+    int failed;
+    sl_err err;
+    uint64_t bytes, read, accepted;
+    sl_vec rejects; /* reject_rec */
+    sl_vec songs;   /* song_rec */
+    sl_vec plays;   /* play_rec */
+    sl_vec users;   /* user_rec, latest per user within the file */
+    sl_map user_idx;
+    sl_arena mem;
+    double t_read, t_parse;
+} file_result;
+
+/* ---- global state ---------------------------------------------------- */
+typedef struct i64_set {
+    int64_t *keys;
+    uint8_t *used;
+    size_t cap, count;
+} i64_set;
+
+struct etl {
+    lake *lk;
+    etl_opts opts;
+    sl_arena mem;          /* dimension strings */
+    sl_vec songs;          /* song_rec, first of each song_id, input order */
+    sl_map song_idx;       /* song_id -> index */
+    sl_vec artists;        /* lake_artist */
+    sl_map artist_idx;     /* artist_id -> index */
+    sl_map match_idx;      /* title\0artist_name\0duration -> song index */
+    sl_vec users;          /* user_rec */
+    sl_map user_idx;       /* uid bytes -> index */
+    i64_set times;         /* distinct start_time (us) */
+    uint64_t songplays, matched;
+    etl_source_stats song_stats, event_stats;
+    etl_phase_times times_s;
+    json_fields *song_fields, *event_fields;
+    json_scanner **scanners; /* one per worker */
+    int nscanners;
+};
+
+static void set_add(i64_set *s, int64_t k) {
+    if ((s->count + 1) * 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 1024;
+        int64_t *nk = sl_malloc(ncap * sizeof *nk);
+        uint8_t *nu = sl_calloc(ncap, 1);
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->used[i]) continue;
+            size_t j = sl_hash(&s->keys[i], 8) & (ncap - 1);
+            while (nu[j]) j = (j + 1) & (ncap - 1);
+            nk[j] = s->keys[i];
+            nu[j] = 1;
+        }
+        free(s->keys);
+        free(s->used);
+        s->keys = nk;
+        s->used = nu;
+        s->cap = ncap;
+    }
+    size_t j = sl_hash(&k, 8) & (s->cap - 1);
+    while (s->used[j]) {
+        if (s->keys[j] == k) return;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->keys[j] = k;
+    s->used[j] = 1;
+    s->count++;
+}
+
+/* ---- keys ------------------------------------------------------------ */
+enum { S_SONG_ID, S_ARTIST_ID, S_TITLE, S_ARTIST_NAME, S_LOCATION, S_LAT, S_LON, S_DURATION, S_YEAR, S_N };
+static const char *const SONG_KEYS[S_N] = {
+    "song_id", "artist_id", "title", "artist_name", "artist_location",
+    "artist_latitude", "artist_longitude", "duration", "year"};
+
+enum { E_PAGE, E_USERID, E_TS, E_FIRST, E_LAST, E_GENDER, E_LEVEL, E_SONG, E_ARTIST, E_LENGTH, E_SESSION, E_UA, E_N };
+static const char *const EVENT_KEYS[E_N] = {
+    "page", "userId", "ts", "firstName", "lastName", "gender",
+    "level", "song", "artist", "length", "sessionId", "userAgent"};
+
+etl *etl_new(lake *lk, const etl_opts *opts) {
+    etl *e = sl_calloc(1, sizeof *e);
+    e->lk = lk;
+    e->opts = *opts;
+    if (e->opts.threads < 1) e->opts.threads = 1;
+    sl_vec_init(&e->songs, sizeof(song_rec));
+    sl_vec_init(&e->artists, sizeof(lake_artist));
+    sl_vec_init(&e->users, sizeof(user_rec));
+    sl_map_init(&e->song_idx);
+    sl_map_init(&e->artist_idx);
+    sl_map_init(&e->match_idx);
+    sl_map_init(&e->user_idx);
+    e->song_fields = json_fields_new(SONG_KEYS, S_N);
+    e->event_fields = json_fields_new(EVENT_KEYS, E_N);
+    return e;
+}
+
+static void free_scanners(etl *e) {
+    for (int i = 0; i < e->nscanners; i++) json_scanner_free(e->scanners[i]);
+    free(e->scanners);
+    e->scanners = NULL;
+    e->nscanners = 0;
+}
+
+void etl_free(etl *e) {
+    if (!e) return;
+    free_scanners(e);
+    json_fields_free(e->song_fields);
+    json_fields_free(e->event_fields);
+    sl_vec_free(&e->songs);
+    sl_vec_free(&e->artists);
+    sl_vec_free(&e->users);
+    sl_map_free(&e->song_idx);
+    sl_map_free(&e->artist_idx);
+    sl_map_free(&e->match_idx);
+    sl_map_free(&e->user_idx);
+    free(e->times.keys);
+    free(e->times.used);
+    sl_arena_free(&e->mem);
+    free(e);
+}
+
+const etl_source_stats *etl_song_stats(const etl *e) {
+    return &e->song_stats;
+}
+const etl_source_stats *etl_event_stats(const etl *e) {
+    return &e->event_stats;
+}
+const etl_phase_times *etl_times(const etl *e) {
+    return &e->times_s;
+}
+uint64_t etl_matched_plays(const etl *e) {
+    return e->matched;
+}
+
+/* ---- parsing (worker threads) ---------------------------------------- */
+typedef struct parse_ctx {
+    etl *e;
+    file_result *r;
+    const uint8_t *buf;
+    size_t len;
+} parse_ctx;
+
+static sl_str keep(file_result *r, sl_str s) {
+    if (!s.ptr) return s;
+    sl_str o = {s.len ? sl_arena_strndup(&r->mem, s.ptr, s.len) : "", s.len};
+    return o;
+}
+
+static void add_reject(parse_ctx *c, json_pos pos, const char *reason, const char *raw,
+                       size_t rawlen) {
+    file_result *r = c->r;
+    reject_rec *rj = sl_vec_push(&r->rejects);
+    rj->line = pos.line;
+    rj->byte = pos.byte;
+    rj->reason = sl_arena_strndup(&r->mem, reason, strlen(reason));
+    if (rawlen > 64 * 1024) rawlen = 64 * 1024;
+    rj->raw = sl_arena_strndup(&r->mem, raw ? raw : "", raw ? rawlen : 0);
+    rj->rawlen = raw ? rawlen : 0;
+    r->read++;
+}
+
+/* A conversion reject's raw text: the record's first line (the whole record
+ * for NDJSON), from its start. */
+static int reject_at(parse_ctx *c, json_pos pos, const char *fmt, const char *key) {
+    char reason[256];
+    snprintf(reason, sizeof reason, fmt, key);
+    size_t start = pos.byte < c->len ? (size_t)pos.byte : c->len;
+    const uint8_t *nl = memchr(c->buf + start, '\n', c->len - start);
+    size_t end = nl ? (size_t)(nl - c->buf) : c->len;
+    if (end > start && c->buf[end - 1] == '\r') end--;
+    add_reject(c, pos, reason, (const char *)c->buf + start, end - start);
+    return 0;
+}
+
+static int on_reject(void *ctx, json_pos pos, const char *reason, const char *raw, size_t rawlen) {
+    add_reject(ctx, pos, reason, raw, rawlen);
+    return 0;
+}
+
+/* text field; returns false (and rejects) when it cannot be converted */
+static bool get_text(parse_ctx *c, json_pos pos, const json_value *v, const char *key,
+                     sl_str *out) {
+    int rc = json_to_text(v, out);
+    if (rc < 0) {
+        reject_at(c, pos, "%s: cannot be converted to a string", key);
+        return false;
+    }
+    if (rc == 0) out->ptr = NULL, out->len = 0;
+    return true;
+}
+
+static bool get_f64(parse_ctx *c, json_pos pos, const json_value *v, const char *key, double *out,
+                    bool *has) {
+    int rc = json_to_double(v, out);
+    if (rc < 0) {
+        reject_at(c, pos, "%s: not a number", key);
+        return false;
+    }
+    *has = rc == 1;
+    return true;
+}
+
+static bool get_i64(parse_ctx *c, json_pos pos, const json_value *v, const char *key, int64_t *out,
+                    bool *has) {
+    int rc = json_to_int64(v, out);
+    if (rc < 0) {
+        reject_at(c, pos, "%s: not an integer", key);
+        return false;
+    }
+    *has = rc == 1;
+    return true;
+}
+
+static int on_song(void *ctx, const json_value *v, json_pos pos) {
+    parse_ctx *c = ctx;
+    file_result *r = c->r;
+    song_rec s = {0};
+    int64_t year = 0;
+    if (!get_text(c, pos, &v[S_SONG_ID], "song_id", &s.song_id)) return 0;
+    if (!get_text(c, pos, &v[S_ARTIST_ID], "artist_id", &s.artist_id)) return 0;
+    if (!s.song_id.ptr || !s.song_id.len) return reject_at(c, pos, "%s: missing or empty", "song_id");
+    if (!s.artist_id.ptr || !s.artist_id.len)
+        return reject_at(c, pos, "%s: missing or empty", "artist_id");
+    if (!get_text(c, pos, &v[S_TITLE], "title", &s.title)) return 0;
+    if (!get_text(c, pos, &v[S_ARTIST_NAME], "artist_name", &s.artist_name)) return 0;
+    if (!get_text(c, pos, &v[S_LOCATION], "artist_location", &s.location)) return 0;
+    if (!get_f64(c, pos, &v[S_LAT], "artist_latitude", &s.lat, &s.has_lat)) return 0;
+    if (!get_f64(c, pos, &v[S_LON], "artist_longitude", &s.lon, &s.has_lon)) return 0;
+    if (!get_f64(c, pos, &v[S_DURATION], "duration", &s.duration, &s.has_duration)) return 0;
+    if (!get_i64(c, pos, &v[S_YEAR], "year", &year, &s.has_year)) return 0;
+    if (s.has_year && (year < INT32_MIN || year > INT32_MAX))
+        return reject_at(c, pos, "%s: out of the INT32 range", "year");
+    s.year = (int32_t)year;
+    s.song_id = keep(r, s.song_id);
+    s.artist_id = keep(r, s.artist_id);
+    s.title = keep(r, s.title);
+    s.artist_name = keep(r, s.artist_name);
+    s.location = keep(r, s.location);
+    *(song_rec *)sl_vec_push(&r->songs) = s;
+    r->read++;
+    r->accepted++;
+    return 0;
+}
+
+static bool str_eq(sl_str s, const char *lit) {
+    size_t n = strlen(lit);
+    return s.ptr && s.len == n && memcmp(s.ptr, lit, n) == 0;
+}
+
+/* Match key: title \0 artist_name \0 duration bits (with -0.0 as 0.0, since
+ * the rule is double equality). */
+static size_t match_key(char *out, size_t cap, sl_str title, sl_str artist, double d) {
+    if (d == 0) d = 0;
+    size_t n = (size_t)title.len + artist.len + 2 + 8;
+    if (n > cap) return 0;
+    memcpy(out, title.ptr, title.len);
+    out[title.len] = 0;
+    memcpy(out + title.len + 1, artist.ptr, artist.len);
+    out[title.len + 1 + artist.len] = 0;
+    memcpy(out + title.len + artist.len + 2, &d, 8);
+    return n;
+}
+
+static int32_t find_match(const etl *e, sl_str song, sl_str artist, double length) {
+    if (!song.ptr || !artist.ptr) return -1;
+    char key[4096];
+    size_t n = match_key(key, sizeof key, song, artist, length);
+    if (!n) {
+        char *big = sl_malloc((size_t)song.len + artist.len + 10);
+        n = match_key(big, (size_t)song.len + artist.len + 10, song, artist, length);
+        uint32_t *v = sl_map_get(&e->match_idx, big, n);
+        free(big);
+        return v ? (int32_t)*v : -1;
+    }
+    uint32_t *v = sl_map_get(&e->match_idx, key, n);
+    return v ? (int32_t)*v : -1;
+}
+
+static int on_event(void *ctx, const json_value *v, json_pos pos) {
+    parse_ctx *c = ctx;
+    file_result *r = c->r;
+    sl_str page;
+    int64_t uid = 0, ts = 0, session = 0;
+    bool has_uid, has_ts, has_session, has_len;
+    double length = 0;
+    if (!get_text(c, pos, &v[E_PAGE], "page", &page)) return 0;
+    if (!get_i64(c, pos, &v[E_USERID], "userId", &uid, &has_uid)) return 0;
+    bool next = str_eq(page, "NextSong");
+    if (!get_i64(c, pos, &v[E_TS], "ts", &ts, &has_ts)) return 0;
+    if ((next || has_uid) && !has_ts) return reject_at(c, pos, "%s: missing", "ts");
+    /* ts in ms must fit microseconds in int64 */
+    if (has_ts && (ts > INT64_MAX / 1000 || ts < INT64_MIN / 1000))
+        return reject_at(c, pos, "%s: out of the timestamp range", "ts");
+    /* Fields no table uses are not validated: level, names and gender only
+     * matter for NextSong events and events of a known user. */
+    sl_str level = {0}, first = {0}, last = {0}, gender = {0};
+    if ((next || has_uid) && !get_text(c, pos, &v[E_LEVEL], "level", &level)) return 0;
+    if (has_uid) {
+        if (!get_text(c, pos, &v[E_FIRST], "firstName", &first)) return 0;
+        if (!get_text(c, pos, &v[E_LAST], "lastName", &last)) return 0;
+        if (!get_text(c, pos, &v[E_GENDER], "gender", &gender)) return 0;
+    }
+    if (next) {
+        sl_str song, artist, ua;
+        if (!get_text(c, pos, &v[E_SONG], "song", &song)) return 0;
+        if (!get_text(c, pos, &v[E_ARTIST], "artist", &artist)) return 0;
+        if (!get_text(c, pos, &v[E_UA], "userAgent", &ua)) return 0;
+        if (!get_i64(c, pos, &v[E_SESSION], "sessionId", &session, &has_session)) return 0;
+        if (!get_f64(c, pos, &v[E_LENGTH], "length", &length, &has_len)) return 0;
+        play_rec *p = sl_vec_push(&r->plays);
+        p->ts_ms = ts;
+        p->uid = uid;
+        p->has_uid = has_uid;
+        p->session = session;
+        p->has_session = has_session;
+        p->level = keep(r, level);
+        p->ua = keep(r, ua);
+        p->match = has_len ? find_match(c->e, song, artist, length) : -1;
+        lake_time t = {.ts_us = ts * 1000};
+        lake_time_parts(&t);
+        p->year = t.year;
+        p->month = t.month;
+    }
+    if (has_uid) {
+        bool ins;
+        uint32_t *ix = sl_map_upsert(&r->user_idx, (const char *)&uid, sizeof uid, &ins);
+        user_rec *u;
+        if (ins) {
+            *ix = (uint32_t)r->users.len;
+            u = sl_vec_push(&r->users);
+        } else {
+            u = &SL_VEC_AT(&r->users, user_rec, *ix);
+            if (ts < u->ts) goto done; /* an earlier event: the later one stays */
+        }
+        u->uid = uid;
+        u->ts = ts;
+        u->first = keep(r, first);
+        u->last = keep(r, last);
+        u->gender = keep(r, gender);
+        u->level = keep(r, level);
+    }
+done:
+    r->read++;
+    r->accepted++;
+    return 0;
+}
+
+typedef struct run_ctx {
+    etl *e;
+    bool events;
+    size_t base;
+    file_result *results;
+    etl_fetch_fn fetch;
+    void *fctx;
+} run_ctx;
+
+static void parse_task(void *ctx, size_t i, int worker) {
+    run_ctx *rc = ctx;
+    etl *e = rc->e;
+    file_result *r = &rc->results[i];
+    sl_buf buf = {0};
+    double t0 = sl_now();
+    if (rc->fetch(rc->fctx, rc->base + i, &buf, &r->err) < 0) {
+        r->failed = 1;
+        sl_buf_free(&buf);
+        return;
+    }
+    double t1 = sl_now();
+    r->bytes = buf.len;
+    parse_ctx pc = {e, r, buf.data, buf.len};
+    json_callbacks cb = {rc->events ? on_event : on_song, on_reject};
+    json_scan(e->scanners[worker], buf.data ? buf.data : (const uint8_t *)"", buf.len, &cb, &pc);
+    r->t_read = t1 - t0;
+    r->t_parse = sl_now() - t1;
+    sl_buf_free(&buf);
+}
+
+static void result_init(file_result *r) {
+    memset(r, 0, sizeof *r);
+    sl_vec_init(&r->rejects, sizeof(reject_rec));
+    sl_vec_init(&r->songs, sizeof(song_rec));
+    sl_vec_init(&r->plays, sizeof(play_rec));
+    sl_vec_init(&r->users, sizeof(user_rec));
+    sl_map_init(&r->user_idx);
+}
+
+static void result_free(file_result *r) {
+    sl_vec_free(&r->rejects);
+    sl_vec_free(&r->songs);
+    sl_vec_free(&r->plays);
+    sl_vec_free(&r->users);
+    sl_map_free(&r->user_idx);
+    sl_arena_free(&r->mem);
+}
+
+/* ---- merging (calling thread, input order) --------------------------- */
+static sl_str gkeep(etl *e, sl_str s) {
+    if (!s.ptr) return s;
+    sl_str o = {s.len ? sl_arena_strndup(&e->mem, s.ptr, s.len) : "", s.len};
+    return o;
+}
+
+static void merge_song(etl *e, const song_rec *s) {
+    bool ins;
+    uint32_t *ix = sl_map_upsert(&e->song_idx, s->song_id.ptr, s->song_id.len, &ins);
+    if (ins) {
+        *ix = (uint32_t)e->songs.len;
+        song_rec *g = sl_vec_push(&e->songs);
+        *g = *s;
+        g->song_id = gkeep(e, s->song_id);
+        g->artist_id = gkeep(e, s->artist_id);
+        g->title = gkeep(e, s->title);
+        g->artist_name = gkeep(e, s->artist_name);
+        g->location = gkeep(e, s->location);
+    }
+    ix = sl_map_upsert(&e->artist_idx, s->artist_id.ptr, s->artist_id.len, &ins);
+    if (ins) {
+        *ix = (uint32_t)e->artists.len;
+        lake_artist *a = sl_vec_push(&e->artists);
+        a->artist_id = gkeep(e, s->artist_id);
+        a->name = gkeep(e, s->artist_name);
+        a->location = gkeep(e, s->location);
+        a->latitude = s->lat;
+        a->has_latitude = s->has_lat;
+        a->longitude = s->lon;
+        a->has_longitude = s->has_lon;
+    }
+}
+
+static int flush_plays(etl *e, lake_songplay *rows, size_t *n, sl_err *err) {
+    if (!*n) return 0;
+    int rc = lake_append_songplays(e->lk, rows, *n, err);
+    *n = 0;
+    return rc;
+}
+
+static int merge_events(etl *e, file_result *r, sl_err *err) {
+    enum { CHUNK = 1024 };
+    lake_songplay rows[CHUNK];
+    size_t n = 0;
+    for (size_t i = 0; i < r->plays.len; i++) {
+        const play_rec *p = &SL_VEC_AT(&r->plays, play_rec, i);
+        lake_songplay *o = &rows[n++];
+        memset(o, 0, sizeof *o);
+        o->songplay_id = (int64_t)++e->songplays;
+        o->user_id = p->uid;
+        o->has_user_id = p->has_uid;
+        o->start_time_us = p->ts_ms * 1000;
+        o->level = p->level;
+        if (p->match >= 0) {
+            const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, p->match);
+            o->song_id = s->song_id;
+            o->artist_id = s->artist_id;
+            e->matched++;
+        }
+        o->session_id = p->session;
+        o->has_session_id = p->has_session;
+        o->user_agent = p->ua;
+        o->year = p->year;
+        o->month = p->month;
+        set_add(&e->times, o->start_time_us);
+        if (n == CHUNK && flush_plays(e, rows, &n, err) < 0) return -1;
+    }
+    if (flush_plays(e, rows, &n, err) < 0) return -1;
+    for (size_t i = 0; i < r->users.len; i++) {
+        const user_rec *u = &SL_VEC_AT(&r->users, user_rec, i);
+        bool ins;
+        uint32_t *ix = sl_map_upsert(&e->user_idx, (const char *)&u->uid, sizeof u->uid, &ins);
+        user_rec *g;
+        if (ins) {
+            *ix = (uint32_t)e->users.len;
+            g = sl_vec_push(&e->users);
+        } else {
+            g = &SL_VEC_AT(&e->users, user_rec, *ix);
+            if (u->ts < g->ts) continue; /* ties: the later file wins */
+        }
+        g->uid = u->uid;
+        g->ts = u->ts;
+        g->first = gkeep(e, u->first);
+        g->last = gkeep(e, u->last);
+        g->gender = gkeep(e, u->gender);
+        g->level = gkeep(e, u->level);
+    }
+    return 0;
+}
+
+static int merge_result(etl *e, bool events, const char *source, file_result *r,
+                        etl_source_stats *st, sl_err *err) {
+    if (r->failed) {
+        *err = r->err;
+        return -1;
+    }
+    st->files++;
+    st->bytes += r->bytes;
+    st->read += r->read;
+    st->accepted += r->accepted;
+    st->rejected += r->rejects.len;
+    for (size_t i = 0; i < r->rejects.len; i++) {
+        const reject_rec *rj = &SL_VEC_AT(&r->rejects, reject_rec, i);
+        if (lake_add_reject(e->lk, source, rj->line, rj->byte, rj->reason, rj->raw, rj->rawlen,
+                            err) < 0)
+            return -1;
+    }
+    uint64_t total = e->song_stats.rejected + e->event_stats.rejected;
+    if (total > e->opts.max_rejects) {
+        const char *why = r->rejects.len ? SL_VEC_AT(&r->rejects, reject_rec, 0).reason : "";
+        return sl_err_set(err,
+                          "%llu records rejected, more than --max-rejects %llu (latest: %s: %s); "
+                          "fix the input or raise --max-rejects",
+                          (unsigned long long)total, (unsigned long long)e->opts.max_rejects,
+                          source, why);
+    }
+    if (!events) {
+        for (size_t i = 0; i < r->songs.len; i++) merge_song(e, &SL_VEC_AT(&r->songs, song_rec, i));
+        return 0;
+    }
+    return merge_events(e, r, err);
+}
+
+static int run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
+                     void *fctx, sl_err *err) {
+    int threads = e->opts.threads;
+    if (e->nscanners < threads) {
+        free_scanners(e);
+        e->scanners = sl_calloc((size_t)threads, sizeof *e->scanners);
+        e->nscanners = threads;
+    }
+    for (int t = 0; t < threads; t++) {
+        if (e->scanners[t]) json_scanner_free(e->scanners[t]);
+        e->scanners[t] = json_scanner_new(events ? e->event_fields : e->song_fields);
+    }
+    etl_source_stats *st = events ? &e->event_stats : &e->song_stats;
+    size_t window = (size_t)threads * (events ? 2 : 64);
+    file_result *results = sl_calloc(window, sizeof *results);
+    uint64_t done_bytes = 0;
+    int rc = 0;
+    for (size_t base = 0; base < nfiles && rc == 0; base += window) {
+        size_t n = nfiles - base < window ? nfiles - base : window;
+        for (size_t i = 0; i < n; i++) result_init(&results[i]);
+        run_ctx ctx = {e, events, base, results, fetch, fctx};
+        sl_parallel_for(n, threads, parse_task, &ctx);
+        double t0 = sl_now();
+        for (size_t i = 0; i < n; i++) {
+            e->times_s.read += results[i].t_read;
+            e->times_s.parse += results[i].t_parse;
+            if (rc == 0) {
+                rc = merge_result(e, events, sources[base + i], &results[i], st, err);
+                done_bytes += results[i].bytes;
+                if (e->opts.progress)
+                    e->opts.progress(e->opts.progress_ctx, base + i + 1, done_bytes);
+            }
+            result_free(&results[i]);
+        }
+        e->times_s.merge += sl_now() - t0;
+    }
+    free(results);
+    return rc;
+}
+
+int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                  sl_err *err) {
+    if (run_files(e, false, nfiles, sources, fetch, fctx, err) < 0) return -1;
+    /* match index: (title, artist_name, duration) -> smallest song_id */
+    for (size_t i = 0; i < e->songs.len; i++) {
+        const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
+        if (!s->title.ptr || !s->artist_name.ptr || !s->has_duration) continue;
+        size_t cap = (size_t)s->title.len + s->artist_name.len + 10;
+        char *key = sl_malloc(cap);
+        size_t n = match_key(key, cap, s->title, s->artist_name, s->duration);
+        bool ins;
+        uint32_t *ix = sl_map_upsert(&e->match_idx, key, n, &ins);
+        free(key);
+        if (ins) {
+            *ix = (uint32_t)i;
+        } else {
+            const song_rec *o = &SL_VEC_AT(&e->songs, song_rec, *ix);
+            size_t m = o->song_id.len < s->song_id.len ? o->song_id.len : s->song_id.len;
+            int c = memcmp(s->song_id.ptr, o->song_id.ptr, m);
+            if (c < 0 || (c == 0 && s->song_id.len < o->song_id.len)) *ix = (uint32_t)i;
+        }
+    }
+    /* songs and artists tables */
+    lake_song *rows = sl_calloc(e->songs.len, sizeof *rows);
+    for (size_t i = 0; i < e->songs.len; i++) {
+        const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
+        rows[i] = (lake_song){.title = s->title,
+                              .artist_id = s->artist_id,
+                              .year = s->year,
+                              .has_year = s->has_year,
+                              .duration = s->duration,
+                              .has_duration = s->has_duration,
+                              .song_id = s->song_id};
+    }
+    int rc = lake_write_songs(e->lk, rows, e->songs.len, err);
+    free(rows);
+    if (rc < 0) return -1;
+    /* lake sorts in place: write a copy so artist_idx stays valid */
+    lake_artist *arts = sl_malloc((e->artists.len ? e->artists.len : 1) * sizeof *arts);
+    memcpy(arts, e->artists.data, e->artists.len * sizeof *arts);
+    rc = lake_write_artists(e->lk, arts, e->artists.len, err);
+    free(arts);
+    return rc;
+}
+
+int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                   sl_err *err) {
+    return run_files(e, true, nfiles, sources, fetch, fctx, err);
+}
+
+int etl_finish(etl *e, sl_err *err) {
+    lake_user *users = sl_calloc(e->users.len, sizeof *users);
+    for (size_t i = 0; i < e->users.len; i++) {
+        const user_rec *u = &SL_VEC_AT(&e->users, user_rec, i);
+        users[i] = (lake_user){u->uid, u->first, u->last, u->gender, u->level};
+    }
+    int rc = lake_write_users(e->lk, users, e->users.len, err);
+    free(users);
+    if (rc < 0) return -1;
+    lake_time *times = sl_calloc(e->times.count, sizeof *times);
+    size_t n = 0;
+    for (size_t i = 0; i < e->times.cap; i++)
+        if (e->times.used[i]) times[n++].ts_us = e->times.keys[i];
+    rc = lake_write_time(e->lk, times, n, err);
+    free(times);
+    return rc;
+}

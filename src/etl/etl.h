@@ -1,0 +1,51 @@
+/* etl: the Sparkify rules of SPEC.md. Song files -> songs and artists (first
+ * record of each key wins) and the match index; event logs -> songplays
+ * (matched, numbered in input order), users (latest event) and time
+ * (distinct start times). Knows nothing of where bytes come from: files are
+ * fetched through a callback, parsed in parallel, and merged strictly in
+ * input order so results never depend on the thread count. */
+#ifndef SONGLAKE_ETL_H
+#define SONGLAKE_ETL_H
+
+#include "core/core.h"
+#include "lake/lake.h"
+
+/* Reads file i (decompressed) into out. Called from worker threads. */
+typedef int (*etl_fetch_fn)(void *ctx, size_t i, sl_buf *out, sl_err *err);
+
+typedef struct etl_source_stats {
+    uint64_t files, bytes; /* bytes after decompression */
+    uint64_t read, accepted, rejected;
+} etl_source_stats;
+
+typedef struct etl_phase_times {
+    double read, parse, merge; /* summed over workers for read/parse */
+} etl_phase_times;
+
+typedef struct etl_opts {
+    int threads;
+    uint64_t max_rejects; /* UINT64_MAX = unlimited */
+    /* progress callback (may be NULL): called from the merging thread */
+    void (*progress)(void *ctx, uint64_t files_done, uint64_t bytes_done);
+    void *progress_ctx;
+} etl_opts;
+
+typedef struct etl etl;
+etl *etl_new(lake *lk, const etl_opts *opts);
+void etl_free(etl *e);
+
+/* Songs first (the match index needs them), then events. sources[i] names
+ * file i in rejects. */
+int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                  sl_err *err);
+int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                   sl_err *err);
+/* Writes users and time. */
+int etl_finish(etl *e, sl_err *err);
+
+const etl_source_stats *etl_song_stats(const etl *e);
+const etl_source_stats *etl_event_stats(const etl *e);
+const etl_phase_times *etl_times(const etl *e);
+uint64_t etl_matched_plays(const etl *e);
+
+#endif

@@ -1,0 +1,559 @@
+/* lake: table schemas, per-partition Parquet writers, rejects, manifests and
+ * publishing. Rows arrive as C structs (lake.h) and are gathered column-wise
+ * in a small batch (colset) before going to the Parquet writer, which keeps
+ * at most one row group per open file. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lake/lake.h"
+
+/* ---- schemas (SPEC section 2; partition columns are path-only) -------- */
+static const pq_column_def SONGPLAYS_COLS[] = {
+    {"songplayId", PQ_INT64, false}, {"user_id", PQ_INT64, true},
+    {"start_time", PQ_TIMESTAMP_US, false}, {"level", PQ_STRING, true},
+    {"song_id", PQ_STRING, true}, {"artist_id", PQ_STRING, true},
+    {"sessionId", PQ_INT64, true}, {"userAgent", PQ_STRING, true},
+};
+static const pq_column_def USERS_COLS[] = {
+    {"userId", PQ_INT64, false}, {"firstName", PQ_STRING, true}, {"lastName", PQ_STRING, true},
+    {"gender", PQ_STRING, true}, {"level", PQ_STRING, true},
+};
+static const pq_column_def SONGS_COLS[] = {
+    {"title", PQ_STRING, true}, {"duration", PQ_DOUBLE, true}, {"song_id", PQ_STRING, false},
+};
+static const pq_column_def ARTISTS_COLS[] = {
+    {"artist_id", PQ_STRING, false}, {"artist_name", PQ_STRING, true},
+    {"artist_location", PQ_STRING, true}, {"artist_latitude", PQ_DOUBLE, true},
+    {"artist_longitude", PQ_DOUBLE, true},
+};
+static const pq_column_def TIME_COLS[] = {
+    {"timestamp", PQ_TIMESTAMP_US, false}, {"hour", PQ_INT32, true}, {"day", PQ_INT32, true},
+    {"week", PQ_INT32, true}, {"weekday", PQ_INT32, true},
+};
+
+static const struct {
+    const char *name;
+    const pq_column_def *cols;
+    size_t ncols;
+} TABLES[LAKE_NTABLES] = {
+    [LAKE_SONGPLAYS] = {"songplays", SONGPLAYS_COLS, sizeof SONGPLAYS_COLS / sizeof SONGPLAYS_COLS[0]},
+    [LAKE_USERS] = {"users", USERS_COLS, sizeof USERS_COLS / sizeof USERS_COLS[0]},
+    [LAKE_SONGS] = {"songs", SONGS_COLS, sizeof SONGS_COLS / sizeof SONGS_COLS[0]},
+    [LAKE_ARTISTS] = {"artists", ARTISTS_COLS, sizeof ARTISTS_COLS / sizeof ARTISTS_COLS[0]},
+    [LAKE_TIME] = {"time", TIME_COLS, sizeof TIME_COLS / sizeof TIME_COLS[0]},
+};
+
+const char *lake_table_name(int table) {
+    return table >= 0 && table < LAKE_NTABLES ? TABLES[table].name : "?";
+}
+
+/* ---- colset: one batch of rows, column-wise -------------------------- */
+#define BATCH_ROWS 8192
+
+typedef struct colset {
+    const pq_column_def *defs;
+    size_t ncols, n;
+    void *vals[8];
+    uint8_t *valid[8];
+    sl_arena strings;
+} colset;
+
+static size_t type_width(pq_type t) {
+    switch (t) {
+    case PQ_BOOLEAN: return 1;
+    case PQ_INT32: return 4;
+    case PQ_STRING: return sizeof(sl_str);
+    default: return 8;
+    }
+}
+
+static void colset_init(colset *cs, const pq_column_def *defs, size_t ncols) {
+    memset(cs, 0, sizeof *cs);
+    cs->defs = defs;
+    cs->ncols = ncols;
+    for (size_t c = 0; c < ncols; c++) {
+        cs->vals[c] = sl_calloc(BATCH_ROWS, type_width(defs[c].type));
+        cs->valid[c] = sl_calloc(BATCH_ROWS, 1);
+    }
+}
+
+static void colset_free(colset *cs) {
+    for (size_t c = 0; c < cs->ncols; c++) {
+        free(cs->vals[c]);
+        free(cs->valid[c]);
+    }
+    sl_arena_free(&cs->strings);
+}
+
+static void put_i64(colset *cs, size_t c, int64_t v, bool ok) {
+    ((int64_t *)cs->vals[c])[cs->n] = ok ? v : 0;
+    cs->valid[c][cs->n] = ok;
+}
+static void put_i32(colset *cs, size_t c, int32_t v, bool ok) {
+    ((int32_t *)cs->vals[c])[cs->n] = ok ? v : 0;
+    cs->valid[c][cs->n] = ok;
+}
+static void put_f64(colset *cs, size_t c, double v, bool ok) {
+    ((double *)cs->vals[c])[cs->n] = ok ? v : 0;
+    cs->valid[c][cs->n] = ok;
+}
+static void put_str(colset *cs, size_t c, sl_str s) {
+    sl_str *d = &((sl_str *)cs->vals[c])[cs->n];
+    if (!s.ptr) {
+        d->ptr = "";
+        d->len = 0;
+        cs->valid[c][cs->n] = 0;
+        return;
+    }
+    d->ptr = s.len ? sl_arena_strndup(&cs->strings, s.ptr, s.len) : "";
+    d->len = s.len;
+    cs->valid[c][cs->n] = 1;
+}
+
+static int colset_flush(colset *cs, pq_writer *pw, sl_err *err) {
+    if (!cs->n) return 0;
+    pq_column_batch b[8];
+    for (size_t c = 0; c < cs->ncols; c++) {
+        b[c].valid = cs->defs[c].nullable ? cs->valid[c] : NULL;
+        b[c].v.b = cs->vals[c];
+    }
+    int rc = pq_writer_write(pw, b, cs->n, err);
+    cs->n = 0;
+    sl_arena_free(&cs->strings);
+    return rc;
+}
+
+/* ---- part files -------------------------------------------------------- */
+typedef struct part {
+    char *dir; /* partition directory relative to the table ("" if none) */
+    io_writer *iow;
+    pq_writer *pw;
+    colset cs;
+    uint64_t rows;
+} part;
+
+typedef struct table_state {
+    io_stage *stage;
+    sl_buf manifest; /* JSON array entries */
+    lake_table_stats stats;
+} table_state;
+
+struct lake {
+    io_store *store;
+    lake_opts opts;
+    pq_writer_opts pqo;
+    table_state t[LAKE_NTABLES];
+    io_stage *meta; /* _songlake */
+    io_writer *rejects;
+    pthread_mutex_t rej_mu;
+    uint64_t nrejects;
+    part *sp_parts; /* songplays, one per (year, month) seen */
+    size_t sp_nparts;
+    bool finished;
+};
+
+static const char *codec_ext(pq_codec c) {
+    switch (c) {
+    case PQ_CODEC_SNAPPY: return ".snappy.parquet";
+    case PQ_CODEC_ZSTD: return ".zstd.parquet";
+    case PQ_CODEC_GZIP: return ".gz.parquet";
+    default: return ".parquet";
+    }
+}
+
+static int sink_write(void *ctx, const void *buf, size_t len, sl_err *err) {
+    return io_writer_write(ctx, buf, len, err);
+}
+
+static int part_open(lake *lk, int table, part *p, const char *dir, sl_err *err) {
+    memset(p, 0, sizeof *p);
+    p->dir = sl_strdup(dir);
+    char *rel = sl_sprintf("%s%s%s%s", dir, *dir ? "/" : "", lk->opts.part_prefix,
+                           codec_ext(lk->opts.codec));
+    p->iow = io_stage_create(lk->t[table].stage, rel, err);
+    if (!p->iow) {
+        sl_err_prefix(err, "%s/%s", TABLES[table].name, rel);
+        free(rel);
+        return -1;
+    }
+    free(rel);
+    pq_sink sink = {sink_write, p->iow};
+    p->pw = pq_writer_open(TABLES[table].cols, TABLES[table].ncols, &lk->pqo, sink, err);
+    if (!p->pw) return -1;
+    colset_init(&p->cs, TABLES[table].cols, TABLES[table].ncols);
+    return 0;
+}
+
+static void part_discard(part *p) {
+    if (p->pw) pq_writer_abort(p->pw);
+    if (p->iow) io_writer_abort(p->iow);
+    colset_free(&p->cs);
+    free(p->dir);
+    memset(p, 0, sizeof *p);
+}
+
+static int part_close(lake *lk, int table, part *p, sl_err *err) {
+    table_state *ts = &lk->t[table];
+    pq_file_info info;
+    if (colset_flush(&p->cs, p->pw, err) < 0) goto fail;
+    pq_writer *pw = p->pw;
+    p->pw = NULL;
+    if (pq_writer_close(pw, &info, err) < 0) goto fail;
+    char *name = sl_strdup(io_writer_name(p->iow));
+    uint64_t bytes = 0;
+    io_writer *iow = p->iow;
+    p->iow = NULL;
+    if (io_writer_close(iow, &bytes, err) < 0) {
+        free(name);
+        goto fail;
+    }
+    if (ts->manifest.len) sl_buf_putc(&ts->manifest, ',');
+    sl_buf_append(&ts->manifest, "{\"path\":", 8);
+    sl_buf_json_str(&ts->manifest, name, strlen(name));
+    sl_buf_printf(&ts->manifest, ",\"rows\":%llu,\"bytes\":%llu}", (unsigned long long)info.rows,
+                  (unsigned long long)bytes);
+    ts->stats.rows += info.rows;
+    ts->stats.files++;
+    ts->stats.bytes += bytes;
+    free(name);
+    part_discard(p);
+    return 0;
+fail:
+    sl_err_prefix(err, "%s", TABLES[table].name);
+    part_discard(p);
+    return -1;
+}
+
+static int part_row_done(part *p, sl_err *err) {
+    p->rows++;
+    if (++p->cs.n == BATCH_ROWS) return colset_flush(&p->cs, p->pw, err);
+    return 0;
+}
+
+/* ---- open / close ---------------------------------------------------- */
+lake *lake_open(io_store *store, const lake_opts *opts, sl_err *err) {
+    lake *lk = sl_calloc(1, sizeof *lk);
+    lk->store = store;
+    lk->opts = *opts;
+    if (!lk->opts.part_prefix) lk->opts.part_prefix = "part-00000";
+    pq_writer_opts_default(&lk->pqo);
+    lk->pqo.codec = opts->codec;
+    if (opts->row_group_rows) lk->pqo.row_group_rows = opts->row_group_rows;
+    if (opts->row_group_bytes) lk->pqo.row_group_bytes = opts->row_group_bytes;
+    pthread_mutex_init(&lk->rej_mu, NULL);
+    for (int t = 0; t < LAKE_NTABLES; t++) {
+        lk->t[t].stage = io_stage_begin(store, TABLES[t].name, err);
+        if (!lk->t[t].stage) goto fail;
+    }
+    lk->meta = io_stage_begin(store, "_songlake", err);
+    if (!lk->meta) goto fail;
+    lk->rejects = io_stage_create(lk->meta, "rejects.jsonl", err);
+    if (!lk->rejects) goto fail;
+    return lk;
+fail:
+    lake_abort(lk);
+    lake_free(lk);
+    return NULL;
+}
+
+void lake_abort(lake *lk) {
+    if (!lk) return;
+    for (size_t i = 0; i < lk->sp_nparts; i++) part_discard(&lk->sp_parts[i]);
+    lk->sp_nparts = 0;
+    if (lk->rejects) io_writer_abort(lk->rejects);
+    lk->rejects = NULL;
+    for (int t = 0; t < LAKE_NTABLES; t++) {
+        if (lk->t[t].stage) io_stage_abort(lk->t[t].stage);
+        lk->t[t].stage = NULL;
+    }
+    if (lk->meta) io_stage_abort(lk->meta);
+    lk->meta = NULL;
+}
+
+void lake_free(lake *lk) {
+    if (!lk) return;
+    lake_abort(lk);
+    for (int t = 0; t < LAKE_NTABLES; t++) sl_buf_free(&lk->t[t].manifest);
+    free(lk->sp_parts);
+    pthread_mutex_destroy(&lk->rej_mu);
+    free(lk);
+}
+
+const lake_table_stats *lake_stats(const lake *lk, int table) {
+    return &lk->t[table].stats;
+}
+
+/* ---- rejects --------------------------------------------------------- */
+#define RAW_MAX (64 * 1024)
+
+int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte,
+                    const char *reason, const char *raw, size_t rawlen, sl_err *err) {
+    sl_buf b = {0};
+    sl_buf_append(&b, "{\"source\":", 10);
+    sl_buf_json_str(&b, source, strlen(source));
+    sl_buf_printf(&b, ",\"line\":%llu,\"byte\":%llu,\"reason\":", (unsigned long long)line,
+                  (unsigned long long)byte);
+    sl_buf_json_str(&b, reason, strlen(reason));
+    sl_buf_append(&b, ",\"raw\":", 7);
+    sl_buf_json_str(&b, raw ? raw : "", rawlen > RAW_MAX ? RAW_MAX : rawlen);
+    sl_buf_append(&b, "}\n", 2);
+    pthread_mutex_lock(&lk->rej_mu);
+    int rc = io_writer_write(lk->rejects, b.data, b.len, err);
+    lk->nrejects++;
+    pthread_mutex_unlock(&lk->rej_mu);
+    sl_buf_free(&b);
+    return rc;
+}
+
+uint64_t lake_reject_count(const lake *lk) {
+    return lk->nrejects;
+}
+
+/* ---- songplays (streamed) -------------------------------------------- */
+static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) {
+    for (size_t i = lk->sp_nparts; i-- > 0;) {
+        part *p = &lk->sp_parts[i];
+        /* partition dirs are "year=Y/month=M"; compare by formatting */
+        char want[64];
+        snprintf(want, sizeof want, "year=%d/month=%d", (int)year, (int)month);
+        if (!strcmp(p->dir, want)) return p;
+    }
+    lk->sp_parts = sl_realloc(lk->sp_parts, (lk->sp_nparts + 1) * sizeof *lk->sp_parts);
+    part *p = &lk->sp_parts[lk->sp_nparts];
+    char dir[64];
+    snprintf(dir, sizeof dir, "year=%d/month=%d", (int)year, (int)month);
+    if (part_open(lk, LAKE_SONGPLAYS, p, dir, err) < 0) {
+        part_discard(p);
+        return NULL;
+    }
+    lk->sp_nparts++;
+    return p;
+}
+
+int lake_append_songplays(lake *lk, const lake_songplay *rows, size_t n, sl_err *err) {
+    part *p = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const lake_songplay *r = &rows[i];
+        if (!p || i == 0 || r->year != rows[i - 1].year || r->month != rows[i - 1].month) {
+            p = songplays_part(lk, r->year, r->month, err);
+            if (!p) return -1;
+        }
+        colset *cs = &p->cs;
+        put_i64(cs, 0, r->songplay_id, true);
+        put_i64(cs, 1, r->user_id, r->has_user_id);
+        put_i64(cs, 2, r->start_time_us, true);
+        put_str(cs, 3, r->level);
+        put_str(cs, 4, r->song_id);
+        put_str(cs, 5, r->artist_id);
+        put_i64(cs, 6, r->session_id, r->has_session_id);
+        put_str(cs, 7, r->user_agent);
+        if (part_row_done(p, err) < 0) return -1;
+    }
+    return 0;
+}
+
+/* ---- dimension tables ------------------------------------------------ */
+static int str_cmp(sl_str a, sl_str b) {
+    if (!a.ptr || !b.ptr) return (a.ptr != NULL) - (b.ptr != NULL);
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = memcmp(a.ptr, b.ptr, n);
+    if (c) return c;
+    return (a.len > b.len) - (a.len < b.len);
+}
+
+static int song_cmp(const void *x, const void *y) {
+    const lake_song *a = x, *b = y;
+    if (a->has_year != b->has_year) return a->has_year ? 1 : -1;
+    if (a->has_year && a->year != b->year) return a->year < b->year ? -1 : 1;
+    int c = str_cmp(a->artist_id, b->artist_id);
+    return c ? c : str_cmp(a->song_id, b->song_id);
+}
+
+static char *song_dir(const lake_song *s) {
+    sl_buf b = {0};
+    sl_buf_append(&b, "year=", 5);
+    if (s->has_year) {
+        char y[16];
+        int n = snprintf(y, sizeof y, "%d", (int)s->year);
+        lake_escape_partition(&b, y, (size_t)n);
+    } else {
+        lake_escape_partition(&b, NULL, 0);
+    }
+    sl_buf_append(&b, "/artist_id=", 11);
+    lake_escape_partition(&b, s->artist_id.ptr, s->artist_id.len);
+    sl_buf_putc(&b, 0);
+    return (char *)b.data;
+}
+
+int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
+    qsort(rows, n, sizeof *rows, song_cmp);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && rows[j].has_year == rows[i].has_year && rows[j].year == rows[i].year &&
+               str_cmp(rows[j].artist_id, rows[i].artist_id) == 0)
+            j++;
+        char *dir = song_dir(&rows[i]);
+        part p;
+        int rc = part_open(lk, LAKE_SONGS, &p, dir, err);
+        free(dir);
+        if (rc < 0) {
+            part_discard(&p);
+            return -1;
+        }
+        for (size_t k = i; k < j; k++) {
+            put_str(&p.cs, 0, rows[k].title);
+            put_f64(&p.cs, 1, rows[k].duration, rows[k].has_duration);
+            put_str(&p.cs, 2, rows[k].song_id);
+            if (part_row_done(&p, err) < 0) {
+                part_discard(&p);
+                return -1;
+            }
+        }
+        if (part_close(lk, LAKE_SONGS, &p, err) < 0) return -1;
+        i = j;
+    }
+    return 0;
+}
+
+static int artist_cmp(const void *x, const void *y) {
+    return str_cmp(((const lake_artist *)x)->artist_id, ((const lake_artist *)y)->artist_id);
+}
+
+int lake_write_artists(lake *lk, lake_artist *rows, size_t n, sl_err *err) {
+    qsort(rows, n, sizeof *rows, artist_cmp);
+    part p;
+    if (part_open(lk, LAKE_ARTISTS, &p, "", err) < 0) {
+        part_discard(&p);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        put_str(&p.cs, 0, rows[i].artist_id);
+        put_str(&p.cs, 1, rows[i].name);
+        put_str(&p.cs, 2, rows[i].location);
+        put_f64(&p.cs, 3, rows[i].latitude, rows[i].has_latitude);
+        put_f64(&p.cs, 4, rows[i].longitude, rows[i].has_longitude);
+        if (part_row_done(&p, err) < 0) {
+            part_discard(&p);
+            return -1;
+        }
+    }
+    return part_close(lk, LAKE_ARTISTS, &p, err);
+}
+
+static int user_cmp(const void *x, const void *y) {
+    int64_t a = ((const lake_user *)x)->user_id, b = ((const lake_user *)y)->user_id;
+    return (a > b) - (a < b);
+}
+
+int lake_write_users(lake *lk, lake_user *rows, size_t n, sl_err *err) {
+    qsort(rows, n, sizeof *rows, user_cmp);
+    part p;
+    if (part_open(lk, LAKE_USERS, &p, "", err) < 0) {
+        part_discard(&p);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        put_i64(&p.cs, 0, rows[i].user_id, true);
+        put_str(&p.cs, 1, rows[i].first_name);
+        put_str(&p.cs, 2, rows[i].last_name);
+        put_str(&p.cs, 3, rows[i].gender);
+        put_str(&p.cs, 4, rows[i].level);
+        if (part_row_done(&p, err) < 0) {
+            part_discard(&p);
+            return -1;
+        }
+    }
+    return part_close(lk, LAKE_USERS, &p, err);
+}
+
+static int time_cmp(const void *x, const void *y) {
+    int64_t a = ((const lake_time *)x)->ts_us, b = ((const lake_time *)y)->ts_us;
+    return (a > b) - (a < b);
+}
+
+int lake_write_time(lake *lk, lake_time *rows, size_t n, sl_err *err) {
+    qsort(rows, n, sizeof *rows, time_cmp);
+    for (size_t i = 0; i < n;) {
+        lake_time_parts(&rows[i]);
+        size_t j = i + 1;
+        while (j < n) {
+            lake_time_parts(&rows[j]);
+            if (rows[j].year != rows[i].year || rows[j].month != rows[i].month) break;
+            j++;
+        }
+        char dir[64];
+        snprintf(dir, sizeof dir, "year=%d/month=%d", (int)rows[i].year, (int)rows[i].month);
+        part p;
+        if (part_open(lk, LAKE_TIME, &p, dir, err) < 0) {
+            part_discard(&p);
+            return -1;
+        }
+        for (size_t k = i; k < j; k++) {
+            put_i64(&p.cs, 0, rows[k].ts_us, true);
+            put_i32(&p.cs, 1, rows[k].hour, true);
+            put_i32(&p.cs, 2, rows[k].day, true);
+            put_i32(&p.cs, 3, rows[k].week, true);
+            put_i32(&p.cs, 4, rows[k].weekday, true);
+            if (part_row_done(&p, err) < 0) {
+                part_discard(&p);
+                return -1;
+            }
+        }
+        if (part_close(lk, LAKE_TIME, &p, err) < 0) return -1;
+        i = j;
+    }
+    return 0;
+}
+
+/* ---- finish and publish ---------------------------------------------- */
+static int part_dir_cmp(const void *x, const void *y) {
+    return strcmp(((const part *)x)->dir, ((const part *)y)->dir);
+}
+
+int lake_finish(lake *lk, sl_err *err) {
+    if (lk->finished) return 0;
+    /* close songplays parts in path order so manifests are deterministic */
+    qsort(lk->sp_parts, lk->sp_nparts, sizeof *lk->sp_parts, part_dir_cmp);
+    for (size_t i = 0; i < lk->sp_nparts; i++) {
+        if (part_close(lk, LAKE_SONGPLAYS, &lk->sp_parts[i], err) < 0) {
+            for (size_t k = i + 1; k < lk->sp_nparts; k++) part_discard(&lk->sp_parts[k]);
+            lk->sp_nparts = 0;
+            return -1;
+        }
+    }
+    lk->sp_nparts = 0;
+    io_writer *rw = lk->rejects;
+    lk->rejects = NULL;
+    uint64_t bytes;
+    if (io_writer_close(rw, &bytes, err) < 0) return sl_err_prefix(err, "_songlake/rejects.jsonl");
+    lk->finished = true;
+    return 0;
+}
+
+int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err) {
+    if (lake_finish(lk, err) < 0) return -1;
+    if (io_stage_put(lk->meta, "report.json", report_json, n, err) < 0)
+        return sl_err_prefix(err, "_songlake/report.json");
+    /* Every file of every table is complete before the first commit, so a
+     * failure up to here leaves the previous lake as it was. */
+    for (int t = 0; t < LAKE_NTABLES; t++) {
+        table_state *ts = &lk->t[t];
+        sl_buf body = {0};
+        sl_buf_printf(&body, "{\"table\":\"%s\",\"rows\":%llu,\"files\":[", TABLES[t].name,
+                      (unsigned long long)ts->stats.rows);
+        sl_buf_append(&body, ts->manifest.data, ts->manifest.len);
+        sl_buf_append(&body, "]}\n", 3);
+        io_stage *st = ts->stage;
+        ts->stage = NULL;
+        int rc = io_stage_commit(st, body.data, body.len, err);
+        sl_buf_free(&body);
+        if (rc < 0) return sl_err_prefix(err, "publishing %s", TABLES[t].name);
+    }
+    io_stage *m = lk->meta;
+    lk->meta = NULL;
+    static const char meta_success[] = "{\"table\":\"_songlake\"}\n";
+    if (io_stage_commit(m, meta_success, sizeof meta_success - 1, err) < 0)
+        return sl_err_prefix(err, "publishing _songlake");
+    return 0;
+}

@@ -1,0 +1,107 @@
+/* lake: the five tables of SPEC.md section 2 in one place. Their schemas,
+ * partition paths (Hive escaping), per-partition Parquet writers, the rejects
+ * file, the report, and publishing (each table through an io stage, _SUCCESS
+ * with a manifest written last). The only module that knows table names. */
+#ifndef SONGLAKE_LAKE_H
+#define SONGLAKE_LAKE_H
+
+#include "core/core.h"
+#include "io/io.h"
+#include "parquet/parquet.h"
+
+/* Row types, one per table, in SPEC column order. Strings are slices that
+ * only need to live for the duration of the call that takes them. A null
+ * string has ptr == NULL; null numbers use the has_ flags. */
+typedef struct lake_songplay {
+    int64_t songplay_id;
+    int64_t user_id;
+    bool has_user_id;
+    int64_t start_time_us;
+    sl_str level, song_id, artist_id;
+    int64_t session_id;
+    bool has_session_id;
+    sl_str user_agent;
+    int32_t month, year; /* partition columns, from start_time */
+} lake_songplay;
+
+typedef struct lake_user {
+    int64_t user_id;
+    sl_str first_name, last_name, gender, level;
+} lake_user;
+
+typedef struct lake_song {
+    sl_str title, artist_id; /* artist_id is also a partition column */
+    int32_t year;
+    bool has_year;
+    double duration;
+    bool has_duration;
+    sl_str song_id;
+} lake_song;
+
+typedef struct lake_artist {
+    sl_str artist_id, name, location;
+    double latitude, longitude;
+    bool has_latitude, has_longitude;
+} lake_artist;
+
+typedef struct lake_time {
+    int64_t ts_us;
+    int32_t hour, day, week, weekday, month, year;
+} lake_time;
+
+/* Fills the time parts of t from t->ts_us (UTC; ISO week; weekday 1=Sunday). */
+void lake_time_parts(lake_time *t);
+
+/* Hive/Spark partition value escaping (SPEC section 2). A NULL or empty
+ * value becomes __HIVE_DEFAULT_PARTITION__. Appends to out. */
+void lake_escape_partition(sl_buf *out, const char *v, size_t n);
+/* The inverse (for readers): %XX -> byte. Returns malloc'd string, or NULL
+ * for __HIVE_DEFAULT_PARTITION__. */
+char *lake_unescape_partition(const char *v, size_t n);
+
+typedef struct lake_opts {
+    pq_codec codec;
+    size_t row_group_rows; /* 0 = parquet default */
+    size_t row_group_bytes;
+    int threads;
+    const char *part_prefix; /* file name prefix, default "part-00000" (MPI: per rank) */
+} lake_opts;
+
+typedef struct lake_table_stats {
+    uint64_t rows, files, bytes;
+} lake_table_stats;
+
+enum { LAKE_SONGPLAYS, LAKE_USERS, LAKE_SONGS, LAKE_ARTISTS, LAKE_TIME, LAKE_NTABLES };
+const char *lake_table_name(int table);
+
+typedef struct lake lake;
+
+/* Opens stages for all five tables and _songlake under the store. */
+lake *lake_open(io_store *store, const lake_opts *opts, sl_err *err);
+
+/* songplays arrive in songplayId order and are streamed to per-month files. */
+int lake_append_songplays(lake *lk, const lake_songplay *rows, size_t n, sl_err *err);
+/* Dimension tables are written whole once known; rows are sorted here by
+ * their key (and songs grouped by partition), so any input order works. */
+int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err);
+int lake_write_artists(lake *lk, lake_artist *rows, size_t n, sl_err *err);
+int lake_write_users(lake *lk, lake_user *rows, size_t n, sl_err *err);
+int lake_write_time(lake *lk, lake_time *rows, size_t n, sl_err *err);
+
+/* Rejects: one JSON line each in _songlake/rejects.jsonl (raw cut at 64 KiB).
+ * Thread-safe. */
+int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte,
+                    const char *reason, const char *raw, size_t rawlen, sl_err *err);
+uint64_t lake_reject_count(const lake *lk);
+
+/* Closes every file (songplays writers included) so stats are final. */
+int lake_finish(lake *lk, sl_err *err);
+const lake_table_stats *lake_stats(const lake *lk, int table);
+/* Writes report.json (body given by the caller) and commits every table:
+ * _SUCCESS last in each. After this returns 0 the new lake is published. */
+int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err);
+/* Discards everything this run wrote; the previous lake is untouched. */
+void lake_abort(lake *lk);
+void lake_free(lake *lk);
+
+#endif
