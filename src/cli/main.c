@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "core/core.h"
+#include "dist/dist.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -35,9 +36,18 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("songlake %s\n", SONGLAKE_VERSION);
+        printf("features: parquet (snappy, zstd, gzip), s3, postgresql, mpi: %s\n",
+               dist_compiled() ? "yes" : "no (built without Open MPI)");
         return 0;
     }
-    if (!strcmp(cmd, "build")) return cmd_build(argc - 1, argv + 1);
+    if (!strcmp(cmd, "build")) {
+        /* only build runs distributed; MPI is initialised when launched by
+         * mpirun/srun and is a no-op otherwise */
+        dist_init(&argc, &argv);
+        int rc = cmd_build(argc - 1, argv + 1);
+        dist_finalize();
+        return rc;
+    }
     if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "load-postgres")) return cmd_load_postgres(argc - 1, argv + 1);
