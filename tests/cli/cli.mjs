@@ -1,0 +1,168 @@
+// songlake's command line through the real binary: --help documents every
+// flag, usage errors exit 2 with one line saying what is wrong and how to fix
+// it, config-file errors name the file, line and key, flags override the
+// file, and a failed run exits 1 leaving nothing half-written.
+import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const bin = process.env.SONGLAKE_BIN;
+const src = process.env.SONGLAKE_SOURCE_DIR;
+const sample = path.join(src, 'data', 'sparkify-sample');
+
+function sl(args, opts = {}) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', ...opts });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function tmp() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'songlake-cli-'));
+}
+function oneLineError(r) {
+  const lines = r.err.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.err}`);
+  assert.match(lines[0], /^songlake: error: /);
+  return lines[0];
+}
+
+test('--help lists every command and every build flag', () => {
+  const top = sl(['--help']);
+  assert.equal(top.code, 0);
+  for (const c of ['build', 'inspect', 'load-postgres', 'generate']) assert.ok(top.out.includes(c), c);
+  const b = sl(['build', '--help']);
+  assert.equal(b.code, 0);
+  for (const f of ['--songs', '--logs', '--out', '--config', '--threads', '--compression',
+    '--max-rejects', '--quiet', '--postgres', '--endpoint-url', '--no-sign-request'])
+    assert.ok(b.out.includes(f), `build --help mentions ${f}`);
+});
+
+test('--version names the version and whether MPI is built in', () => {
+  const r = sl(['--version']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^songlake \d+\.\d+\.\d+/);
+  assert.match(r.out, /mpi: (yes|no)/);
+});
+
+test('no command and unknown commands are usage errors', () => {
+  assert.equal(sl([]).code, 2);
+  const r = sl(['frobnicate']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /frobnicate/);
+});
+
+test('bad flags say what is wrong and how to fix it', () => {
+  const cases = [
+    [['build', '--bogus'], /unknown option '--bogus'.*--help/],
+    [['build', '--threads', '0'], /--threads '0': expected a number of threads/],
+    [['build', '--threads', 'x'], /--threads 'x'/],
+    [['build', '--compression', 'lz4'], /--compression 'lz4': expected one of snappy, zstd, gzip, none/],
+    [['build', '--max-rejects', '-1'], /--max-rejects '-1': expected a non-negative integer/],
+    [['build', '--out'], /--out needs a value/],
+    [['build', 'stray'], /unexpected argument 'stray'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = sl(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(oneLineError(r), re);
+  }
+});
+
+test('config file errors name the file, the line and the key', () => {
+  const d = tmp();
+  try {
+    const cfg = path.join(d, 'dl.cfg');
+    fs.writeFileSync(cfg, '[AWS]\nAWS_ACCESS_KEY_ID = AKIAEXAMPLE\n\n[songlake]\nthreads = 2\nshreads = 3\n');
+    let r = sl(['build', '--config', cfg]);
+    assert.equal(r.code, 2);
+    let line = oneLineError(r);
+    assert.ok(line.includes(`${cfg}:6`), line);
+    assert.match(line, /unknown key 'shreads'/);
+
+    fs.writeFileSync(cfg, '[songlake]\ncompression = brotli\n');
+    r = sl(['build', '--config', cfg]);
+    assert.equal(r.code, 2);
+    line = oneLineError(r);
+    assert.ok(line.includes(`${cfg}:2`), line);
+    assert.match(line, /compression = 'brotli': expected one of/);
+
+    fs.writeFileSync(cfg, '[spark]\nmaster = local\n');
+    r = sl(['build', '--config', cfg]);
+    assert.equal(r.code, 2);
+    assert.match(oneLineError(r), /unknown section \[spark\]/);
+
+    r = sl(['build', '--config', path.join(d, 'missing.cfg')]);
+    assert.equal(r.code, 2);
+    assert.match(oneLineError(r), /missing\.cfg: No such file/);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('a secret in the config file never reaches the output or the report', () => {
+  const d = tmp();
+  try {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY';
+    const cfg = path.join(d, 'dl.cfg');
+    const out = path.join(d, 'lake');
+    fs.writeFileSync(cfg, `[AWS]\nAWS_ACCESS_KEY_ID = AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY = ${secret}\n` +
+      `[songlake]\nsongs = ${sample}/song_data\nlogs = ${sample}/log_data\nout = ${out}\n`);
+    const r = sl(['build', '--config', cfg, '--threads', '1']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(!r.out.includes(secret) && !r.err.includes(secret));
+    const report = fs.readFileSync(path.join(out, '_songlake', 'report.json'), 'utf8');
+    assert.ok(!report.includes(secret));
+    const rep = JSON.parse(report);
+    assert.equal(rep.options.threads, 1, 'the flag overrides nothing in the file here');
+    assert.equal(rep.options.out, out, 'out comes from the config file');
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('flags override the config file', () => {
+  const d = tmp();
+  try {
+    const cfg = path.join(d, 'dl.cfg');
+    const a = path.join(d, 'a'), b = path.join(d, 'b');
+    fs.writeFileSync(cfg, `[songlake]\nout = ${a}\nthreads = 1\ncompression = gzip\n`);
+    const r = sl(['build', '--config', cfg, '--out', b, '--compression', 'zstd', '--quiet']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, '', '--quiet prints no summary');
+    assert.ok(!fs.existsSync(a));
+    const rep = JSON.parse(fs.readFileSync(path.join(b, '_songlake', 'report.json'), 'utf8'));
+    assert.equal(rep.options.compression, 'zstd');
+    assert.equal(rep.options.threads, 1);
+    assert.ok(fs.readdirSync(path.join(b, 'users')).some((f) => f.endsWith('.zstd.parquet')));
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('a missing input fails with exit 1, one line naming it, and no output', () => {
+  const d = tmp();
+  try {
+    const out = path.join(d, 'lake');
+    const r = sl(['build', '--songs', path.join(d, 'nope'), '--out', out]);
+    assert.equal(r.code, 1);
+    assert.match(oneLineError(r), /--songs.*nope/);
+    const tables = fs.existsSync(out) ? fs.readdirSync(out).filter((f) => !f.startsWith('.')) : [];
+    assert.deepEqual(tables, []);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('the default run uses the bundled sample and prints a summary table', () => {
+  const d = tmp();
+  try {
+    const r = sl(['build', '--out', path.join(d, 'lake')], { cwd: d });
+    assert.equal(r.code, 0, r.err);
+    for (const t of ['songplays', 'users', 'songs', 'artists', 'time']) assert.match(r.out, new RegExp(`^${t}\\s+\\d+`, 'm'));
+    assert.match(r.out, /^songplays\s+6820\s/m);
+    assert.match(r.out, /^events\s+30\s/m);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
