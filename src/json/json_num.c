@@ -1,0 +1,211 @@
+/* json numbers and the field conversions of SPEC.md section 1.
+ *
+ * Number grammar is checked byte by byte while the first 19 significant
+ * digits are gathered into an integer. The value is then computed exactly
+ * without strtod when both the digits (<= 2^53) and the power of ten
+ * (|e| <= 22) are exact doubles: one IEEE multiply or divide of two exact
+ * values is correctly rounded (Clinger's fast path). Everything else goes to
+ * strtod_l in the "C" locale, so a process's LC_NUMERIC never changes how a
+ * number reads. */
+#include "json/json.h"
+
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json_internal.h"
+
+static int is_digit(uint8_t c) {
+    return c >= '0' && c <= '9';
+}
+
+/* bytes that may not directly follow a number */
+static int glues(uint8_t c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+           c == '+' || c == '-' || c == '_';
+}
+
+static void add_digit(jnum *n, unsigned d, int *nsig, bool frac) {
+    if (n->mant == 0 && d == 0) { /* leading zero: not significant */
+        if (frac) n->exp10--;
+        return;
+    }
+    if (*nsig < 19) {
+        n->mant = n->mant * 10 + d;
+        (*nsig)++;
+        if (frac) n->exp10--;
+    } else {
+        n->many = true;
+        if (!frac) n->exp10++;
+    }
+}
+
+const uint8_t *jnum_scan(const uint8_t *p, const uint8_t *end, jnum *n, const uint8_t **err_at) {
+    int nsig = 0;
+    memset(n, 0, sizeof *n);
+    n->integer = true;
+    if (*p == '-') {
+        n->neg = true;
+        p++;
+    }
+    if (p == end || !is_digit(*p)) goto bad;
+    if (*p == '0') {
+        p++;
+    } else {
+        while (p < end && is_digit(*p)) add_digit(n, (unsigned)(*p++ - '0'), &nsig, false);
+    }
+    if (p < end && *p == '.') {
+        n->integer = false;
+        p++;
+        if (p == end || !is_digit(*p)) goto bad;
+        while (p < end && is_digit(*p)) add_digit(n, (unsigned)(*p++ - '0'), &nsig, true);
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        n->integer = false;
+        p++;
+        bool eneg = false;
+        if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+        if (p == end || !is_digit(*p)) goto bad;
+        int64_t e = 0;
+        while (p < end && is_digit(*p)) {
+            if (e < 100000000) e = e * 10 + (*p - '0'); /* saturate: strtod decides */
+            p++;
+        }
+        n->exp10 += eneg ? -e : e;
+    }
+    if (p < end && glues(*p)) goto bad;
+    return p;
+bad:
+    *err_at = p;
+    return NULL;
+}
+
+/* ---- value ----------------------------------------------------------- */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void c_locale_init(void) {
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static double strtod_c(const char *s) {
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale) return strtod_l(s, NULL, c_locale);
+    return strtod(s, NULL); /* newlocale failed: the process locale */
+}
+
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+double jnum_value(const jnum *n, const uint8_t *p, size_t len) {
+#if FLT_EVAL_METHOD == 0 /* doubles are computed as doubles: no double rounding */
+    if (!n->many) {
+        if (n->mant == 0) return n->neg ? -0.0 : 0.0;
+        if (n->mant <= (UINT64_C(1) << 53) && n->exp10 >= -22 && n->exp10 <= 22) {
+            double d = (double)n->mant;
+            d = n->exp10 < 0 ? d / POW10[-n->exp10] : d * POW10[n->exp10];
+            return n->neg ? -d : d;
+        }
+    }
+#endif
+    char small[80];
+    char *s = len < sizeof small ? small : sl_malloc(len + 1);
+    memcpy(s, p, len);
+    s[len] = 0;
+    double d = strtod_c(s);
+    if (s != small) free(s);
+    return d;
+}
+
+/* ---- conversions ----------------------------------------------------- */
+static int is_space(uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A number held in a string: the JSON number grammar, surrounding JSON
+ * whitespace allowed (Spark's casts trim). Returns 1, 0 (empty or blank:
+ * null), -1 (not a number). */
+static int string_number(const json_value *v, jnum *n, const uint8_t **tp, size_t *tl) {
+    const uint8_t *p = (const uint8_t *)v->str, *end = p + v->len;
+    while (p < end && is_space(*p)) p++;
+    while (end > p && is_space(end[-1])) end--;
+    if (p == end) return 0;
+    const uint8_t *err;
+    const uint8_t *q = jnum_scan(p, end, n, &err);
+    if (!q || q != end) return -1;
+    *tp = p;
+    *tl = (size_t)(end - p);
+    return 1;
+}
+
+/* The number behind v (a NUMBER or a numeric STRING). */
+static int number_of(const json_value *v, jnum *n, const uint8_t **tp, size_t *tl) {
+    switch (v->type) {
+    case JSON_MISSING:
+    case JSON_NULL:
+        return 0;
+    case JSON_NUMBER: {
+        const uint8_t *err, *p = (const uint8_t *)v->str;
+        if (!p || !jnum_scan(p, p + v->len, n, &err)) return -1;
+        *tp = p;
+        *tl = v->len;
+        return 1;
+    }
+    case JSON_STRING:
+        return v->str ? string_number(v, n, tp, tl) : -1;
+    default:
+        return -1;
+    }
+}
+
+int json_to_double(const json_value *v, double *out) {
+    jnum n;
+    const uint8_t *tp = NULL;
+    size_t tl = 0;
+    int rc = number_of(v, &n, &tp, &tl);
+    if (rc <= 0) return rc;
+    double d = v->type == JSON_NUMBER ? v->num : jnum_value(&n, tp, tl);
+    if (!isfinite(d)) return -1; /* 1e400: out of the double range */
+    *out = d;
+    return 1;
+}
+
+int json_to_int64(const json_value *v, int64_t *out) {
+    jnum n;
+    const uint8_t *tp = NULL;
+    size_t tl = 0;
+    int rc = number_of(v, &n, &tp, &tl);
+    if (rc <= 0) return rc;
+    if (n.integer) { /* exact, whatever its size */
+        if (n.many) return -1; /* 20+ digits never fit */
+        if (n.neg ? n.mant > (UINT64_C(1) << 63) : n.mant > (uint64_t)INT64_MAX) return -1;
+        *out = n.neg ? (int64_t)(0 - n.mant) : (int64_t)n.mant;
+        return 1;
+    }
+    double d = v->type == JSON_NUMBER ? v->num : jnum_value(&n, tp, tl);
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return -1;
+    int64_t i = (int64_t)d;
+    if ((double)i != d) return -1; /* not integral */
+    *out = i;
+    return 1;
+}
+
+int json_to_text(const json_value *v, sl_str *out) {
+    switch (v->type) {
+    case JSON_MISSING:
+    case JSON_NULL:
+        return 0;
+    case JSON_STRING:
+    case JSON_NUMBER:
+    case JSON_TRUE:
+    case JSON_FALSE:
+        out->ptr = v->str ? v->str : "";
+        out->len = v->str ? v->len : 0;
+        return 1;
+    default:
+        return -1;
+    }
+}
