@@ -1,0 +1,182 @@
+/* gen_pools: word lists for titles and artist names, and the first names,
+ * last names, metro areas and user agents seen in the Sparkify sample, so
+ * generated events look like the real ones (including the sample's quoted
+ * user agents and escaped slashes). */
+#include "gen/gen_pools.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* a few non-ASCII words so writers exercise \u escapes */
+const char *const gen_pool_words[] = {
+    "Love", "Heart", "Night", "Fire", "Rain", "Dream", "Blue", "Golden", "River", "Stone",
+    "Shadow", "Light", "Summer", "Winter", "Highway", "Ghost", "Train", "Moon", "Sun", "City",
+    "Girl", "Boy", "Home", "Road", "Time", "Dance", "Song", "Wild", "Broken", "Sweet",
+    "Angel", "Devil", "Money", "Paradise", "Thunder", "Silver", "Midnight", "Ocean", "Desert", "Echo",
+    "Falling", "Running", "Burning", "Crazy", "Lonely", "Electric", "Velvet", "Crystal", "Honey", "Sugar",
+    "Storm", "Wind", "Star", "Sky", "Heaven", "Hell", "Kiss", "Tears", "Smile", "Mirror",
+    "Window", "Door", "Garden", "Forest", "Mountain", "Valley", "Island", "Bridge", "Tower", "Castle",
+    "King", "Queen", "Prince", "Soldier", "Sailor", "Stranger", "Lover", "Friend", "Brother", "Sister",
+    "Morning", "Evening", "Yesterday", "Tomorrow", "Forever", "Never", "Always", "Again", "Tonight", "Alone",
+    "Red", "Black", "White", "Green", "Purple", "Neon", "Velvet", "Cold", "Warm", "Young",
+    "Old", "New", "Last", "First", "Lost", "Found", "Free", "Slow", "Fast", "Deep",
+    "Jim", "Henson's", "Dead", "Shell", "Shock", "Women", "Weight", "Won't", "Go", "Without",
+    "You", "Me", "We", "They", "Don't", "Can't", "Let", "Me", "In", "Out",
+    "Up", "Down", "Over", "Under", "Through", "Away", "Back", "Around", "Inside", "Outside",
+    "Rock", "Roll", "Blues", "Soul", "Funk", "Disco", "Jazz", "Groove", "Beat", "Rhythm",
+    "Café", "Niño", "Über", "Señorita", "Mañana", "Déjà", "Vu", "Corazón", "Ça", "Fête",
+    "Canción", "Für", "Élise", "Björk", "Mötley", "Sí", "Tú", "Amor", "Noche", "Vida",
+    "(Live)", "(Remix)", "(Album Version)", "(Feat. Slick Rick)", "[Explicit]", "Part II", "Vol. 3", "No. 5", "&", "+",
+    "Rock & Roll", "AC/DC", "\"Quoted\"", "Back\\Slash", "50%", "#1", "Oh!", "Why?", "Yeah", "Baby",
+};
+const size_t gen_pool_nwords = N(gen_pool_words);
+
+const char *const gen_pool_first_m[] = {
+    "Adler", "Aiden", "Austin", "Braden", "Brantley", "Brayden", "Bronson", "Carlos", "Christian", "Colm",
+    "Connar", "Devin", "Dominick", "Dustin", "Elijah", "Isaac", "Jacob", "Jahiem", "James", "Jayden",
+    "Jordan", "Joseph", "Kaleb", "Kevin", "Martin", "Matthew", "Mohammad", "Morris", "Noah", "Preston",
+    "Ryan", "Rylan", "Samuel", "Sean", "Theodore", "Tucker", "Walter", "Wyatt", "Zachary",
+};
+const size_t gen_pool_nfirst_m = N(gen_pool_first_m);
+
+const char *const gen_pool_first_f[] = {
+    "Adelyn", "Aleena", "Alivia", "Amiya", "Anabelle", "Andrea", "Ann", "Ava", "Avery", "Ayla",
+    "Ayleen", "Cecilia", "Celeste", "Chloe", "Cienna", "Cierra", "Emily", "Evelin", "Gianna", "Hannah",
+    "Harper", "Hayden", "Jacqueline", "Jaleah", "Jizelle", "Jordyn", "Kate", "Katherine", "Kaylee", "Kimber",
+    "Kinsley", "Kynnedi", "Layla", "Lily", "Magdalene", "Maia", "Makinley", "Marina", "Molly", "Ryann",
+    "Sara", "Shakira", "Sienna", "Stefany", "Sylvie", "Tegan",
+};
+const size_t gen_pool_nfirst_f = N(gen_pool_first_f);
+
+const char *const gen_pool_last[] = {
+    "Arellano", "Ayala", "Banks", "Barrera", "Barrett", "Bell", "Benjamin", "Benson", "Brock",
+    "Burke", "Burns", "Butler", "Calhoun", "Carter", "Chavez", "Clark", "Colon", "Cook", "Cooper",
+    "Cruz", "Cuevas", "Davidson", "Davis", "Duffy", "Finley", "Fox", "Freeman", "Frye", "Garrison",
+    "Gay", "George", "Gilmore", "Gonzalez", "Graves", "Griffin", "Gutierrez", "Harrell", "Harris",
+    "Hayes", "Herman", "Hess", "Hicks", "Hunt", "Johnson", "Jones", "Jordan", "Kirby", "Klein",
+    "Koch", "Larson", "Lee", "Levine", "Lynch", "Martin", "Martinez", "Miles", "Moreno", "Norris",
+    "Owens", "Parker", "Porter", "Powell", "Ramirez", "Robinson", "Rodriguez", "Rogers", "Rosales",
+    "Roth", "Sanchez", "Sanders", "Santana", "Scott", "Simpson", "Smith", "Summers", "Sutton",
+    "Taylor", "Terrell", "Thomas", "Valdez", "Watkins", "West", "White", "Williams", "Wilson",
+    "Wise", "Young",
+};
+const size_t gen_pool_nlast = N(gen_pool_last);
+
+const char *const gen_pool_locations[] = {
+    "Atlanta-Sandy Springs-Roswell, GA",
+    "Augusta-Richmond County, GA-SC",
+    "Birmingham-Hoover, AL",
+    "Cedar Rapids, IA",
+    "Chicago-Naperville-Elgin, IL-IN-WI",
+    "Columbia, SC",
+    "Dallas-Fort Worth-Arlington, TX",
+    "Detroit-Warren-Dearborn, MI",
+    "Elkhart-Goshen, IN",
+    "Eugene, OR",
+    "Eureka-Arcata-Fortuna, CA",
+    "Harrisburg-Carlisle, PA",
+    "Houston-The Woodlands-Sugar Land, TX",
+    "Indianapolis-Carmel-Anderson, IN",
+    "Janesville-Beloit, WI",
+    "Klamath Falls, OR",
+    "La Crosse-Onalaska, WI-MN",
+    "Lake Havasu City-Kingman, AZ",
+    "Lansing-East Lansing, MI",
+    "Las Cruces, NM",
+    "London, KY",
+    "Longview, TX",
+    "Los Angeles-Long Beach-Anaheim, CA",
+    "Lubbock, TX",
+    "Marinette, WI-MI",
+    "Miami-Fort Lauderdale-West Palm Beach, FL",
+    "Milwaukee-Waukesha-West Allis, WI",
+    "Minneapolis-St. Paul-Bloomington, MN-WI",
+    "Myrtle Beach-Conway-North Myrtle Beach, SC-NC",
+    "Nashville-Davidson--Murfreesboro--Franklin, TN",
+    "New Haven-Milford, CT",
+    "New Orleans-Metairie, LA",
+    "New York-Newark-Jersey City, NY-NJ-PA",
+    "Ogden-Clearfield, UT",
+    "Oxnard-Thousand Oaks-Ventura, CA",
+    "Palestine, TX",
+    "Parkersburg-Vienna, WV",
+    "Pensacola-Ferry Pass-Brent, FL",
+    "Philadelphia-Camden-Wilmington, PA-NJ-DE-MD",
+    "Phoenix-Mesa-Scottsdale, AZ",
+    "Plymouth, IN",
+    "Portland-South Portland, ME",
+    "Portland-Vancouver-Hillsboro, OR-WA",
+    "Raleigh, NC",
+    "Red Bluff, CA",
+    "Richmond, VA",
+    "Sacramento--Roseville--Arden-Arcade, CA",
+    "Saginaw, MI",
+    "Salinas, CA",
+    "Salt Lake City, UT",
+    "San Antonio-New Braunfels, TX",
+    "San Diego-Carlsbad, CA",
+    "San Francisco-Oakland-Hayward, CA",
+    "San Jose-Sunnyvale-Santa Clara, CA",
+    "Santa Rosa, CA",
+    "Seattle-Tacoma-Bellevue, WA",
+    "St. Louis, MO-IL",
+    "Tampa-St. Petersburg-Clearwater, FL",
+    "Washington-Arlington-Alexandria, DC-VA-MD-WV",
+    "Waterloo-Cedar Falls, IA",
+    "Winston-Salem, NC",
+    "Youngstown-Warren-Boardman, OH-PA",
+    "Yuba City, CA",
+};
+const size_t gen_pool_nlocations = N(gen_pool_locations);
+
+const char *const gen_pool_places[] = {
+    "Nashville, TN.", "California - SF", "Chicago, IL", "London, England", "New York, NY", "Detroit, MI",
+    "Los Angeles, CA", "Paris, France", "Berlin, Germany", "Kingston, Jamaica", "Austin, TX", "Seattle, WA",
+    "Atlanta, GA", "Montréal, Québec", "São Paulo, Brasil", "Stockholm, Sweden", "Reykjavík, Iceland",
+    "Memphis, TN", "New Orleans, LA", "Dublin, Ireland", "Tokyo, Japan", "Hamburg", "Glasgow, Scotland",
+    "Minneapolis, MN", "Philadelphia, PA", "Oakland, CA", "Houston, TX", "Manchester, England",
+};
+const size_t gen_pool_nplaces = N(gen_pool_places);
+
+const char *const gen_pool_agents[] = {
+    "\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10.7; rv:31.0) Gecko\\/20100101 Firefox\\/31.0\"",
+    "\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10.9; rv:30.0) Gecko\\/20100101 Firefox\\/30.0\"",
+    "\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10.9; rv:31.0) Gecko\\/20100101 Firefox\\/31.0\"",
+    "\"Mozilla\\/5.0 (Windows NT 5.1; rv:31.0) Gecko\\/20100101 Firefox\\/31.0\"",
+    "\"Mozilla\\/5.0 (Windows NT 6.1; WOW64; Trident\\/7.0; rv:11.0) like Gecko\"",
+    "\"Mozilla\\/5.0 (Windows NT 6.1; WOW64; rv:31.0) Gecko\\/20100101 Firefox\\/31.0\"",
+    "\"Mozilla\\/5.0 (Windows NT 6.1; WOW64; rv:32.0) Gecko\\/20100101 Firefox\\/32.0\"",
+    "\"Mozilla\\/5.0 (Windows NT 6.1; rv:31.0) Gecko\\/20100101 Firefox\\/31.0\"",
+    "\"Mozilla\\/5.0 (Windows NT 6.3; WOW64; Trident\\/7.0; rv:11.0) like Gecko\"",
+    "\"Mozilla\\/5.0 (X11; Linux x86_64; rv:31.0) Gecko\\/20100101 Firefox\\/31.0\"",
+    "\"Mozilla\\/5.0 (compatible; MSIE 10.0; Windows NT 6.2; WOW64; Trident\\/6.0)\"",
+    "\"Mozilla\\/5.0 (compatible; MSIE 9.0; Windows NT 6.1; Trident\\/5.0)\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_10) AppleWebKit\\/538.46 (KHTML, like Gecko) Version\\/8.0 Safari\\/538.46\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_10_0) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.143 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_6_8) AppleWebKit\\/534.59.10 (KHTML, like Gecko) Version\\/5.1.9 Safari\\/534.59.10\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_8_5) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.125 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_2) AppleWebKit\\/537.75.14 (KHTML, like Gecko) Version\\/7.0.3 Safari\\/537.75.14\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_3) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.143 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_3) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/37.0.2062.94 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_3) AppleWebKit\\/537.75.14 (KHTML, like Gecko) Version\\/7.0.3 Safari\\/537.75.14\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.125 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.143 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/37.0.2062.94 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit\\/537.77.4 (KHTML, like Gecko) Version\\/7.0.5 Safari\\/537.77.4\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit\\/537.78.2 (KHTML, like Gecko) Version\\/7.0.6 Safari\\/537.78.2\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 5.1) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.143 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.1) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.143 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/35.0.1916.153 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.125 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.143 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/37.0.2062.102 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/37.0.2062.103 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/37.0.2062.94 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.2; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.125 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.3; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.125 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (Windows NT 6.3; WOW64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/36.0.1985.143 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (X11; Linux x86_64) AppleWebKit\\/537.36 (KHTML, like Gecko) Chrome\\/37.0.2062.94 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (X11; Linux x86_64) AppleWebKit\\/537.36 (KHTML, like Gecko) Ubuntu Chromium\\/36.0.1985.125 Chrome\\/36.0.1985.125 Safari\\/537.36\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (iPhone; CPU iPhone OS 7_1_1 like Mac OS X) AppleWebKit\\/537.51.2 (KHTML, like Gecko) Version\\/7.0 Mobile\\/11D201 Safari\\/9537.53\\\"\"",
+    "\"\\\"Mozilla\\/5.0 (iPhone; CPU iPhone OS 7_1_2 like Mac OS X) AppleWebKit\\/537.51.2 (KHTML, like Gecko) Version\\/7.0 Mobile\\/11D257 Safari\\/9537.53\\\"\"",
+};
+const size_t gen_pool_nagents = N(gen_pool_agents);
