@@ -1,0 +1,160 @@
+/* Private interface of the Parquet WRITER: the thrift compact encoder, the
+ * RLE/bit-packed hybrid encoder, the dictionary table, page compression and
+ * column statistics. Split out so unit tests can drive each piece against
+ * hand-computed bytes. Every symbol is prefixed pqw_ so it cannot collide
+ * with the reader's private symbols in the same library. */
+#ifndef SONGLAKE_PQ_WRITE_INTERNAL_H
+#define SONGLAKE_PQ_WRITE_INTERNAL_H
+
+#include "parquet/parquet.h"
+
+/* ---- parquet.thrift enum values the writer uses ---------------------- */
+enum { PQW_T_BOOLEAN = 0, PQW_T_INT32 = 1, PQW_T_INT64 = 2, PQW_T_DOUBLE = 5, PQW_T_BYTE_ARRAY = 6 };
+enum { PQW_ENC_PLAIN = 0, PQW_ENC_RLE = 3, PQW_ENC_RLE_DICTIONARY = 8 };
+enum { PQW_PAGE_DATA = 0, PQW_PAGE_DICTIONARY = 2 };
+enum { PQW_REP_REQUIRED = 0, PQW_REP_OPTIONAL = 1 };
+enum { PQW_CONV_UTF8 = 0, PQW_CONV_TIMESTAMP_MICROS = 10 };
+
+/* ---- thrift compact protocol encoder --------------------------------- */
+/* Compact type ids (thrift compact protocol spec). */
+enum {
+    PQW_TC_BOOL_TRUE = 1,
+    PQW_TC_BOOL_FALSE = 2,
+    PQW_TC_BYTE = 3,
+    PQW_TC_I16 = 4,
+    PQW_TC_I32 = 5,
+    PQW_TC_I64 = 6,
+    PQW_TC_DOUBLE = 7,
+    PQW_TC_BINARY = 8,
+    PQW_TC_LIST = 9,
+    PQW_TC_SET = 10,
+    PQW_TC_MAP = 11,
+    PQW_TC_STRUCT = 12
+};
+#define PQW_TC_MAX_DEPTH 32
+
+/* Appends to `out`. Field ids are delta-encoded against the previous field
+ * of the same struct, so the encoder keeps one "last id" per open struct. */
+typedef struct pqw_thrift {
+    sl_buf *out;
+    int depth;
+    int16_t last[PQW_TC_MAX_DEPTH];
+} pqw_thrift;
+
+void pqw_tc_init(pqw_thrift *t, sl_buf *out);
+void pqw_put_uvarint(sl_buf *b, uint64_t v);
+static inline uint64_t pqw_zigzag64(int64_t v) {
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+/* A struct at top level or as a list element; pair with pqw_tc_struct_end. */
+void pqw_tc_struct_begin(pqw_thrift *t);
+void pqw_tc_struct_end(pqw_thrift *t); /* writes the stop field */
+void pqw_tc_field_i16(pqw_thrift *t, int16_t id, int16_t v);
+void pqw_tc_field_i32(pqw_thrift *t, int16_t id, int32_t v);
+void pqw_tc_field_i64(pqw_thrift *t, int16_t id, int64_t v);
+void pqw_tc_field_bool(pqw_thrift *t, int16_t id, bool v);
+void pqw_tc_field_binary(pqw_thrift *t, int16_t id, const void *p, size_t n);
+/* Opens a nested struct field; close it with pqw_tc_struct_end. */
+void pqw_tc_field_struct(pqw_thrift *t, int16_t id);
+/* Writes a list field header; then write `n` elements of `elem_type`. */
+void pqw_tc_field_list(pqw_thrift *t, int16_t id, int elem_type, uint32_t n);
+void pqw_tc_i32(pqw_thrift *t, int32_t v);                /* list element */
+void pqw_tc_binary(pqw_thrift *t, const void *p, size_t n); /* list element */
+
+/* ---- RLE / bit-packed hybrid encoder ---------------------------------- */
+/* The algorithm of parquet-mr and Arrow: runs of >= 8 equal values become
+ * RLE runs, the rest are bit-packed in groups of 8 (at most 63 groups per
+ * run header, so the header is one reserved byte patched afterwards). */
+typedef struct pqw_rle {
+    sl_buf *out;
+    int bit_width;
+    uint32_t cur;
+    uint32_t repeat;
+    uint32_t buffered[8];
+    int nbuf;
+    uint32_t literal_count;
+    size_t indicator; /* offset of the reserved literal header byte, SIZE_MAX if none */
+} pqw_rle;
+void pqw_rle_init(pqw_rle *e, sl_buf *out, int bit_width);
+void pqw_rle_put(pqw_rle *e, uint32_t v);
+void pqw_rle_flush(pqw_rle *e);
+/* Bits needed for values in [0, max_value]. */
+static inline int pqw_bit_width(uint32_t max_value) {
+    return max_value ? 32 - __builtin_clz(max_value) : 0;
+}
+
+/* ---- dictionary ------------------------------------------------------- */
+/* Distinct values in first-seen order, stored PLAIN-encoded back to back
+ * (exactly the dictionary page body) with an open-addressing hash index. */
+typedef struct pqw_dict {
+    sl_buf plain;
+    uint32_t *off;   /* count + 1 offsets into plain */
+    uint64_t *hash;  /* per entry */
+    uint32_t count, cap;
+    uint32_t *slots; /* entry index + 1; 0 = empty */
+    size_t nslots;   /* power of two */
+    int width;       /* fixed value width in bytes; 0 = BYTE_ARRAY (4-byte length prefix) */
+} pqw_dict;
+void pqw_dict_init(pqw_dict *d, int width);
+void pqw_dict_clear(pqw_dict *d);
+void pqw_dict_free(pqw_dict *d);
+/* Index of the value (p, n) (for BYTE_ARRAY the bytes without prefix),
+ * inserting it. Returns -1 without inserting when the insert would grow the
+ * dictionary past max_bytes (the caller falls back to PLAIN). *inserted tells
+ * whether it is new. */
+int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, bool *inserted);
+static inline const uint8_t *pqw_dict_entry(const pqw_dict *d, uint32_t i, size_t *len) {
+    *len = d->off[i + 1] - d->off[i];
+    return d->plain.data + d->off[i];
+}
+
+/* ---- compression ------------------------------------------------------ */
+typedef struct pqw_compressor pqw_compressor;
+pqw_compressor *pqw_compressor_new(pq_codec codec, int level, sl_err *err);
+void pqw_compressor_free(pqw_compressor *c);
+/* Appends the compressed form of (p, n) to out (a plain copy for
+ * UNCOMPRESSED). */
+int pqw_compress(pqw_compressor *c, const void *p, size_t n, sl_buf *out, sl_err *err);
+
+/* ---- statistics ------------------------------------------------------- */
+/* Statistics values larger than this are not written (as Arrow does), so a
+ * footer never carries a 64 KiB string twice. */
+#define PQW_STATS_MAX_VALUE_BYTES 4096
+
+typedef struct pqw_stats {
+    pq_type type;
+    uint64_t null_count;
+    bool has_minmax; /* false while no non-null (non-NaN) value was seen */
+    int64_t imin, imax; /* BOOLEAN, INT32, INT64, TIMESTAMP */
+    double dmin, dmax;  /* DOUBLE, NaN never stored */
+    sl_buf smin, smax;  /* STRING */
+} pqw_stats;
+void pqw_stats_init(pqw_stats *s, pq_type type);
+void pqw_stats_reset(pqw_stats *s);
+void pqw_stats_free(pqw_stats *s);
+static inline void pqw_stats_int(pqw_stats *s, int64_t v) {
+    if (!s->has_minmax) {
+        s->imin = s->imax = v;
+        s->has_minmax = true;
+    } else if (v < s->imin) {
+        s->imin = v;
+    } else if (v > s->imax) {
+        s->imax = v;
+    }
+}
+static inline void pqw_stats_double(pqw_stats *s, double v) {
+    if (v != v) return; /* NaN is not ordered: excluded from min/max */
+    if (!s->has_minmax) {
+        s->dmin = s->dmax = v;
+        s->has_minmax = true;
+    } else if (v < s->dmin) {
+        s->dmin = v;
+    } else if (v > s->dmax) {
+        s->dmax = v;
+    }
+}
+void pqw_stats_str(pqw_stats *s, const void *p, size_t n);
+/* Writes the Statistics struct as field `id` of the current struct. */
+void pqw_stats_encode(const pqw_stats *s, pqw_thrift *t, int16_t id);
+
+#endif
