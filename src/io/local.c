@@ -1,0 +1,528 @@
+/* Local disk backend: reading files, and the output store with its publish
+ * protocol (docs/io.md, "Publishing on local disk"):
+ *
+ *   <root>/.songlake.lock                 flock'ed for the whole run
+ *   <root>/.songlake-staging-<run>/<t>/   table t being written
+ *   <root>/<t>/                           live table
+ *
+ * Commit writes <t>/_SUCCESS last (fsync'd), fsyncs the staged tree's
+ * directories, then swaps staged and live with renameat2(RENAME_EXCHANGE),
+ * fsyncs the root and deletes the old tree (now in the staging dir). A
+ * SIGKILL at any moment leaves <root>/<t> either the old or the new
+ * complete table; the next run's cleanup deletes leftovers. Filesystems
+ * without RENAME_EXCHANGE get rename-aside (live -> staging/.old-<t>) then
+ * rename-in; a kill between the two leaves <t> missing until the next run's
+ * cleanup renames the old table back. */
+#include "io/backend.h"
+#include "io/io_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STAGING_PREFIX ".songlake-staging-"
+#define LOCK_NAME ".songlake.lock"
+#define OLD_PREFIX ".old-"
+#define WRITE_BUF (1u << 20)
+
+/* ---- reading ---------------------------------------------------------- */
+static int local_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool *exists,
+                          sl_err *err) {
+    (void)cfg;
+    *exists = true;
+    int fd = open(uri, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            *exists = false;
+            return 0;
+        }
+        return sl_err_errno(err, errno, "%s", uri);
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return sl_err_errno(err, EISDIR, "%s", uri);
+    }
+    if (st.st_size > 0) sl_buf_reserve(out, (size_t)st.st_size + 1);
+    for (;;) {
+        if (out->cap == out->len) sl_buf_reserve(out, out->len < 65536 ? 65536 : out->len);
+        ssize_t r = read(fd, out->data + out->len, out->cap - out->len);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            return sl_err_errno(err, e, "%s", uri);
+        }
+        if (r == 0) break;
+        out->len += (size_t)r;
+    }
+    close(fd);
+    return 0;
+}
+
+/* ---- filesystem helpers ---------------------------------------------- */
+static int mkdir_p(char *path, sl_err *err) {
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p) continue;
+        char c = *p;
+        *p = 0;
+        int rc = mkdir(path, 0755);
+        int e = errno;
+        struct stat st;
+        if (rc < 0 && (e != EEXIST || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))) {
+            int r = sl_err_errno(err, e == EEXIST ? ENOTDIR : e, "%s", path);
+            *p = c;
+            return r;
+        }
+        *p = c;
+        if (!c) return 0;
+    }
+}
+
+static int fsync_path(const char *path, sl_err *err) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return sl_err_errno(err, errno, "%s", path);
+    int rc = fsync(fd) < 0 && errno != EINVAL ? sl_err_errno(err, errno, "fsync %s", path) : 0;
+    close(fd);
+    return rc;
+}
+
+/* Removes entry `name` of dirfd and everything below it, never following
+ * symlinks. ENOENT is success. */
+static int rm_at(int parent, const char *name, const char *shown, sl_err *err) {
+    if (unlinkat(parent, name, 0) == 0 || errno == ENOENT) return 0;
+    if (errno != EISDIR && errno != EPERM) return sl_err_errno(err, errno, "remove %s", shown);
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return sl_err_errno(err, errno, "remove %s", shown);
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return sl_err_errno(err, errno, "remove %s", shown);
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char *sub = sl_sprintf("%s/%s", shown, de->d_name);
+        rc = rm_at(dirfd(d), de->d_name, sub, err);
+        free(sub);
+    }
+    closedir(d);
+    if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        rc = sl_err_errno(err, errno, "remove %s", shown);
+    return rc;
+}
+
+static int rm_tree(const char *path, sl_err *err) {
+    return rm_at(AT_FDCWD, path, path, err);
+}
+
+/* fsyncs every directory of a tree (files are fsync'd when closed), so the
+ * tree's entries are durable before it is renamed into place. */
+static int fsync_tree(const char *path, sl_err *err) {
+    DIR *d = opendir(path);
+    if (!d) return sl_err_errno(err, errno, "%s", path);
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+            char *sub = sl_sprintf("%s/%s", path, de->d_name);
+            rc = fsync_tree(sub, err);
+            free(sub);
+        }
+    }
+    if (rc == 0 && fsync(dirfd(d)) < 0 && errno != EINVAL)
+        rc = sl_err_errno(err, errno, "fsync %s", path);
+    closedir(d);
+    return rc;
+}
+
+static int write_file_synced(const char *path, const void *p, size_t n, sl_err *err) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return sl_err_errno(err, errno, "%s", path);
+    int rc = sl_write_all(fd, p, n, err);
+    if (rc < 0) sl_err_prefix(err, "%s", path);
+    if (rc == 0 && fsync(fd) < 0) rc = sl_err_errno(err, errno, "fsync %s", path);
+    if (close(fd) < 0 && rc == 0) rc = sl_err_errno(err, errno, "close %s", path);
+    return rc;
+}
+
+/* Checks a path relative to a table: no absolute path, no empty, "." or
+ * ".." component. The last line of defence keeping every file inside its
+ * table's directory whatever the input values. */
+static int check_relpath(const char *rel, const char *what, sl_err *err) {
+    if (!rel || !*rel) return sl_err_set(err, "empty %s", what);
+    if (rel[0] == '/') return sl_err_set(err, "%s '%s' must be relative", what, rel);
+    for (const char *s = rel;;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+            return sl_err_set(err, "%s '%s' has an empty, '.' or '..' component", what, rel);
+        if (!e) break;
+        s = e + 1;
+    }
+    return 0;
+}
+
+/* ---- store ------------------------------------------------------------ */
+typedef struct lstore {
+    char *root;    /* without trailing '/' (except "/") */
+    char *staging; /* <root>/.songlake-staging-<run_id> */
+    char *staging_name;
+    int lockfd;
+    pthread_mutex_t mu;
+    bool staging_made;
+    bool keep_staging; /* holds a table we could not put back: leave it to cleanup */
+} lstore;
+
+typedef struct lstage {
+    lstore *s;
+    char *name;
+    char *dir;  /* staged table directory */
+    char *live; /* <root>/<name> */
+} lstage;
+
+typedef struct lwriter {
+    int fd;
+    char *path;
+    char *rel;
+    uint8_t *buf;
+    size_t len;
+    uint64_t bytes;
+} lwriter;
+
+static char *path_join(const char *a, const char *b) {
+    size_t n = strlen(a);
+    return sl_sprintf("%s%s%s", a, n && a[n - 1] == '/' ? "" : "/", b);
+}
+
+static void *local_store_open(const char *uri, const io_config *cfg, const char *run_id,
+                              sl_err *err) {
+    (void)cfg;
+    if (!run_id || !*run_id || strchr(run_id, '/') || run_id[0] == '.') {
+        sl_err_set(err, "%s: invalid run id '%s'", uri, run_id ? run_id : "");
+        return NULL;
+    }
+    lstore *s = sl_calloc(1, sizeof *s);
+    s->root = sl_strdup(uri);
+    size_t n = strlen(s->root);
+    while (n > 1 && s->root[n - 1] == '/') s->root[--n] = 0;
+    s->lockfd = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    s->staging_name = sl_sprintf(STAGING_PREFIX "%s", run_id);
+    s->staging = path_join(s->root, s->staging_name);
+    char *lock = path_join(s->root, LOCK_NAME);
+    if (mkdir_p(s->root, err) < 0) goto fail;
+    s->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lockfd < 0) {
+        sl_err_errno(err, errno, "%s", lock);
+        goto fail;
+    }
+    if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            sl_err_set(err, "another songlake run is writing %s (it holds %s); wait for it to end",
+                       s->root, lock);
+        else
+            sl_err_errno(err, errno, "lock %s", lock);
+        goto fail;
+    }
+    free(lock);
+    return s;
+fail:
+    free(lock);
+    if (s->lockfd >= 0) close(s->lockfd);
+    pthread_mutex_destroy(&s->mu);
+    free(s->root);
+    free(s->staging);
+    free(s->staging_name);
+    free(s);
+    return NULL;
+}
+
+/* A leftover staging dir of a killed run may hold ".old-<t>": the live
+ * table moved aside by the rename fallback. If <root>/<t> is missing, the
+ * kill came between the two renames: put the old table back. */
+static int restore_aside(lstore *s, const char *leftover, sl_err *err) {
+    DIR *d = opendir(leftover);
+    if (!d) return errno == ENOENT ? 0 : sl_err_errno(err, errno, "%s", leftover);
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) != 0) continue;
+        const char *t = de->d_name + strlen(OLD_PREFIX);
+        if (!*t) continue;
+        char *live = path_join(s->root, t), *aside = path_join(leftover, de->d_name);
+        struct stat st;
+        if (lstat(live, &st) < 0 && errno == ENOENT) {
+            if (rename(aside, live) < 0)
+                rc = sl_err_errno(err, errno, "restoring %s from %s", live, aside);
+            else
+                sl_log(SL_LOG_WARN, "%s: restored the previous table left aside by a killed run",
+                       live);
+        }
+        free(live);
+        free(aside);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int local_store_cleanup(void *h, sl_err *err) {
+    lstore *s = h;
+    /* We hold the root's lock, so any other staging dir belongs to a run
+     * that is gone. */
+    DIR *d = opendir(s->root);
+    if (!d) return sl_err_errno(err, errno, "%s", s->root);
+    int rc = 0;
+    bool removed = false;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0) continue;
+        if (!strcmp(de->d_name, s->staging_name)) continue;
+        char *p = path_join(s->root, de->d_name);
+        rc = restore_aside(s, p, err);
+        if (rc == 0) rc = rm_tree(p, err);
+        if (rc == 0) sl_log(SL_LOG_INFO, "%s: removed staging leftovers of a killed run", p);
+        removed = true;
+        free(p);
+    }
+    closedir(d);
+    if (rc == 0 && removed) rc = fsync_path(s->root, err);
+    return rc;
+}
+
+static void local_store_close(void *h) {
+    lstore *s = h;
+    if (!s) return;
+    sl_err e;
+    if (s->staging_made && !s->keep_staging && rm_tree(s->staging, &e) < 0) sl_log(SL_LOG_WARN, "%s", e.msg);
+    if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
+    pthread_mutex_destroy(&s->mu);
+    free(s->root);
+    free(s->staging);
+    free(s->staging_name);
+    free(s);
+}
+
+/* ---- stages ----------------------------------------------------------- */
+static void *local_stage_begin(void *h, const char *name, sl_err *err) {
+    lstore *s = h;
+    if (check_relpath(name, "table name", err) < 0) return NULL;
+    if (strchr(name, '/') || !strncmp(name, ".songlake", 9) ||
+        !strncmp(name, OLD_PREFIX, strlen(OLD_PREFIX))) {
+        sl_err_set(err, "invalid table name '%s'", name);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->mu);
+    int rc = 0;
+    if (!s->staging_made) {
+        if (mkdir(s->staging, 0755) < 0 && errno != EEXIST)
+            rc = sl_err_errno(err, errno, "%s", s->staging);
+        else
+            s->staging_made = true;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (rc < 0) return NULL;
+    lstage *st = sl_calloc(1, sizeof *st);
+    st->s = s;
+    st->name = sl_strdup(name);
+    st->dir = path_join(s->staging, name);
+    st->live = path_join(s->root, name);
+    if (mkdir(st->dir, 0755) < 0) {
+        if (errno == EEXIST)
+            sl_err_set(err, "%s: table '%s' is already being written by this run", st->dir, name);
+        else
+            sl_err_errno(err, errno, "%s", st->dir);
+        free(st->name);
+        free(st->dir);
+        free(st->live);
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+static void stage_free(lstage *st) {
+    free(st->name);
+    free(st->dir);
+    free(st->live);
+    free(st);
+}
+
+static void *local_stage_create(void *h, const char *relpath, const char **final_name,
+                                sl_err *err) {
+    lstage *st = h;
+    if (check_relpath(relpath, "file path", err) < 0) return NULL;
+    if (!strcmp(relpath, "_SUCCESS")) {
+        sl_err_set(err, "%s: _SUCCESS is written by commit", st->name);
+        return NULL;
+    }
+    char *path = path_join(st->dir, relpath);
+    char *slash = strrchr(path, '/');
+    *slash = 0;
+    int rc = mkdir_p(path, err);
+    *slash = '/';
+    if (rc < 0) {
+        free(path);
+        return NULL;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        sl_err_errno(err, errno, "%s", path);
+        free(path);
+        return NULL;
+    }
+    lwriter *w = sl_calloc(1, sizeof *w);
+    w->fd = fd;
+    w->path = path;
+    w->rel = sl_strdup(relpath);
+    *final_name = w->rel;
+    return w;
+}
+
+static int flush(lwriter *w, sl_err *err) {
+    if (!w->len) return 0;
+    if (sl_write_all(w->fd, w->buf, w->len, err) < 0) {
+        sl_err_prefix(err, "%s", w->path);
+        return -1;
+    }
+    w->len = 0;
+    return 0;
+}
+
+static int local_writer_write(void *h, const void *p, size_t n, sl_err *err) {
+    lwriter *w = h;
+    w->bytes += n;
+    if (w->len + n <= WRITE_BUF) {
+        if (!w->buf) w->buf = sl_malloc(WRITE_BUF);
+        memcpy(w->buf + w->len, p, n);
+        w->len += n;
+        return 0;
+    }
+    if (flush(w, err) < 0) return -1;
+    if (n >= WRITE_BUF / 2) {
+        if (sl_write_all(w->fd, p, n, err) < 0) return sl_err_prefix(err, "%s", w->path);
+        return 0;
+    }
+    if (!w->buf) w->buf = sl_malloc(WRITE_BUF);
+    memcpy(w->buf, p, n);
+    w->len = n;
+    return 0;
+}
+
+static void writer_free(lwriter *w) {
+    free(w->buf);
+    free(w->path);
+    free(w->rel);
+    free(w);
+}
+
+static int local_writer_close(void *h, uint64_t *bytes, sl_err *err) {
+    lwriter *w = h;
+    int rc = flush(w, err);
+    if (rc == 0 && fsync(w->fd) < 0) rc = sl_err_errno(err, errno, "fsync %s", w->path);
+    if (close(w->fd) < 0 && rc == 0) rc = sl_err_errno(err, errno, "close %s", w->path);
+    *bytes = w->bytes;
+    writer_free(w);
+    return rc;
+}
+
+static void local_writer_abort(void *h) {
+    lwriter *w = h;
+    close(w->fd);
+    unlink(w->path);
+    writer_free(w);
+}
+
+static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
+    lstage *st = h;
+    lstore *s = st->s;
+    char *success = path_join(st->dir, "_SUCCESS");
+    char *old = NULL;
+    int rc = write_file_synced(success, body, n, err);
+    free(success);
+    if (rc == 0) rc = fsync_tree(st->dir, err);
+    if (rc == 0) rc = fsync_path(s->staging, err);
+    if (rc < 0) goto fail; /* nothing live changed */
+
+    if (renameat2(AT_FDCWD, st->dir, AT_FDCWD, st->live, RENAME_EXCHANGE) == 0) {
+        old = sl_strdup(st->dir); /* the previous table now sits in staging */
+    } else if (errno == ENOENT) {
+        if (rename(st->dir, st->live) < 0) {
+            rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
+            goto fail;
+        }
+    } else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+        /* no RENAME_EXCHANGE here: move the live table aside into our
+         * staging dir (cleanup restores it if we die now), then rename */
+        old = path_join(s->staging, OLD_PREFIX);
+        char *aside = sl_sprintf("%s%s", old, st->name);
+        free(old);
+        old = aside;
+        if (rename(st->live, old) < 0) {
+            rc = sl_err_errno(err, errno, "moving %s aside to %s", st->live, old);
+            goto fail;
+        }
+        if (rename(st->dir, st->live) < 0) {
+            rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
+            if (rename(old, st->live) < 0) {
+                sl_log(SL_LOG_ERROR, "%s: could not restore the previous table from %s",
+                       st->live, old);
+                s->keep_staging = true;
+                free(old);
+                old = NULL;
+            }
+            goto fail;
+        }
+    } else {
+        rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
+        goto fail;
+    }
+    rc = fsync_path(s->root, err);
+    if (old) {
+        sl_err e;
+        if (rm_tree(old, &e) < 0)
+            sl_log(SL_LOG_WARN, "%s (the next run removes it)", e.msg);
+        free(old);
+    }
+    stage_free(st);
+    return rc;
+fail:
+    free(old);
+    sl_err e;
+    rm_tree(st->dir, &e);
+    stage_free(st);
+    return -1;
+}
+
+static void local_stage_abort(void *h) {
+    lstage *st = h;
+    sl_err e;
+    if (rm_tree(st->dir, &e) < 0) sl_log(SL_LOG_WARN, "%s", e.msg);
+    stage_free(st);
+}
+
+const io_backend io_local_backend = {
+    .name = "local",
+    .list_inputs = io_local_list,
+    .read_raw = local_read_raw,
+    .store_open = local_store_open,
+    .store_cleanup = local_store_cleanup,
+    .store_close = local_store_close,
+    .stage_begin = local_stage_begin,
+    .stage_create = local_stage_create,
+    .writer_write = local_writer_write,
+    .writer_close = local_writer_close,
+    .writer_abort = local_writer_abort,
+    .stage_commit = local_stage_commit,
+    .stage_abort = local_stage_abort,
+};
