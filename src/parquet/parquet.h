@@ -130,4 +130,26 @@ int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *o
  * statistics as a readable table (`songlake inspect`). */
 int pq_inspect(const pq_reader *r, const char *name, FILE *out, sl_err *err);
 
+/* ---- reader: statistics and limits ------------------------------------ */
+/* Statistics of one column chunk as stored in the footer. min/max are the
+ * PLAIN bytes (no length prefix for byte arrays) and point into the file
+ * image; numeric types are also decoded (timestamps in microseconds). */
+typedef struct pq_stats {
+    pq_type type;
+    bool has_null_count;
+    uint64_t null_count;
+    bool has_min_max;
+    const uint8_t *min, *max;
+    size_t min_len, max_len;
+    int64_t min_i, max_i; /* BOOLEAN, INT32, INT64, TIMESTAMP_US */
+    double min_f, max_f;  /* FLOAT, DOUBLE */
+} pq_stats;
+/* Returns -1 when rg or col is out of range. */
+int pq_reader_column_stats(const pq_reader *r, size_t rg, size_t col, pq_stats *out);
+/* created_by of the footer, or "" when absent. */
+const char *pq_reader_created_by(const pq_reader *r);
+/* Refuses row groups with more rows than this when decoding (default
+ * 1 << 28): a few bytes of RLE can declare billions of null rows. */
+void pq_reader_set_max_rows(pq_reader *r, uint64_t max_rows_per_row_group);
+
 #endif
