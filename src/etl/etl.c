@@ -33,6 +33,8 @@ typedef struct play_rec {
 typedef struct user_rec {
     int64_t uid, ts;
     sl_str first, last, gender, level;
+    char *blob; /* global users only: the four strings, reused on update */
+    size_t blob_cap;
 } user_rec;
 
 typedef struct reject_rec {
@@ -56,9 +58,13 @@ typedef struct file_result {
 } file_result;
 
 /* ---- global state ---------------------------------------------------- */
+/* Distinct start times: open addressing over int64 with INT64_MIN as the
+ * empty slot (ts is range-checked, so start_time_us never takes that value),
+ * at most 70% full: 11-23 bytes per distinct value, and etl_finish sorts the
+ * keys in place, so writing `time` needs no second copy. */
+#define TS_EMPTY INT64_MIN
 typedef struct i64_set {
     int64_t *keys;
-    uint8_t *used;
     size_t cap, count;
 } i64_set;
 
@@ -71,7 +77,7 @@ struct etl {
     sl_vec artists;        /* lake_artist */
     sl_map artist_idx;     /* artist_id -> index */
     sl_map match_idx;      /* title\0artist_name\0duration -> song index */
-    sl_vec users;          /* user_rec */
+    sl_vec users;          /* user_rec, strings in each one's blob */
     sl_map user_idx;       /* uid bytes -> index */
     i64_set times;         /* distinct start_time (us) */
     uint64_t songplays, matched;
@@ -82,31 +88,37 @@ struct etl {
     int nscanners;
 };
 
+static size_t set_slot(int64_t k, size_t mask) {
+    uint64_t x = (uint64_t)k; /* splitmix64 finalizer */
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return (size_t)x & mask;
+}
+
 static void set_add(i64_set *s, int64_t k) {
-    if ((s->count + 1) * 2 > s->cap) {
+    if ((s->count + 1) * 10 > s->cap * 7) {
         size_t ncap = s->cap ? s->cap * 2 : 1024;
         int64_t *nk = sl_malloc(ncap * sizeof *nk);
-        uint8_t *nu = sl_calloc(ncap, 1);
+        for (size_t i = 0; i < ncap; i++) nk[i] = TS_EMPTY;
         for (size_t i = 0; i < s->cap; i++) {
-            if (!s->used[i]) continue;
-            size_t j = sl_hash(&s->keys[i], 8) & (ncap - 1);
-            while (nu[j]) j = (j + 1) & (ncap - 1);
+            if (s->keys[i] == TS_EMPTY) continue;
+            size_t j = set_slot(s->keys[i], ncap - 1);
+            while (nk[j] != TS_EMPTY) j = (j + 1) & (ncap - 1);
             nk[j] = s->keys[i];
-            nu[j] = 1;
         }
         free(s->keys);
-        free(s->used);
         s->keys = nk;
-        s->used = nu;
         s->cap = ncap;
     }
-    size_t j = sl_hash(&k, 8) & (s->cap - 1);
-    while (s->used[j]) {
+    size_t j = set_slot(k, s->cap - 1);
+    while (s->keys[j] != TS_EMPTY) {
         if (s->keys[j] == k) return;
         j = (j + 1) & (s->cap - 1);
     }
     s->keys[j] = k;
-    s->used[j] = 1;
     s->count++;
 }
 
@@ -152,13 +164,13 @@ void etl_free(etl *e) {
     json_fields_free(e->event_fields);
     sl_vec_free(&e->songs);
     sl_vec_free(&e->artists);
+    for (size_t i = 0; i < e->users.len; i++) free(SL_VEC_AT(&e->users, user_rec, i).blob);
     sl_vec_free(&e->users);
     sl_map_free(&e->song_idx);
     sl_map_free(&e->artist_idx);
     sl_map_free(&e->match_idx);
     sl_map_free(&e->user_idx);
     free(e->times.keys);
-    free(e->times.used);
     sl_arena_free(&e->mem);
     free(e);
 }
@@ -265,6 +277,11 @@ static int on_song(void *ctx, const json_value *v, json_pos pos) {
     if (!s.song_id.ptr || !s.song_id.len) return reject_at(c, pos, "%s: missing or empty", "song_id");
     if (!s.artist_id.ptr || !s.artist_id.len)
         return reject_at(c, pos, "%s: missing or empty", "artist_id");
+    /* it names a partition directory: "artist_id=<escaped>" must fit a file name */
+    if (lake_escaped_len(s.artist_id.ptr, s.artist_id.len) + sizeof "artist_id=" - 1 >
+        LAKE_MAX_DIR_NAME)
+        return reject_at(c, pos, "%s: too long for a partition directory name (255 bytes escaped)",
+                         "artist_id");
     if (!get_text(c, pos, &v[S_TITLE], "title", &s.title)) return 0;
     if (!get_text(c, pos, &v[S_ARTIST_NAME], "artist_name", &s.artist_name)) return 0;
     if (!get_text(c, pos, &v[S_LOCATION], "artist_location", &s.location)) return 0;
@@ -471,6 +488,34 @@ static void merge_song(etl *e, const song_rec *s) {
     }
 }
 
+/* A user's row is replaced each time a later file has a later event: its
+ * strings go to one block per user, reused, so memory stays proportional to
+ * the number of distinct users, not to how often they appear. */
+static void user_set_strings(user_rec *g, const user_rec *u) {
+    const sl_str *src[4] = {&u->first, &u->last, &u->gender, &u->level};
+    sl_str *dst[4] = {&g->first, &g->last, &g->gender, &g->level};
+    size_t need = 4;
+    for (int k = 0; k < 4; k++) need += src[k]->len;
+    if (need > g->blob_cap) {
+        free(g->blob);
+        g->blob_cap = need < 64 ? 64 : need;
+        g->blob = sl_malloc(g->blob_cap);
+    }
+    char *p = g->blob;
+    for (int k = 0; k < 4; k++) {
+        if (!src[k]->ptr) {
+            dst[k]->ptr = NULL;
+            dst[k]->len = 0;
+            continue;
+        }
+        memcpy(p, src[k]->ptr, src[k]->len);
+        dst[k]->ptr = p;
+        dst[k]->len = src[k]->len;
+        p += src[k]->len;
+        *p++ = 0;
+    }
+}
+
 static int flush_plays(etl *e, lake_songplay *rows, size_t *n, sl_err *err) {
     if (!*n) return 0;
     int rc = lake_append_songplays(e->lk, rows, *n, err);
@@ -520,10 +565,7 @@ static int merge_events(etl *e, file_result *r, sl_err *err) {
         }
         g->uid = u->uid;
         g->ts = u->ts;
-        g->first = gkeep(e, u->first);
-        g->last = gkeep(e, u->last);
-        g->gender = gkeep(e, u->gender);
-        g->level = gkeep(e, u->level);
+        user_set_strings(g, u);
     }
     return 0;
 }
@@ -640,7 +682,7 @@ int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetc
     if (rc < 0) return -1;
     /* lake sorts in place: write a copy so artist_idx stays valid */
     lake_artist *arts = sl_malloc((e->artists.len ? e->artists.len : 1) * sizeof *arts);
-    memcpy(arts, e->artists.data, e->artists.len * sizeof *arts);
+    if (e->artists.len) memcpy(arts, e->artists.data, e->artists.len * sizeof *arts);
     rc = lake_write_artists(e->lk, arts, e->artists.len, err);
     free(arts);
     return rc;
@@ -660,11 +702,14 @@ int etl_finish(etl *e, sl_err *err) {
     int rc = lake_write_users(e->lk, users, e->users.len, err);
     free(users);
     if (rc < 0) return -1;
-    lake_time *times = sl_calloc(e->times.count, sizeof *times);
+    /* compact the set's keys to the front, in place; the set is done */
     size_t n = 0;
     for (size_t i = 0; i < e->times.cap; i++)
-        if (e->times.used[i]) times[n++].ts_us = e->times.keys[i];
-    rc = lake_write_time(e->lk, times, n, err);
-    free(times);
+        if (e->times.keys[i] != TS_EMPTY) e->times.keys[n++] = e->times.keys[i];
+    e->times.count = 0;
+    rc = lake_write_time_us(e->lk, e->times.keys, n, err);
+    free(e->times.keys);
+    e->times.keys = NULL;
+    e->times.cap = 0;
     return rc;
 }

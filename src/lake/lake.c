@@ -387,7 +387,7 @@ static char *song_dir(const lake_song *s) {
 }
 
 int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
-    qsort(rows, n, sizeof *rows, song_cmp);
+    if (n > 1) qsort(rows, n, sizeof *rows, song_cmp);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && rows[j].has_year == rows[i].has_year && rows[j].year == rows[i].year &&
@@ -421,7 +421,7 @@ static int artist_cmp(const void *x, const void *y) {
 }
 
 int lake_write_artists(lake *lk, lake_artist *rows, size_t n, sl_err *err) {
-    qsort(rows, n, sizeof *rows, artist_cmp);
+    if (n > 1) qsort(rows, n, sizeof *rows, artist_cmp);
     part p;
     if (part_open(lk, LAKE_ARTISTS, &p, "", err) < 0) {
         part_discard(&p);
@@ -447,7 +447,7 @@ static int user_cmp(const void *x, const void *y) {
 }
 
 int lake_write_users(lake *lk, lake_user *rows, size_t n, sl_err *err) {
-    qsort(rows, n, sizeof *rows, user_cmp);
+    if (n > 1) qsort(rows, n, sizeof *rows, user_cmp);
     part p;
     if (part_open(lk, LAKE_USERS, &p, "", err) < 0) {
         part_discard(&p);
@@ -472,38 +472,54 @@ static int time_cmp(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-int lake_write_time(lake *lk, lake_time *rows, size_t n, sl_err *err) {
-    qsort(rows, n, sizeof *rows, time_cmp);
-    for (size_t i = 0; i < n;) {
-        lake_time_parts(&rows[i]);
-        size_t j = i + 1;
-        while (j < n) {
-            lake_time_parts(&rows[j]);
-            if (rows[j].year != rows[i].year || rows[j].month != rows[i].month) break;
-            j++;
-        }
-        char dir[64];
-        snprintf(dir, sizeof dir, "year=%d/month=%d", (int)rows[i].year, (int)rows[i].month);
-        part p;
-        if (part_open(lk, LAKE_TIME, &p, dir, err) < 0) {
-            part_discard(&p);
-            return -1;
-        }
-        for (size_t k = i; k < j; k++) {
-            put_i64(&p.cs, 0, rows[k].ts_us, true);
-            put_i32(&p.cs, 1, rows[k].hour, true);
-            put_i32(&p.cs, 2, rows[k].day, true);
-            put_i32(&p.cs, 3, rows[k].week, true);
-            put_i32(&p.cs, 4, rows[k].weekday, true);
-            if (part_row_done(&p, err) < 0) {
+static int i64_cmp(const void *x, const void *y) {
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Writes sorted start times (ts[k * stride]) as the time table, one file per
+ * (year, month). */
+static int write_time_sorted(lake *lk, const int64_t *ts, size_t stride, size_t n, sl_err *err) {
+    lake_time cur = {0};
+    part p;
+    bool open = false;
+    for (size_t k = 0; k < n; k++) {
+        lake_time t = {.ts_us = ts[k * stride]};
+        lake_time_parts(&t);
+        if (!open || t.year != cur.year || t.month != cur.month) {
+            if (open && part_close(lk, LAKE_TIME, &p, err) < 0) return -1;
+            char dir[64];
+            snprintf(dir, sizeof dir, "year=%d/month=%d", (int)t.year, (int)t.month);
+            if (part_open(lk, LAKE_TIME, &p, dir, err) < 0) {
                 part_discard(&p);
                 return -1;
             }
+            open = true;
+            cur = t;
         }
-        if (part_close(lk, LAKE_TIME, &p, err) < 0) return -1;
-        i = j;
+        put_i64(&p.cs, 0, t.ts_us, true);
+        put_i32(&p.cs, 1, t.hour, true);
+        put_i32(&p.cs, 2, t.day, true);
+        put_i32(&p.cs, 3, t.week, true);
+        put_i32(&p.cs, 4, t.weekday, true);
+        if (part_row_done(&p, err) < 0) {
+            part_discard(&p);
+            return -1;
+        }
     }
-    return 0;
+    return open ? part_close(lk, LAKE_TIME, &p, err) : 0;
+}
+
+int lake_write_time(lake *lk, lake_time *rows, size_t n, sl_err *err) {
+    if (n == 0) return 0;
+    qsort(rows, n, sizeof *rows, time_cmp);
+    return write_time_sorted(lk, &rows[0].ts_us, sizeof *rows / sizeof(int64_t), n, err);
+}
+
+int lake_write_time_us(lake *lk, int64_t *ts_us, size_t n, sl_err *err) {
+    if (n == 0) return 0;
+    qsort(ts_us, n, sizeof *ts_us, i64_cmp);
+    return write_time_sorted(lk, ts_us, 1, n, err);
 }
 
 /* ---- finish and publish ---------------------------------------------- */
@@ -514,7 +530,7 @@ static int part_dir_cmp(const void *x, const void *y) {
 int lake_finish(lake *lk, sl_err *err) {
     if (lk->finished) return 0;
     /* close songplays parts in path order so manifests are deterministic */
-    qsort(lk->sp_parts, lk->sp_nparts, sizeof *lk->sp_parts, part_dir_cmp);
+    if (lk->sp_nparts > 1) qsort(lk->sp_parts, lk->sp_nparts, sizeof *lk->sp_parts, part_dir_cmp);
     for (size_t i = 0; i < lk->sp_nparts; i++) {
         if (part_close(lk, LAKE_SONGPLAYS, &lk->sp_parts[i], err) < 0) {
             for (size_t k = i + 1; k < lk->sp_nparts; k++) part_discard(&lk->sp_parts[k]);

@@ -55,6 +55,10 @@ void lake_time_parts(lake_time *t);
 /* Hive/Spark partition value escaping (SPEC section 2). A NULL or empty
  * value becomes __HIVE_DEFAULT_PARTITION__. Appends to out. */
 void lake_escape_partition(sl_buf *out, const char *v, size_t n);
+/* Length lake_escape_partition would append. A partition directory is
+ * "<column>=<escaped value>" and must fit a file name (255 bytes). */
+size_t lake_escaped_len(const char *v, size_t n);
+#define LAKE_MAX_DIR_NAME 255
 /* The inverse (for readers): %XX -> byte. Returns malloc'd string, or NULL
  * for __HIVE_DEFAULT_PARTITION__. */
 char *lake_unescape_partition(const char *v, size_t n);
@@ -87,6 +91,9 @@ int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err);
 int lake_write_artists(lake *lk, lake_artist *rows, size_t n, sl_err *err);
 int lake_write_users(lake *lk, lake_user *rows, size_t n, sl_err *err);
 int lake_write_time(lake *lk, lake_time *rows, size_t n, sl_err *err);
+/* The same from bare start times (microseconds), sorted here in place: the
+ * time parts are computed while writing, so memory stays 8 bytes a row. */
+int lake_write_time_us(lake *lk, int64_t *ts_us, size_t n, sl_err *err);
 
 /* Rejects: one JSON line each in _songlake/rejects.jsonl (raw cut at 64 KiB).
  * Thread-safe. */

@@ -31,6 +31,13 @@ void lake_escape_partition(sl_buf *out, const char *v, size_t n) {
     }
 }
 
+size_t lake_escaped_len(const char *v, size_t n) {
+    if (!v || n == 0) return sizeof HIVE_DEFAULT - 1;
+    size_t len = n;
+    for (size_t i = 0; i < n; i++) len += needs_escape((unsigned char)v[i]) ? 2 : 0;
+    return len;
+}
+
 static int hexval(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;

@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { asyncBufferFromFile, parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
-import pl from 'nodejs-polars';
 import fs from 'node:fs';
-import { TABLES, buildOk, cleanup, duck, listFiles, sample, sq, tmpdir } from './lib.mjs';
+import { TABLES, buildOk, cleanup, duck, listFiles, load, sample, sq, tmpdir } from './lib.mjs';
+
+const { asyncBufferFromFile, parquetMetadata, parquetReadObjects } = await load('hyparquet');
+const { compressors } = await load('hyparquet-compressors');
+const plm = await load('nodejs-polars');
+const pl = plm.default ?? plm;
 
 let db;
 before(async () => { db = await duck(); });

@@ -7,13 +7,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { pathToFileURL } from 'node:url';
 
 export const bin = process.env.SONGLAKE_BIN;
 export const srcDir = process.env.SONGLAKE_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
 export const sample = path.join(srcDir, 'data', 'sparkify-sample');
 export const TABLES = ['songplays', 'users', 'songs', 'artists', 'time'];
 if (!bin) throw new Error('SONGLAKE_BIN is not set (run through ctest)');
+
+// ESM ignores NODE_PATH: load test packages from tests/js/node_modules by
+// their package.json entry point (the "import" export when there is one).
+const nodeModules = path.join(srcDir, 'tests', 'js', 'node_modules');
+export async function load(pkg) {
+  const dir = path.join(nodeModules, pkg);
+  const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const pick = (e) => (typeof e === 'string' ? e : e && (pick(e.import) || pick(e.node) || pick(e.default)
+    || pick(e.require)));
+  const ex = pj.exports && (typeof pj.exports === 'string' || !pj.exports['.'] ? pj.exports : pj.exports['.']);
+  const entry = pick(ex) || pj.main || 'index.js';
+  return import(pathToFileURL(path.join(dir, entry)).href);
+}
+const { DuckDBInstance } = await load('@duckdb/node-api');
 
 const temps = [];
 export function tmpdir(tag = 'e2e') {

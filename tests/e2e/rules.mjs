@@ -204,8 +204,9 @@ test('rejects: each with source, line, byte, reason, raw; the run continues', as
     JSON.stringify(event({ userId: 'abc' })), // 4: non-numeric userId
     JSON.stringify({ ...event({}), ts: undefined }), // 5: NextSong without ts
     JSON.stringify(event({ ts: 1541105830796.5 })), // 6: non-integral ts
-    good, // 7
-    '{"page":"NextSong","userId":"2","ts":1541105830796', // 8: truncated at the end of the file
+    '{"page":"NextSong","userId":"2","ts":15411', // 7: truncated line, the next line still read
+    good, // 8
+    '{"page":"NextSong","userId":"2","ts":1541105830796', // 9: truncated at the end of the file
   ];
   const bad = Buffer.concat([Buffer.from('{"page":"NextSong","userId":"3","ts":1541105830796,"level":"'),
     Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
@@ -220,7 +221,7 @@ test('rejects: each with source, line, byte, reason, raw; the run continues', as
   const logA = path.join(root, 'logs', 'a.json');
   const at = (n) => Buffer.byteLength(lines.slice(0, n - 1).map((l) => l + '\n').join(''));
   const mine = rj.filter((r) => r.source.endsWith('a.json'));
-  assert.deepEqual(mine.map((r) => [r.line, r.byte]), [[2, at(2)], [3, at(3)], [4, at(4)], [5, at(5)], [6, at(6)], [8, at(8)]]);
+  assert.deepEqual(mine.map((r) => [r.line, r.byte]), [[2, at(2)], [3, at(3)], [4, at(4)], [5, at(5)], [6, at(6)], [7, at(7)], [9, at(9)]]);
   for (const r of mine) {
     assert.ok(r.source === logA || r.source.endsWith('/logs/a.json'), r.source);
     assert.equal(typeof r.reason, 'string');
@@ -240,7 +241,7 @@ test('rejects: each with source, line, byte, reason, raw; the run continues', as
   assert.equal(num(await db.one(`SELECT count(*) FROM ${lakeTable(out, 'songplays')}`)), 3);
   assert.deepEqual((await q(out, 'songs', 'song_id', 'song_id')).map((r) => r.song_id), ['S1']);
   const rep = JSON.parse(fs.readFileSync(path.join(out, '_songlake', 'report.json'), 'utf8'));
-  assert.equal(rep.inputs.logs.rejected, 7);
+  assert.equal(rep.inputs.logs.rejected, 8);
   assert.equal(rep.inputs.logs.accepted, 3);
   assert.equal(rep.inputs.songs.rejected, 3);
   assert.equal(rep.inputs.songs.accepted, 1);
@@ -253,11 +254,18 @@ test('partition values are escaped as Hive does and stay inside the table', asyn
   const songs = {};
   ids.forEach((id, i) => { songs[`s${i}.json`] = JSON.stringify(song({ song_id: `S${i}`, artist_id: id, year: 2000 })); });
   songs['snull.json'] = JSON.stringify(song({ song_id: 'SN', artist_id: 'ARN', year: null }));
+  // a directory name holds 255 bytes: "artist_id=" + 245 fits, longer is rejected (docs/decisions.md)
+  songs['slong1.json'] = JSON.stringify(song({ song_id: 'SL1', artist_id: 'y'.repeat(245), year: 1 }));
+  songs['slong2.json'] = JSON.stringify(song({ song_id: 'SL2', artist_id: 'y'.repeat(246), year: 1 }));
+  songs['slong3.json'] = JSON.stringify(song({ song_id: 'SL3', artist_id: '/'.repeat(82), year: 1 }));
   const { out, root } = lakeOf(songs, { 'l.json': ndjson([event({ page: 'Home' })]) });
+  assert.deepEqual(readRejects(out).map((r) => [path.basename(r.source), /artist_id/.test(r.reason)]),
+    [['slong2.json', true], ['slong3.json', true]]);
   const hex = (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
   const esc = (s) => [...s].map((c) => (/[\x00-\x1f\x7f"#%'*/:=?\\{[\]^]/.test(c) ? hex(c) : c)).join('');
   const dirs = listFiles(path.join(out, 'songs')).filter((f) => f !== '_SUCCESS').map((f) => path.dirname(f));
-  const want = ids.map((id) => `year=2000/artist_id=${esc(id)}`).concat(['year=__HIVE_DEFAULT_PARTITION__/artist_id=ARN']);
+  const want = ids.map((id) => `year=2000/artist_id=${esc(id)}`).concat(['year=__HIVE_DEFAULT_PARTITION__/artist_id=ARN',
+    `year=1/artist_id=${'y'.repeat(245)}`]);
   assert.deepEqual(dirs.sort(), want.sort());
   assert.ok(dirs.includes('year=2000/artist_id=AR%2F..%2F..%2Fescape'));
   // nothing outside the table directory
@@ -266,7 +274,8 @@ test('partition values are escaped as Hive does and stay inside the table', asyn
   // DuckDB's hive reader gives the original values back
   const got = await q(out, 'songs', 'song_id, artist_id, year', 'song_id');
   const expect = ids.map((id, i) => ({ song_id: `S${i}`, artist_id: id, year: 2000 }))
-    .concat([{ song_id: 'SN', artist_id: 'ARN', year: null }]).sort((a, b) => (a.song_id < b.song_id ? -1 : 1));
+    .concat([{ song_id: 'SN', artist_id: 'ARN', year: null }, { song_id: 'SL1', artist_id: 'y'.repeat(245), year: 1 }])
+    .sort((a, b) => (a.song_id < b.song_id ? -1 : 1));
   assert.deepEqual(got, expect);
 });
 
