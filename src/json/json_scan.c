@@ -237,8 +237,8 @@ static const uint8_t *scan_escape(json_scanner *s, const uint8_t *p, long *cp) {
         *cp = u;
         return p + 6;
     }
-    if (end - p < 12) {
-        if (end - p >= 8 || (end - p == 7 && p[6] != '\\')) goto lone;
+    if (end - p < 12) { /* cut short: a pair can only still be coming if "\\u" follows */
+        if ((end - p >= 7 && p[6] != '\\') || (end - p >= 8 && p[7] != 'u')) goto lone;
         return fail(s, end, "unterminated string");
     }
     if (p[6] != '\\' || p[7] != 'u') goto lone;
