@@ -51,11 +51,28 @@ static void describe_target(PGconn *c, sl_buf *out) {
                   p && *p ? p : "(default)", d ? d : "?", u ? u : "?");
 }
 
+static void quiet_notice(void *arg, const char *message) {
+    (void)arg, (void)message; /* "table ... does not exist, skipping" and the like */
+}
+
 static int connect_db(loader *L, const char *dsn, sl_err *err) {
+    /* libpq's parse errors quote the whole string, password included: check
+     * it first and say what is wrong without echoing it */
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
+    if (!opts) {
+        PQfreemem(perr);
+        return sl_err_set(err, "--dsn is not a valid libpq connection string or URI (its text is not "
+                               "shown, it may hold a password); see the PostgreSQL docs, 'Connection Strings'");
+    }
+    PQconninfoFree(opts);
     const char *kw[] = {"dbname", "fallback_application_name", NULL};
     const char *val[] = {dsn, "songlake", NULL};
     L->conn = PQconnectdbParams(kw, val, 1);
-    if (L->conn && PQstatus(L->conn) == CONNECTION_OK) return 0;
+    if (L->conn && PQstatus(L->conn) == CONNECTION_OK) {
+        PQsetNoticeProcessor(L->conn, quiet_notice, NULL);
+        return 0;
+    }
     char *msg = sl_strdup(L->conn ? PQerrorMessage(L->conn) : "out of memory");
     one_line(msg);
     sl_buf t = {0};
@@ -170,6 +187,9 @@ static int result_error(loader *L, PGresult *res, const char *what, const pgl_ta
     if (cons && table) locate_key(L, table, detail, &m);
     if (copying) locate_line(L, copying, ctx, &m);
     if (cons && table) sl_buf_printf(&m, "; the lake's tables disagree: rebuild it with songlake build");
+    else if (detail && strstr(detail, "depends on table"))
+        sl_buf_printf(&m, " (the star is replaced by new tables: drop these objects before the load "
+                          "and create them again after it, or load into another --schema)");
     else if (hint) sl_buf_printf(&m, " (hint: %s)", hint);
     sl_buf_putc(&m, 0);
     one_line((char *)m.data);

@@ -91,6 +91,20 @@ try {
   assert.match(r.err, /-copy\.parquet/);
   assert.equal(starDigest(server), digest);
 
+  // a malformed DSN is reported without its text (it may hold a password)
+  r = loadPg(server, lake, { dsn: 'postgresql://etl:Hidden-5@[::1' });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--dsn is not a valid libpq connection string/);
+  assert.doesNotMatch(r.err, /Hidden-5/);
+
+  // a view on the star blocks the swap: said so, nothing changed
+  server.psql(`CREATE VIEW plays_by_level AS SELECT level, count(*) FROM songplays GROUP BY level`);
+  r = loadPg(server, lake);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /view plays_by_level depends on table songplays .*drop these objects before the load/);
+  assert.equal(starDigest(server), digest);
+  server.psql(`DROP VIEW plays_by_level`);
+
   // usage errors
   r = songlake(['load-postgres', '--dsn', server.dsn]);
   assert.equal(r.code, 2);

@@ -29,7 +29,7 @@ try {
   console.log('rows', JSON.stringify(counts));
 
   // keys, foreign keys and indexes
-  const cons = server.psql(`SELECT conrelid::regclass || ' ' || contype || ' ' || pg_get_constraintdef(oid)
+  const cons = server.psql(`SELECT conrelid::regclass::text || ' ' || contype::text || ' ' || pg_get_constraintdef(oid)
     FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`).trim().split('\n');
   const want = [
     'artists p PRIMARY KEY (artist_id)',
