@@ -1,11 +1,50 @@
-/* songlake inspect: placeholder until the subcommand lands. */
+/* songlake inspect: describes Parquet files (schema, row groups, column
+ * chunks with codecs, encodings, sizes and statistics) through the
+ * module's own reader, like parquet-tools' meta command. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "parquet/parquet.h"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: songlake inspect FILE.parquet [FILE.parquet ...]\n"
+               "\n"
+               "Prints each file's size, writer (created_by), row count, schema\n"
+               "(name, physical type, logical type, repetition) and, per row group,\n"
+               "every column chunk's codec, encodings, compressed and uncompressed\n"
+               "sizes, value and null counts and min/max statistics.\n"
+               "Exits 1 if a file cannot be read or is not valid Parquet.\n");
+}
 
 int cmd_inspect(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "songlake: 'inspect' is not built into this version yet\n");
-    return 2;
+    int first = 1;
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "--")) first = 2;
+    if (first >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    for (int i = first; i < argc; i++) {
+        if (first == 1 && argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "songlake inspect: unknown option %s (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    int status = 0;
+    for (int i = first; i < argc; i++) {
+        sl_err err = {{0}};
+        pq_reader *r = pq_reader_open_file(argv[i], &err);
+        if (!r || pq_inspect(r, argv[i], stdout, &err) < 0) {
+            fflush(stdout);
+            fprintf(stderr, "songlake inspect: %s\n", err.msg);
+            status = 1;
+        }
+        pq_reader_close(r);
+        if (i + 1 < argc) printf("\n");
+    }
+    return status;
 }
