@@ -26,14 +26,18 @@ static bool ends_with(const char *s, const char *suf) {
     return n >= m && memcmp(s + n - m, suf, m) == 0;
 }
 
-/* Grows out so at least `want` more bytes fit, respecting the cap. Returns
- * false when the cap is reached. */
-static bool grow(sl_buf *out, uint64_t cap) {
-    if (out->len >= cap) return false;
-    size_t extra = out->len < (1u << 20) ? (1u << 16) : out->len / 2;
-    if (out->len + extra > cap) extra = (size_t)(cap - out->len);
-    sl_buf_reserve(out, extra);
-    return true;
+/* Room left in out, growing it geometrically. Output may reach cap + 1
+ * bytes, one past the limit, so "exactly cap" and "more than cap" differ;
+ * callers fail once out->len > cap. */
+static size_t room(sl_buf *out, uint64_t cap) {
+    uint64_t lim = cap + 1;
+    if (out->cap == out->len && out->len < lim) {
+        uint64_t extra = out->len < (1u << 20) ? (1u << 16) : out->len / 2;
+        if (out->len + extra > lim) extra = lim - out->len;
+        sl_buf_reserve(out, (size_t)extra);
+    }
+    uint64_t end = out->cap < lim ? out->cap : lim;
+    return end > out->len ? (size_t)(end - out->len) : 0;
 }
 
 static int too_big(const char *name, uint64_t cap, sl_err *err) {
@@ -54,8 +58,8 @@ static int gunzip(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
     /* hint: ISIZE of the last member (size mod 2^32), bounded */
     if (in->len >= 18) {
         const uint8_t *t = in->data + in->len - 4;
-        uint64_t isz = (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 |
-                       (uint64_t)t[3] << 24;
+        uint64_t isz =
+            (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
         if (isz >= in->len && isz <= cap && isz < (1ull << 31)) sl_buf_reserve(out, isz + 1);
     }
     z_stream zs;
@@ -71,11 +75,11 @@ static int gunzip(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
             if (pos >= in->len || (members && all_zero(in->data + pos, in->len - pos))) break;
             in_member = true;
         }
-        if (out->cap == out->len && !grow(out, cap)) {
+        size_t avail_in = in->len - pos, avail_out = room(out, cap);
+        if (out->len > cap) {
             rc = too_big(name, cap, err);
             break;
         }
-        size_t avail_in = in->len - pos, avail_out = out->cap - out->len;
         zs.next_in = in->data + pos;
         zs.avail_in = avail_in > UINT32_MAX ? UINT32_MAX : (uInt)avail_in;
         zs.next_out = out->data + out->len;
@@ -99,6 +103,7 @@ static int gunzip(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
                         zs.msg ? zs.msg : "invalid stream");
         break;
     }
+    if (rc == 0 && out->len > cap) rc = too_big(name, cap, err);
     if (rc == 0 && members == 0) rc = sl_err_set(err, "%s: not gzip data (empty file)", name);
     inflateEnd(&zs);
     return rc;
@@ -117,11 +122,12 @@ static int unzstd(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
     int rc = 0;
     if (in->len == 0) rc = sl_err_set(err, "%s: empty file is not zstd data", name);
     while (rc == 0 && ib.pos < ib.size) {
-        if (out->cap == out->len && !grow(out, cap)) {
+        size_t avail_out = room(out, cap);
+        if (out->len > cap) {
             rc = too_big(name, cap, err);
             break;
         }
-        ZSTD_outBuffer ob = {out->data + out->len, out->cap - out->len, 0};
+        ZSTD_outBuffer ob = {out->data + out->len, avail_out, 0};
         last = ZSTD_decompressStream(dc, &ob, &ib);
         out->len += ob.pos;
         if (ZSTD_isError(last))
@@ -130,11 +136,12 @@ static int unzstd(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
     }
     /* flush what the decoder still holds once input is consumed */
     while (rc == 0 && last != 0) {
-        if (out->cap == out->len && !grow(out, cap)) {
+        size_t avail_out = room(out, cap);
+        if (out->len > cap) {
             rc = too_big(name, cap, err);
             break;
         }
-        ZSTD_outBuffer ob = {out->data + out->len, out->cap - out->len, 0};
+        ZSTD_outBuffer ob = {out->data + out->len, avail_out, 0};
         last = ZSTD_decompressStream(dc, &ob, &ib);
         out->len += ob.pos;
         if (ZSTD_isError(last))
@@ -142,6 +149,7 @@ static int unzstd(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
         else if (last != 0 && ob.pos == 0)
             rc = sl_err_set(err, "%s: truncated zstd data (stream ends inside a frame)", name);
     }
+    if (rc == 0 && out->len > cap) rc = too_big(name, cap, err);
     ZSTD_freeDCtx(dc);
     return rc;
 }

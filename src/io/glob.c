@@ -58,7 +58,8 @@ bool io_glob_match(const char *pat, size_t plen, const char *name, size_t nlen) 
         if (pi < plen) {
             char pc = pat[pi];
             if (pc == '*') {
-                while (pi < plen && pat[pi] == '*') pi++;
+                while (pi < plen && pat[pi] == '*')
+                    pi++;
                 star_p = pi;
                 star_n = ni;
                 continue;
@@ -94,7 +95,8 @@ bool io_glob_match(const char *pat, size_t plen, const char *name, size_t nlen) 
         pi = star_p;
         ni = ++star_n;
     }
-    while (pi < plen && pat[pi] == '*') pi++;
+    while (pi < plen && pat[pi] == '*')
+        pi++;
     return pi == plen;
 }
 

@@ -31,6 +31,14 @@ void io_list_sort_unique(io_list *l);
 
 /* ---- local backend pieces (local_list.c) ------------------------------ */
 int io_local_list(const char *uri, const io_config *cfg, io_list *out, sl_err *err);
+/* Test seams of the local publish protocol (local.c). The hook, when set,
+ * is called at each step of a commit ("success" after _SUCCESS is durable,
+ * "aside" after the rename fallback moved the live table aside, "swapped"
+ * after the new table is live, "done" after the old one is deleted) so a
+ * test can SIGKILL itself there. io_local_no_exchange forces the fallback
+ * used where RENAME_EXCHANGE is unsupported. Never set in production. */
+extern void (*io_local_commit_hook)(const char *point, const char *table);
+extern bool io_local_no_exchange;
 
 /* ---- decompression (decompress.c) ------------------------------------ */
 /* Largest decompressed size accepted for one file (default 64 GiB); a file

@@ -32,6 +32,13 @@
 #define OLD_PREFIX ".old-"
 #define WRITE_BUF (1u << 20)
 
+void (*io_local_commit_hook)(const char *point, const char *table);
+bool io_local_no_exchange;
+
+static void hook(const char *point, const char *table) {
+    if (io_local_commit_hook) io_local_commit_hook(point, table);
+}
+
 /* ---- reading ---------------------------------------------------------- */
 static int local_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool *exists,
                           sl_err *err) {
@@ -215,7 +222,8 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
     lstore *s = sl_calloc(1, sizeof *s);
     s->root = sl_strdup(uri);
     size_t n = strlen(s->root);
-    while (n > 1 && s->root[n - 1] == '/') s->root[--n] = 0;
+    while (n > 1 && s->root[n - 1] == '/')
+        s->root[--n] = 0;
     s->lockfd = -1;
     pthread_mutex_init(&s->mu, NULL);
     s->staging_name = sl_sprintf(STAGING_PREFIX "%s", run_id);
@@ -304,7 +312,8 @@ static void local_store_close(void *h) {
     lstore *s = h;
     if (!s) return;
     sl_err e;
-    if (s->staging_made && !s->keep_staging && rm_tree(s->staging, &e) < 0) sl_log(SL_LOG_WARN, "%s", e.msg);
+    if (s->staging_made && !s->keep_staging && rm_tree(s->staging, &e) < 0)
+        sl_log(SL_LOG_WARN, "%s", e.msg);
     if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
     pthread_mutex_destroy(&s->mu);
     free(s->root);
@@ -362,8 +371,8 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
                                 sl_err *err) {
     lstage *st = h;
     if (check_relpath(relpath, "file path", err) < 0) return NULL;
-    if (!strcmp(relpath, "_SUCCESS")) {
-        sl_err_set(err, "%s: _SUCCESS is written by commit", st->name);
+    if (!strncmp(relpath, "_SUCCESS", 8) && (relpath[8] == 0 || relpath[8] == '/')) {
+        sl_err_set(err, "%s: '%s': _SUCCESS is written by commit", st->name, relpath);
         return NULL;
     }
     char *path = path_join(st->dir, relpath);
@@ -453,8 +462,11 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
     if (rc == 0) rc = fsync_tree(st->dir, err);
     if (rc == 0) rc = fsync_path(s->staging, err);
     if (rc < 0) goto fail; /* nothing live changed */
+    hook("success", st->name);
 
-    if (renameat2(AT_FDCWD, st->dir, AT_FDCWD, st->live, RENAME_EXCHANGE) == 0) {
+    errno = EINVAL;
+    if (!io_local_no_exchange &&
+        renameat2(AT_FDCWD, st->dir, AT_FDCWD, st->live, RENAME_EXCHANGE) == 0) {
         old = sl_strdup(st->dir); /* the previous table now sits in staging */
     } else if (errno == ENOENT) {
         if (rename(st->dir, st->live) < 0) {
@@ -469,14 +481,19 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
         free(old);
         old = aside;
         if (rename(st->live, old) < 0) {
-            rc = sl_err_errno(err, errno, "moving %s aside to %s", st->live, old);
-            goto fail;
+            if (errno != ENOENT) {
+                rc = sl_err_errno(err, errno, "moving %s aside to %s", st->live, old);
+                goto fail;
+            }
+            free(old); /* there was no live table */
+            old = NULL;
         }
+        hook("aside", st->name);
         if (rename(st->dir, st->live) < 0) {
             rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
-            if (rename(old, st->live) < 0) {
-                sl_log(SL_LOG_ERROR, "%s: could not restore the previous table from %s",
-                       st->live, old);
+            if (old && rename(old, st->live) < 0) {
+                sl_log(SL_LOG_ERROR, "%s: could not restore the previous table from %s", st->live,
+                       old);
                 s->keep_staging = true;
                 free(old);
                 old = NULL;
@@ -487,13 +504,14 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
         rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
         goto fail;
     }
+    hook("swapped", st->name);
     rc = fsync_path(s->root, err);
     if (old) {
         sl_err e;
-        if (rm_tree(old, &e) < 0)
-            sl_log(SL_LOG_WARN, "%s (the next run removes it)", e.msg);
+        if (rm_tree(old, &e) < 0) sl_log(SL_LOG_WARN, "%s (the next run removes it)", e.msg);
         free(old);
     }
+    hook("done", st->name);
     stage_free(st);
     return rc;
 fail:

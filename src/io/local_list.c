@@ -161,8 +161,7 @@ static char *dir_prefix(const char *path) {
 }
 
 /* descend into a directory entry and continue with component k */
-static int descend(lister *L, const pattern *p, size_t k, const char *path,
-                   const struct stat *st) {
+static int descend(lister *L, const pattern *p, size_t k, const char *path, const struct stat *st) {
     if (!S_ISDIR(st->st_mode) || !enter(L, st, path)) return 0;
     char *pre = dir_prefix(path);
     int rc = expand(L, p, k, pre);
@@ -204,9 +203,8 @@ static int expand(lister *L, const pattern *p, size_t k, const char *prefix) {
     const char *pc = p->comp[k];
     bool last = k + 1 == p->n;
     if (!strcmp(pc, "**")) {
-        struct stat st;
-        if (stat(dir_of(prefix), &st) < 0) return 0;
-        if (last) return walk_prefix(L, prefix, &st);
+        /* the directory itself was entered by descend() (or is the top) */
+        if (last) return for_entries(L, prefix, walk_entry, NULL);
         if (expand(L, p, k + 1, prefix) < 0) return -1; /* zero directories */
         expand_ctx c = {p, k};
         return for_entries(L, prefix, starstar_entry, &c);
@@ -244,7 +242,8 @@ static int list_glob(lister *L, const char *uri) {
     split(uri, &p);
     int rc = 0;
     if (p.n) rc = expand(L, &p, 0, uri[0] == '/' ? "/" : "");
-    for (size_t i = 0; i < p.n; i++) free(p.comp[i]);
+    for (size_t i = 0; i < p.n; i++)
+        free(p.comp[i]);
     free(p.comp);
     if (rc == 0 && L->out->n == 0)
         rc = sl_err_set(L->err, "'%s': no files match; check the path or quote the glob", uri);
