@@ -31,6 +31,7 @@ int pq_t_fail(pq_tdec *d, const char *fmt, ...) {
 }
 
 static int get_byte(pq_tdec *d, uint8_t *b) {
+    *b = 0; /* keeps gcc -O2 -Wmaybe-uninitialized quiet on error paths */
     if (d->failed) return -1;
     if (d->p >= d->end) return pq_t_fail(d, "truncated");
     *b = *d->p++;
