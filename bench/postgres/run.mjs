@@ -81,7 +81,7 @@ try {
     csv[t] = path.join(work, `${t}.csv`);
     const cols = TABLES[t].cols.map((c) => (c === 'start_time' || c === 'timestamp'
       ? `strftime(make_timestamp(epoch_us(${c})), '%Y-%m-%d %H:%M:%S.%f') || '+00' AS ${c}` : c)).join(', ');
-    await db.conn.run(`COPY (SELECT ${cols} FROM "${t}") TO '${csv[t]}' (FORMAT csv)`);
+    await db.conn.run(`COPY (SELECT ${cols} FROM "${t}") TO '${csv[t]}' (FORMAT csv, HEADER false)`);
     rows[t] = Number((await db.rows(`SELECT count(*) FROM "${t}"`))[0][0]);
   }
   db.close();
@@ -100,7 +100,7 @@ try {
   };
   const peerKeys = psqlScript(true), peerBare = psqlScript(false);
   const psqlFile = (f) => {
-    const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', server.dir, '-p', String(server.port),
+    const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'SET client_min_messages = warning', '-h', server.dir, '-p', String(server.port),
       '-U', 'songlake', '-d', 'postgres', '-f', f], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
   };
