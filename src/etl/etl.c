@@ -9,6 +9,7 @@
 #include "etl/etl.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -409,7 +410,7 @@ done:
 typedef struct run_ctx {
     etl *e;
     bool events;
-    size_t base;
+    size_t base, n;
     file_result *results;
     etl_fetch_fn fetch;
     void *fctx;
@@ -603,6 +604,19 @@ static int merge_result(etl *e, bool events, const char *source, file_result *r,
     return merge_events(e, r, err);
 }
 
+static void parse_window(run_ctx *c) {
+    for (size_t i = 0; i < c->n; i++) result_init(&c->results[i]);
+    sl_parallel_for(c->n, c->e->opts.threads, parse_task, c);
+}
+
+static void *parse_window_thread(void *arg) {
+    parse_window(arg);
+    return NULL;
+}
+
+/* Windows are pipelined: while the calling thread merges window k (in input
+ * order), the workers already parse window k+1. Two windows of parsed files
+ * are alive at once at most. */
 static int run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
                      void *fctx, sl_err *err) {
     int threads = e->opts.threads;
@@ -617,29 +631,42 @@ static int run_files(etl *e, bool events, size_t nfiles, char *const *sources, e
     }
     etl_source_stats *st = events ? &e->event_stats : &e->song_stats;
     size_t window = (size_t)threads * (events ? 2 : 64);
-    file_result *results = sl_calloc(window, sizeof *results);
+    run_ctx ctx[2];
+    for (int k = 0; k < 2; k++)
+        ctx[k] = (run_ctx){e, events, 0, 0, sl_calloc(window, sizeof(file_result)), fetch, fctx};
     uint64_t done_bytes = 0;
-    int rc = 0;
-    for (size_t base = 0; base < nfiles && rc == 0; base += window) {
-        size_t n = nfiles - base < window ? nfiles - base : window;
-        for (size_t i = 0; i < n; i++) result_init(&results[i]);
-        run_ctx ctx = {e, events, base, results, fetch, fctx};
-        sl_parallel_for(n, threads, parse_task, &ctx);
+    int rc = 0, cur = 0;
+    ctx[0].n = nfiles < window ? nfiles : window;
+    parse_window(&ctx[0]);
+    while (ctx[cur].n) {
+        run_ctx *c = &ctx[cur], *next = &ctx[1 - cur];
+        next->base = c->base + c->n;
+        next->n = rc == 0 && next->base < nfiles
+                      ? (nfiles - next->base < window ? nfiles - next->base : window)
+                      : 0;
+        pthread_t th;
+        bool bg = next->n && pthread_create(&th, NULL, parse_window_thread, next) == 0;
+        if (next->n && !bg) parse_window(next); /* no thread: parse now, same result */
         double t0 = sl_now();
-        for (size_t i = 0; i < n; i++) {
-            e->times_s.read += results[i].t_read;
-            e->times_s.parse += results[i].t_parse;
+        for (size_t i = 0; i < c->n; i++) {
+            file_result *r = &c->results[i];
+            e->times_s.read += r->t_read;
+            e->times_s.parse += r->t_parse;
             if (rc == 0) {
-                rc = merge_result(e, events, sources[base + i], &results[i], st, err);
-                done_bytes += results[i].bytes;
+                rc = merge_result(e, events, sources[c->base + i], r, st, err);
+                done_bytes += r->bytes;
                 if (e->opts.progress)
-                    e->opts.progress(e->opts.progress_ctx, base + i + 1, done_bytes);
+                    e->opts.progress(e->opts.progress_ctx, c->base + i + 1, done_bytes);
             }
-            result_free(&results[i]);
+            result_free(r);
         }
         e->times_s.merge += sl_now() - t0;
+        if (bg) pthread_join(th, NULL);
+        c->n = 0;
+        cur = 1 - cur;
     }
-    free(results);
+    free(ctx[0].results);
+    free(ctx[1].results);
     return rc;
 }
 
