@@ -15,6 +15,7 @@
 #include "etl/etl.h"
 #include "io/io.h"
 #include "lake/lake.h"
+#include "sinks/sinks.h"
 
 /* ---- progress -------------------------------------------------------- */
 typedef struct progress {
@@ -222,12 +223,24 @@ int build_run(build_opts *o) {
     if (lake_publish(lk, report, strlen(report), &err) < 0) goto out;
     pt.publish = sl_now() - t4;
     if (!o->quiet) print_summary(stdout, &songs, &logs, e, lk, sl_now() - t0, o->out);
+    if (o->postgres) {
+        /* the lake is published: a failed load leaves it, and PostgreSQL's
+         * previous star, as they were */
+        if (sink_pg_load(o->out, o->postgres, o->pg_schema, &o->io, o->quiet ? NULL : stdout, NULL,
+                         &err) < 0) {
+            sl_err_prefix(&err, "--postgres (the lake at %s is published)", o->out);
+            fprintf(stderr, "songlake: error: %s\n", err.msg);
+            rc = 1;
+            goto done;
+        }
+    }
     rc = 0;
 out:
     if (rc) {
         if (lk) lake_abort(lk);
         fprintf(stderr, "songlake: error: %s\n", err.msg);
     }
+done:
     etl_free(e);
     lake_free(lk);
     io_store_close(store);
