@@ -1,13 +1,20 @@
-// The end-to-end benchmark: songlake build against the same transformation
+// The end-to-end benchmark: `songlake build` against the same transformation
 // written as DuckDB SQL (tests/e2e/reference.mjs, the test suite's reference
-// implementation of SPEC.md), on data sets of several sizes, alternating the
-// two engines in the same run. Reports wall seconds (median), input MB/s,
-// peak RSS and the ratios, songlake's per-phase seconds, and checks both
-// outputs hold the same rows. Writes docs/benchmarks.md's results section
-// and docs/bench-chart.svg.
+// implementation of SPEC.md, run as its own node process so its peak RSS is
+// measured), on generated data sets of several sizes, alternating the two
+// engines in the same run. For each size it reports wall seconds (median),
+// input MB/s, peak RSS, the ratios and songlake's per-phase seconds, and
+// checks that both outputs hold the same rows (EXCEPT ALL both ways).
+// Writes the results section of docs/benchmarks.md (between the
+// "results:begin/end" markers) and docs/bench-chart.svg.
 //
 //   node bench/e2e/run.mjs [--sizes sample,s,m,l] [--runs 3] [--threads N]
-//                          [--data DIR] [--out docs/benchmarks-results.md]
+//                          [--data DIR] [--out-root DIR] [--nofsync]
+//                          [--doc docs/benchmarks.md] [--no-doc]
+// --nofsync also runs songlake with the bench_nofsync LD_PRELOAD shim (no
+// fsync), to show what durability costs on this disk (DuckDB does not fsync).
+// --out-root: where both engines write (default the OS temp dir).
+// env: SONGLAKE_BUILD_DIR (default build/), SONGLAKE_BIN (default <build>/songlake)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,31 +23,42 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []));
+const args = {};
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  if (!a.startsWith('--')) continue;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith('--')) args[a.slice(2)] = true;
+  else args[a.slice(2)] = v, i++;
+}
 const build = process.env.SONGLAKE_BUILD_DIR || path.join(root, 'build');
 const bin = process.env.SONGLAKE_BIN || path.join(build, 'songlake');
 const rusage = path.join(build, 'bench', 'bench_rusage');
 const dataDir = args.data || path.join(root, 'bench', 'data');
 const runs = Number(args.runs || 3);
 const threads = Number(args.threads || os.cpus().length);
-const resultsFile = args.out || path.join(root, 'docs', 'benchmarks-results.md');
+const docFile = args.doc || path.join(root, 'docs', 'benchmarks.md');
+const reference = path.join(root, 'tests', 'e2e', 'reference.mjs');
+const nofsync = args.nofsync ? path.join(build, 'bench', 'bench_nofsync.so') : null;
+const outRoot = args['out-root'] || os.tmpdir();
+for (const f of [bin, rusage, reference, ...(nofsync ? [nofsync] : [])]) {
+  if (!fs.existsSync(f)) throw new Error(`${f} missing: build songlake and bench_rusage first (SONGLAKE_BUILD_DIR)`);
+}
 
-// events per size: ~285 bytes per event line in the sample's shape
+// `songlake generate` writes ~460 bytes per event line in the sample's shape
 const SIZES = {
   sample: null,
-  s: { songs: 2000, events: 400000 },      // ~115 MB of logs
-  m: { songs: 8000, events: 1600000 },     // ~460 MB
-  l: { songs: 15000, events: 3800000 },    // ~1.1 GB
+  s: { songs: 2000, events: 220000 },    // ~100 MB of logs
+  m: { songs: 6000, events: 870000 },    // ~400 MB
+  l: { songs: 15000, events: 2400000 },  // ~1.1 GB
 };
-const sizes = (args.sizes || 'sample,s,m,l').split(',');
+const sizes = String(args.sizes || 'sample,s,m,l').split(',');
 
-function run(cmd, argv, opts = {}) {
-  const r = spawnSync(rusage, [cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+function run(cmd, argv, env) {
+  const r = spawnSync(rusage, [cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 28,
+    env: env ? { ...process.env, ...env } : process.env });
   const line = (r.stderr || '').split('\n').find((l) => l.startsWith('{"bench_rusage"'));
-  if (r.status !== 0 || !line) {
-    throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
-  }
+  if (r.status !== 0 || !line) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
   return JSON.parse(line).bench_rusage;
 }
 
@@ -54,17 +72,18 @@ function dirBytes(p) {
 }
 
 function dataset(name) {
-  if (name === 'sample') return path.join(root, 'data', 'sparkify-sample');
+  if (name === 'sample') return { dir: path.join(root, 'data', 'sparkify-sample'), gen: null };
+  if (!SIZES[name]) throw new Error(`unknown size ${name} (sample, ${Object.keys(SIZES).join(', ')})`);
   const dir = path.join(dataDir, name);
+  let gen = null;
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     fs.rmSync(dir, { recursive: true, force: true });
     const { songs, events } = SIZES[name];
-    const r = spawnSync(bin, ['generate', '--out', dir, '--songs', String(songs), '--events', String(events),
-      '--seed', '42'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`generate failed: ${r.stderr}`);
+    gen = run(bin, ['generate', '--out', dir, '--songs', String(songs), '--events', String(events),
+      '--seed', '42', '--quiet']);
     fs.writeFileSync(path.join(dir, '.complete'), '');
   }
-  return dir;
+  return { dir, gen };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,57 +101,114 @@ async function sameRows(a, b) {
     const [d, n] = diff.getRows()[0];
     out[t] = { diff: Number(d), rows: Number(n) };
   }
+  c.closeSync?.();
+  db.closeSync?.();
   return out;
 }
 
 const results = [];
 for (const name of sizes) {
-  const dir = dataset(name);
+  const { dir, gen } = dataset(name);
   const logBytes = dirBytes(path.join(dir, 'log_data'));
   const songBytes = dirBytes(path.join(dir, 'song_data'));
   const inMB = (logBytes + songBytes) / 1e6;
-  const slOut = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sl-'));
-  const dkOut = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-duck-'));
-  const sl = [], dk = [];
-  let phases = null;
-  for (let i = 0; i < runs; i++) {
-    sl.push(run(bin, ['build', '--songs', path.join(dir, 'song_data'), '--logs', path.join(dir, 'log_data'),
-      '--out', slOut, '--threads', String(threads), '--quiet']));
-    phases = JSON.parse(fs.readFileSync(path.join(slOut, '_songlake', 'report.json'), 'utf8')).seconds;
+  const slOut = path.join(outRoot, `bench-sl-${process.pid}`);
+  const dkOut = path.join(outRoot, `bench-duck-${process.pid}`);
+  const sl = [], dk = [], sl0 = [];
+  let phases = null, phases0 = null;
+  const slBuild = (into, env) => {
+    fs.rmSync(slOut, { recursive: true, force: true });
+    into.push(run(bin, ['build', '--songs', path.join(dir, 'song_data'), '--logs', path.join(dir, 'log_data'),
+      '--out', slOut, '--threads', String(threads), '--quiet'], env));
+    return JSON.parse(fs.readFileSync(path.join(slOut, '_songlake', 'report.json'), 'utf8')).seconds;
+  };
+  const slRun = () => {
+    if (nofsync) phases0 = slBuild(sl0, { LD_PRELOAD: nofsync });
+    phases = slBuild(sl, null);
+  };
+  const dkRun = () => {
     fs.rmSync(dkOut, { recursive: true, force: true });
-    dk.push(run(process.execPath, [path.join(root, 'tests/e2e/reference.mjs'), '--songs', path.join(dir, 'song_data'),
+    dk.push(run(process.execPath, [reference, '--songs', path.join(dir, 'song_data'),
       '--logs', path.join(dir, 'log_data'), '--out', dkOut, '--threads', String(threads)]));
+  };
+  // alternate which engine goes first so neither always gets the warmer cache
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) slRun(), dkRun();
+    else dkRun(), slRun();
   }
   const check = await sameRows(slOut, dkOut);
-  const r = {
-    name, inMB, logMB: logBytes / 1e6,
-    sl: { wall: median(sl.map((x) => x.wall)), rss: Math.max(...sl.map((x) => x.max_rss_kb)) / 1024 },
-    dk: { wall: median(dk.map((x) => x.wall)), rss: Math.max(...dk.map((x) => x.max_rss_kb)) / 1024 },
-    phases, check,
-  };
+  const pick = (xs) => ({
+    wall: median(xs.map((x) => x.wall)),
+    cpu: median(xs.map((x) => x.user + x.sys)),
+    rss: Math.max(...xs.map((x) => x.max_rss_kb)) / 1024,
+    walls: xs.map((x) => x.wall),
+  });
+  const r = { name, inMB, logMB: logBytes / 1e6, songMB: songBytes / 1e6, gen, sl: pick(sl), dk: pick(dk),
+    sl0: nofsync ? pick(sl0) : null, phases, phases0, check };
   results.push(r);
   console.log(JSON.stringify(r));
   fs.rmSync(slOut, { recursive: true, force: true });
   fs.rmSync(dkOut, { recursive: true, force: true });
 }
 
+// ---- the machine ----
+function machine() {
+  let cpu = os.cpus()[0]?.model || 'unknown CPU';
+  try {
+    const m = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m);
+    if (m) cpu = m[1].trim();
+  } catch { /* not Linux */ }
+  const nproc = spawnSync('nproc', [], { encoding: 'utf8' }).stdout?.trim() || String(os.cpus().length);
+  const sl = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  return { cpu, nproc, ram: (os.totalmem() / 2 ** 30).toFixed(1), kernel: `${os.type()} ${os.release()}`, sl };
+}
+
 // ---- report ----
-const cpu = os.cpus()[0]?.model || 'unknown CPU';
+const m = machine();
+const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2);
 const lines = [];
-lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${cpu}), ` +
-  `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}; ${runs} runs each, median wall, ` +
-  `max peak RSS; --threads ${threads}; DuckDB via @duckdb/node-api.`);
+lines.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} cores ` +
+  `(${m.cpu}), ${m.ram} GiB RAM, ${m.kernel}; ${m.sl} (Release build); DuckDB ${duckVersion()} via ` +
+  `@duckdb/node-api in its own node process (tests/e2e/reference.mjs). ${runs} runs per engine and size, ` +
+  `alternating; wall = median, RSS = largest peak resident set (wait4 ru_maxrss) over the runs; ` +
+  `--threads ${threads} for both; inputs in the page cache (generated just before), outputs under ${outRoot} ` +
+  `(${fsType(outRoot)}), removed before every run.`);
 lines.push('');
-lines.push('| data | input MB | songlake s | DuckDB s | speed-up | songlake MB/s | songlake RSS MB | DuckDB RSS MB | RSS ratio | same rows |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+lines.push('| data | events | input MB | songlake s | DuckDB s | speed-up | songlake MB/s | DuckDB MB/s | songlake RSS MB | DuckDB RSS MB | RSS ratio | same rows |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of results) {
   const same = Object.values(r.check).every((c) => c.diff === 0);
-  lines.push(`| ${r.name} | ${r.inMB.toFixed(1)} | ${r.sl.wall.toFixed(2)} | ${r.dk.wall.toFixed(2)} | ` +
-    `${(r.dk.wall / r.sl.wall).toFixed(1)}x | ${(r.inMB / r.sl.wall).toFixed(0)} | ${r.sl.rss.toFixed(0)} | ` +
-    `${r.dk.rss.toFixed(0)} | 1/${(r.dk.rss / r.sl.rss).toFixed(1)} | ${same ? 'yes' : 'NO'} |`);
+  const ev = r.name === 'sample' ? 8056 : SIZES[r.name].events;
+  lines.push(`| ${r.name} | ${ev.toLocaleString('en-US')} | ${f1(r.inMB)} | ${f2(r.sl.wall)} | ${f2(r.dk.wall)} | ` +
+    `${f1(r.dk.wall / r.sl.wall)}x | ${(r.inMB / r.sl.wall).toFixed(0)} | ${(r.inMB / r.dk.wall).toFixed(0)} | ` +
+    `${r.sl.rss.toFixed(0)} | ${r.dk.rss.toFixed(0)} | 1/${f1(r.dk.rss / r.sl.rss)} | ` +
+    `${same ? 'yes' : 'NO: ' + JSON.stringify(r.check)} |`);
 }
 lines.push('');
-lines.push('songlake phases (seconds, from report.json of the last run):');
+lines.push('All runs (wall seconds), CPU seconds (user+sys, median) and rows checked:');
+lines.push('');
+lines.push('| data | songlake runs | DuckDB runs | songlake CPU s | DuckDB CPU s | songplays rows | time rows | generate s |');
+lines.push('|---|---|---|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  lines.push(`| ${r.name} | ${r.sl.walls.map(f2).join(', ')} | ${r.dk.walls.map(f2).join(', ')} | ${f2(r.sl.cpu)} | ` +
+    `${f2(r.dk.cpu)} | ${r.check.songplays.rows.toLocaleString('en-US')} | ${r.check.time.rows.toLocaleString('en-US')} | ` +
+    `${r.gen ? f2(r.gen.wall) : '-'} |`);
+}
+if (nofsync) {
+  lines.push('');
+  lines.push('songlake with fsync disabled (bench_nofsync LD_PRELOAD shim, measured in the same run; not a ' +
+    'shipped option: it shows what durability costs here, since DuckDB does not fsync):');
+  lines.push('');
+  lines.push('| data | songlake no-fsync s | speed-up vs DuckDB | MB/s | RSS MB | fsync share of songlake wall |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    lines.push(`| ${r.name} | ${f2(r.sl0.wall)} | ${f1(r.dk.wall / r.sl0.wall)}x | ${(r.inMB / r.sl0.wall).toFixed(0)} | ` +
+      `${r.sl0.rss.toFixed(0)} | ${((1 - r.sl0.wall / r.sl.wall) * 100).toFixed(0)}% |`);
+  }
+}
+lines.push('');
+lines.push('songlake phases (seconds, `<out>/_songlake/report.json` of the last run; read and parse are CPU ' +
+  'seconds summed over threads, the others wall):');
 lines.push('');
 lines.push('| data | list | songs | events | read (cpu) | parse (cpu) | merge+encode | finish | publish | total |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -141,34 +217,75 @@ for (const r of results) {
   const f = (k) => (p[k] ?? 0).toFixed(2);
   lines.push(`| ${r.name} | ${f('list')} | ${f('songs')} | ${f('events')} | ${f('read_cpu')} | ${f('parse_cpu')} | ` +
     `${f('merge_encode')} | ${f('finish')} | ${f('publish')} | ${f('total')} |`);
+  if (r.phases0) {
+    const g = (k) => (r.phases0[k] ?? 0).toFixed(2);
+    lines.push(`| ${r.name}, no fsync | ${g('list')} | ${g('songs')} | ${g('events')} | ${g('read_cpu')} | ` +
+      `${g('parse_cpu')} | ${g('merge_encode')} | ${g('finish')} | ${g('publish')} | ${g('total')} |`);
+  }
 }
-fs.writeFileSync(resultsFile, lines.join('\n') + '\n');
+
+function fsType(p) {
+  const r = spawnSync('df', ['--output=fstype', p], { encoding: 'utf8' });
+  return (r.stdout || '').trim().split('\n').pop() || '?';
+}
+
+function duckVersion() {
+  try {
+    const pj = path.join(root, 'tests/js/node_modules/@duckdb/node-api/package.json');
+    return JSON.parse(fs.readFileSync(pj, 'utf8')).version;
+  } catch { return '?'; }
+}
 
 // ---- chart: time and memory against input size, both engines ----
-function chart(results) {
-  const W = 720, H = 300, pad = 50, gap = 60, pw = (W - 2 * pad - gap) / 2, ph = H - 2 * pad;
-  const xs = results.map((r) => r.inMB);
-  const xmax = Math.max(...xs) * 1.05;
-  const panel = (x0, title, key, unit) => {
-    const ymax = Math.max(...results.flatMap((r) => [r.sl[key], r.dk[key]])) * 1.1;
-    const px = (v) => x0 + (v / xmax) * pw, py = (v) => pad + ph - (v / ymax) * ph;
-    const line = (eng, color) => `<polyline fill="none" stroke="${color}" stroke-width="2" points="${
-      results.map((r) => `${px(r.inMB).toFixed(1)},${py(r[eng][key]).toFixed(1)}`).join(' ')}"/>` +
-      results.map((r) => `<circle cx="${px(r.inMB).toFixed(1)}" cy="${py(r[eng][key]).toFixed(1)}" r="3" fill="${color}"/>`).join('');
-    return `<text x="${x0}" y="${pad - 15}" font-size="13">${title}</text>` +
-      `<line x1="${x0}" y1="${pad + ph}" x2="${x0 + pw}" y2="${pad + ph}" stroke="#444"/>` +
-      `<line x1="${x0}" y1="${pad}" x2="${x0}" y2="${pad + ph}" stroke="#444"/>` +
-      `<text x="${x0}" y="${pad + ph + 18}" font-size="10">0</text>` +
-      `<text x="${x0 + pw - 40}" y="${pad + ph + 18}" font-size="10">${xmax.toFixed(0)} MB in</text>` +
-      `<text x="${x0 - 45}" y="${pad + 8}" font-size="10">${ymax.toFixed(1)} ${unit}</text>` +
-      line('dk', '#d62728') + line('sl', '#1f77b4');
-  };
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">` +
-    `<rect width="100%" height="100%" fill="white"/>` +
-    panel(pad, 'wall seconds vs input size', 'wall', 's') +
-    panel(pad + pw + gap, 'peak RSS vs input size', 'rss', 'MB') +
-    `<text x="${pad}" y="${H - 10}" font-size="12" fill="#1f77b4">songlake</text>` +
-    `<text x="${pad + 80}" y="${H - 10}" font-size="12" fill="#d62728">DuckDB (same SQL transformation)</text></svg>\n`;
+function nice(max) {
+  const p = 10 ** Math.floor(Math.log10(max)), m = max / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
-fs.writeFileSync(path.join(root, 'docs', 'bench-chart.svg'), chart(results));
-console.log(lines.join('\n'));
+function chart(results) {
+  const W = 760, H = 340, L = 60, T = 40, gap = 90, pw = (W - L - 30 - gap) / 2, ph = H - T - 70;
+  const xmax = nice(Math.max(...results.map((r) => r.inMB)));
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const panel = (x0, title, key, unit) => {
+    const ymax = nice(Math.max(...results.flatMap((r) => [r.sl[key], r.dk[key], r.sl0 ? r.sl0[key] : 0])));
+    const px = (v) => x0 + (v / xmax) * pw, py = (v) => T + ph - (v / ymax) * ph;
+    let s = `<text x="${x0}" y="${T - 14}" font-size="14" font-weight="bold">${esc(title)}</text>`;
+    for (let i = 0; i <= 4; i++) {
+      const y = py((ymax * i) / 4), x = px((xmax * i) / 4);
+      s += `<line x1="${x0}" y1="${y.toFixed(1)}" x2="${x0 + pw}" y2="${y.toFixed(1)}" stroke="#ddd"/>` +
+        `<text x="${x0 - 6}" y="${(y + 4).toFixed(1)}" font-size="11" text-anchor="end">${+((ymax * i) / 4).toPrecision(3)}</text>` +
+        `<text x="${x.toFixed(1)}" y="${T + ph + 16}" font-size="11" text-anchor="middle">${+((xmax * i) / 4).toPrecision(3)}</text>`;
+    }
+    s += `<line x1="${x0}" y1="${T + ph}" x2="${x0 + pw}" y2="${T + ph}" stroke="#444"/>` +
+      `<line x1="${x0}" y1="${T}" x2="${x0}" y2="${T + ph}" stroke="#444"/>` +
+      `<text x="${x0 + pw / 2}" y="${T + ph + 34}" font-size="12" text-anchor="middle">input MB (songs + event logs)</text>` +
+      `<text x="${x0 - 45}" y="${T + ph / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 ${x0 - 45} ${T + ph / 2})">${unit}</text>`;
+    const line = (eng, color, dash = '') => `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${
+      results.map((r) => `${px(r.inMB).toFixed(1)},${py(r[eng][key]).toFixed(1)}`).join(' ')}"/>` +
+      results.map((r) => `<circle cx="${px(r.inMB).toFixed(1)}" cy="${py(r[eng][key]).toFixed(1)}" r="3.5" fill="${color}"/>`).join('');
+    return s + line('dk', '#d62728') + line('sl', '#1f77b4') +
+      (results[0].sl0 ? line('sl0', '#17becf', ' stroke-dasharray="5,3"') : '');
+  };
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">` +
+    `<rect width="100%" height="100%" fill="white"/>` +
+    panel(L, 'Wall time (median)', 'wall', 'seconds') +
+    panel(L + pw + gap, 'Peak RSS', 'rss', 'MB') +
+    `<rect x="${L}" y="${H - 22}" width="12" height="12" fill="#1f77b4"/>` +
+    `<text x="${L + 18}" y="${H - 12}" font-size="12">songlake build</text>` +
+    `<rect x="${L + 140}" y="${H - 22}" width="12" height="12" fill="#d62728"/>` +
+    `<text x="${L + 158}" y="${H - 12}" font-size="12">DuckDB ${esc(duckVersion())}, same SQL transformation</text>` +
+    (results[0].sl0 ? `<rect x="${L + 420}" y="${H - 22}" width="12" height="12" fill="#17becf"/>` +
+      `<text x="${L + 438}" y="${H - 12}" font-size="12">songlake, fsync off</text>` : '') +
+    `<text x="${W - 10}" y="${T - 28}" font-size="10" text-anchor="end">${m.nproc} cores, ${esc(m.cpu)}, ${m.ram} GiB</text></svg>\n`;
+}
+
+const section = lines.join('\n') + '\n';
+console.log(section);
+if (!args['no-doc']) {
+  fs.writeFileSync(path.join(path.dirname(docFile), 'bench-chart.svg'), chart(results));
+  const begin = '<!-- results:begin -->', end = '<!-- results:end -->';
+  let doc = fs.existsSync(docFile) ? fs.readFileSync(docFile, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
+  if (!doc.includes(begin)) doc += `\n${begin}\n${end}\n`;
+  doc = doc.slice(0, doc.indexOf(begin) + begin.length) + '\n' + section + doc.slice(doc.indexOf(end));
+  fs.writeFileSync(docFile, doc);
+  console.log(`wrote ${docFile} and docs/bench-chart.svg`);
+}
