@@ -1,0 +1,206 @@
+/* Unit tests for parquet/encode.c: the RLE / bit-packed hybrid encoder
+ * against examples computed by hand from the Parquet encodings spec, and the
+ * dictionary (dedup, first-seen order, PLAIN page body, size limit, growth). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "parquet/pq_write_internal.h"
+
+#define ASSERT_BYTES(buf, ...)                                                                     \
+    do {                                                                                           \
+        const uint8_t exp_[] = {__VA_ARGS__};                                                      \
+        assert_int_equal((buf)->len, sizeof exp_);                                                 \
+        assert_memory_equal((buf)->data, exp_, sizeof exp_);                                       \
+    } while (0)
+
+static void rle(sl_buf *out, int bw, const uint32_t *v, size_t n) {
+    out->len = 0;
+    pqw_rle e;
+    pqw_rle_init(&e, out, bw);
+    for (size_t i = 0; i < n; i++) pqw_rle_put(&e, v[i]);
+    pqw_rle_flush(&e);
+}
+
+static void test_bit_width(void **state) {
+    (void)state;
+    assert_int_equal(pqw_bit_width(0), 0);
+    assert_int_equal(pqw_bit_width(1), 1);
+    assert_int_equal(pqw_bit_width(2), 2);
+    assert_int_equal(pqw_bit_width(7), 3);
+    assert_int_equal(pqw_bit_width(8), 4);
+    assert_int_equal(pqw_bit_width(UINT32_MAX), 32);
+}
+
+/* The spec's bit-packing example: 0..7 with bit width 3 packs to
+ * 10001000 11000110 11111010; one group of 8 -> header (1 << 1) | 1. */
+static void test_spec_bitpacked(void **state) {
+    (void)state;
+    sl_buf b = {0};
+    const uint32_t v[] = {0, 1, 2, 3, 4, 5, 6, 7};
+    rle(&b, 3, v, 8);
+    ASSERT_BYTES(&b, 0x03, 0x88, 0xC6, 0xFA);
+    sl_buf_free(&b);
+}
+
+static void test_rle_runs(void **state) {
+    (void)state;
+    sl_buf b = {0};
+    uint32_t v[600];
+    /* 10 x 4, width 3: header 10 << 1 = 0x14, value in ceil(3/8) = 1 byte */
+    for (int i = 0; i < 10; i++) v[i] = 4;
+    rle(&b, 3, v, 10);
+    ASSERT_BYTES(&b, 0x14, 0x04);
+    /* exactly 8 equal values are a run too */
+    for (int i = 0; i < 8; i++) v[i] = 1;
+    rle(&b, 1, v, 8);
+    ASSERT_BYTES(&b, 0x10, 0x01);
+    /* 300 x 0x1234 with width 13: header 600 = varint 0xD8 0x04, value in 2 bytes LE */
+    for (int i = 0; i < 300; i++) v[i] = 0x1234;
+    rle(&b, 13, v, 300);
+    ASSERT_BYTES(&b, 0xD8, 0x04, 0x34, 0x12);
+    /* a short tail is a literal run padded with zeros: 1,0,1 -> 0b00000101 */
+    const uint32_t t[] = {1, 0, 1};
+    rle(&b, 1, t, 3);
+    ASSERT_BYTES(&b, 0x03, 0x05);
+    /* fewer than 8 equal values: still a run when nothing else is pending */
+    const uint32_t t2[] = {1, 1, 1};
+    rle(&b, 1, t2, 3);
+    ASSERT_BYTES(&b, 0x06, 0x01);
+    sl_buf_free(&b);
+}
+
+static void test_literal_then_run(void **state) {
+    (void)state;
+    sl_buf b = {0};
+    /* 8 alternating values (one literal group), then 16 zeros (a run) */
+    uint32_t v[24];
+    for (int i = 0; i < 8; i++) v[i] = (uint32_t)i & 1;
+    for (int i = 8; i < 24; i++) v[i] = 0;
+    rle(&b, 1, v, 24);
+    /* literal: 0,1,0,1,0,1,0,1 -> 0b10101010; run: 16 << 1 = 0x20, value 0 */
+    ASSERT_BYTES(&b, 0x03, 0xAA, 0x20, 0x00);
+    /* a run, then 8 literals: 9 x 1 (run 0x12 0x01), then 2,3,2,3,2,3,2,3 in 2 bits */
+    for (int i = 0; i < 9; i++) v[i] = 1;
+    for (int i = 9; i < 17; i++) v[i] = 2 + ((uint32_t)(i - 9) & 1);
+    rle(&b, 2, v, 17);
+    /* 2,3,2,3 in 2 bits LSB first: 10 11 10 11 -> 0b11101110 = 0xEE per 4 values */
+    ASSERT_BYTES(&b, 0x12, 0x01, 0x03, 0xEE, 0xEE);
+    sl_buf_free(&b);
+}
+
+static void test_long_literal(void **state) {
+    (void)state;
+    /* a literal run holds at most 63 groups: 512 alternating bits become
+     * 63 groups (header 63 << 1 | 1 = 0x7F) and 1 group (0x03) */
+    sl_buf b = {0};
+    uint32_t v[512];
+    for (int i = 0; i < 512; i++) v[i] = (uint32_t)i & 1;
+    rle(&b, 1, v, 512);
+    assert_int_equal(b.len, 1 + 63 + 1 + 1);
+    assert_int_equal(b.data[0], 0x7F);
+    for (int i = 1; i <= 63; i++) assert_int_equal(b.data[i], 0xAA);
+    assert_int_equal(b.data[64], 0x03);
+    assert_int_equal(b.data[65], 0xAA);
+    sl_buf_free(&b);
+}
+
+static void test_wide_values(void **state) {
+    (void)state;
+    /* width 20: 8 values pack into 20 bytes; check by unpacking */
+    sl_buf b = {0};
+    uint32_t v[8];
+    for (int i = 0; i < 8; i++) v[i] = (uint32_t)(0xABCDE + i * 0x11111) & 0xFFFFF;
+    rle(&b, 20, v, 8);
+    assert_int_equal(b.len, 1 + 20);
+    assert_int_equal(b.data[0], 0x03);
+    for (int i = 0; i < 8; i++) {
+        uint32_t got = 0;
+        for (int k = 0; k < 20; k++) {
+            int bit = i * 20 + k;
+            got |= (uint32_t)((b.data[1 + bit / 8] >> (bit % 8)) & 1) << k;
+        }
+        assert_int_equal(got, v[i]);
+    }
+    sl_buf_free(&b);
+}
+
+static void test_dict_strings(void **state) {
+    (void)state;
+    pqw_dict d;
+    pqw_dict_init(&d, 0);
+    bool ins;
+    assert_int_equal(pqw_dict_put(&d, "paid", 4, 1 << 20, &ins), 0);
+    assert_true(ins);
+    assert_int_equal(pqw_dict_put(&d, "free", 4, 1 << 20, &ins), 1);
+    assert_true(ins);
+    assert_int_equal(pqw_dict_put(&d, "paid", 4, 1 << 20, &ins), 0);
+    assert_false(ins);
+    assert_int_equal(pqw_dict_put(&d, "", 0, 1 << 20, &ins), 2);
+    assert_true(ins);
+    assert_int_equal(pqw_dict_put(&d, "", 0, 1 << 20, &ins), 2);
+    assert_false(ins);
+    assert_int_equal(d.count, 3);
+    /* the PLAIN dictionary page body: 4-byte LE length + bytes, first-seen order */
+    ASSERT_BYTES(&d.plain, 4, 0, 0, 0, 'p', 'a', 'i', 'd', 4, 0, 0, 0, 'f', 'r', 'e', 'e', 0, 0, 0, 0);
+    size_t len;
+    const uint8_t *e = pqw_dict_entry(&d, 1, &len);
+    assert_int_equal(len, 8);
+    assert_memory_equal(e + 4, "free", 4);
+    /* limit: a new value that would pass max_bytes is refused, known ones are found */
+    assert_int_equal(pqw_dict_put(&d, "toolong", 7, 25, &ins), -1);
+    assert_false(ins);
+    assert_int_equal(d.count, 3);
+    assert_int_equal(pqw_dict_put(&d, "free", 4, 25, &ins), 1);
+    assert_int_equal(pqw_dict_put(&d, "abc", 3, 27, &ins), 3); /* 20 + 4 + 3 = 27 fits */
+    pqw_dict_clear(&d);
+    assert_int_equal(d.count, 0);
+    assert_int_equal(d.plain.len, 0);
+    assert_int_equal(pqw_dict_put(&d, "free", 4, 1 << 20, &ins), 0);
+    assert_true(ins);
+    pqw_dict_free(&d);
+}
+
+static void test_dict_fixed_growth(void **state) {
+    (void)state;
+    pqw_dict d;
+    pqw_dict_init(&d, 8);
+    bool ins;
+    for (int64_t i = 0; i < 50000; i++) {
+        int64_t v = i * 7919 - 100000;
+        assert_int_equal(pqw_dict_put(&d, &v, 8, 1 << 30, &ins), i);
+        assert_true(ins);
+    }
+    for (int64_t i = 49999; i >= 0; i -= 3) {
+        int64_t v = i * 7919 - 100000;
+        assert_int_equal(pqw_dict_put(&d, &v, 8, 1 << 30, &ins), i);
+        assert_false(ins);
+    }
+    assert_int_equal(d.plain.len, 50000 * 8);
+    int64_t v9;
+    memcpy(&v9, d.plain.data + 9 * 8, 8);
+    assert_int_equal(v9, 9 * 7919 - 100000);
+    /* +0.0 and -0.0 are different bit patterns: two entries, values kept exactly */
+    pqw_dict dd;
+    pqw_dict_init(&dd, 8);
+    double z = 0.0, nz = -0.0;
+    assert_int_equal(pqw_dict_put(&dd, &z, 8, 100, &ins), 0);
+    assert_int_equal(pqw_dict_put(&dd, &nz, 8, 100, &ins), 1);
+    pqw_dict_free(&dd);
+    pqw_dict_free(&d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bit_width),       cmocka_unit_test(test_spec_bitpacked),
+        cmocka_unit_test(test_rle_runs),        cmocka_unit_test(test_literal_then_run),
+        cmocka_unit_test(test_long_literal),    cmocka_unit_test(test_wide_values),
+        cmocka_unit_test(test_dict_strings),    cmocka_unit_test(test_dict_fixed_growth),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
