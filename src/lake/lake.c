@@ -125,8 +125,15 @@ static int colset_flush(colset *cs, pq_writer *pw, sl_err *err) {
 }
 
 /* ---- part files -------------------------------------------------------- */
+/* Songplays keep at most this many files open (each buffers up to one row
+ * group); a row for another month closes the least recently used one, and
+ * a month seen again later gets a new file, part-00000-c001... as Spark
+ * numbers them. Logs sorted by day touch one or two months at a time. */
+#define LAKE_SP_MAX_OPEN 4
+
 typedef struct part {
     char *dir; /* partition directory relative to the table ("" if none) */
+    uint64_t last_use;
     io_writer *iow;
     pq_writer *pw;
     colset cs;
@@ -148,8 +155,10 @@ struct lake {
     io_writer *rejects;
     pthread_mutex_t rej_mu;
     uint64_t nrejects;
-    part *sp_parts; /* songplays, one per (year, month) seen */
+    part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
     size_t sp_nparts;
+    uint64_t sp_tick;  /* for least-recently-used closing */
+    sl_map sp_files;   /* "year=Y/month=M" -> files opened so far */
     bool finished;
 };
 
@@ -166,10 +175,15 @@ static int sink_write(void *ctx, const void *buf, size_t len, sl_err *err) {
     return io_writer_write(ctx, buf, len, err);
 }
 
-static int part_open(lake *lk, int table, part *p, const char *dir, sl_err *err) {
+/* Opens file number seq (0 = part-00000.<codec>.parquet, then -c001...) of
+ * a partition directory. */
+static int part_open_seq(lake *lk, int table, part *p, const char *dir, uint32_t seq,
+                         sl_err *err) {
     memset(p, 0, sizeof *p);
     p->dir = sl_strdup(dir);
-    char *rel = sl_sprintf("%s%s%s%s", dir, *dir ? "/" : "", lk->opts.part_prefix,
+    char cnum[16] = "";
+    if (seq) snprintf(cnum, sizeof cnum, "-c%03u", (unsigned)seq);
+    char *rel = sl_sprintf("%s%s%s%s%s", dir, *dir ? "/" : "", lk->opts.part_prefix, cnum,
                            codec_ext(lk->opts.codec));
     p->iow = io_stage_create(lk->t[table].stage, rel, err);
     if (!p->iow) {
@@ -183,6 +197,10 @@ static int part_open(lake *lk, int table, part *p, const char *dir, sl_err *err)
     if (!p->pw) return -1;
     colset_init(&p->cs, TABLES[table].cols, TABLES[table].ncols);
     return 0;
+}
+
+static int part_open(lake *lk, int table, part *p, const char *dir, sl_err *err) {
+    return part_open_seq(lk, table, p, dir, 0, err);
 }
 
 static void part_discard(part *p) {
@@ -242,6 +260,7 @@ lake *lake_open(io_store *store, const lake_opts *opts, sl_err *err) {
     if (opts->row_group_rows) lk->pqo.row_group_rows = opts->row_group_rows;
     if (opts->row_group_bytes) lk->pqo.row_group_bytes = opts->row_group_bytes;
     pthread_mutex_init(&lk->rej_mu, NULL);
+    sl_map_init(&lk->sp_files);
     for (int t = 0; t < LAKE_NTABLES; t++) {
         lk->t[t].stage = io_stage_begin(store, TABLES[t].name, err);
         if (!lk->t[t].stage) goto fail;
@@ -261,6 +280,8 @@ void lake_abort(lake *lk) {
     if (!lk) return;
     for (size_t i = 0; i < lk->sp_nparts; i++) part_discard(&lk->sp_parts[i]);
     lk->sp_nparts = 0;
+    sl_map_free(&lk->sp_files);
+    sl_map_init(&lk->sp_files);
     if (lk->rejects) io_writer_abort(lk->rejects);
     lk->rejects = NULL;
     for (int t = 0; t < LAKE_NTABLES; t++) {
@@ -275,7 +296,7 @@ void lake_free(lake *lk) {
     if (!lk) return;
     lake_abort(lk);
     for (int t = 0; t < LAKE_NTABLES; t++) sl_buf_free(&lk->t[t].manifest);
-    free(lk->sp_parts);
+    sl_map_free(&lk->sp_files);
     pthread_mutex_destroy(&lk->rej_mu);
     free(lk);
 }
@@ -312,21 +333,31 @@ uint64_t lake_reject_count(const lake *lk) {
 
 /* ---- songplays (streamed) -------------------------------------------- */
 static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) {
-    for (size_t i = lk->sp_nparts; i-- > 0;) {
-        part *p = &lk->sp_parts[i];
-        /* partition dirs are "year=Y/month=M"; compare by formatting */
-        char want[64];
-        snprintf(want, sizeof want, "year=%d/month=%d", (int)year, (int)month);
-        if (!strcmp(p->dir, want)) return p;
-    }
-    lk->sp_parts = sl_realloc(lk->sp_parts, (lk->sp_nparts + 1) * sizeof *lk->sp_parts);
-    part *p = &lk->sp_parts[lk->sp_nparts];
     char dir[64];
     snprintf(dir, sizeof dir, "year=%d/month=%d", (int)year, (int)month);
-    if (part_open(lk, LAKE_SONGPLAYS, p, dir, err) < 0) {
+    for (size_t i = 0; i < lk->sp_nparts; i++) {
+        part *p = &lk->sp_parts[i];
+        if (!strcmp(p->dir, dir)) {
+            p->last_use = ++lk->sp_tick;
+            return p;
+        }
+    }
+    if (lk->sp_nparts == LAKE_SP_MAX_OPEN) {
+        size_t lru = 0;
+        for (size_t i = 1; i < lk->sp_nparts; i++)
+            if (lk->sp_parts[i].last_use < lk->sp_parts[lru].last_use) lru = i;
+        int rc = part_close(lk, LAKE_SONGPLAYS, &lk->sp_parts[lru], err);
+        lk->sp_parts[lru] = lk->sp_parts[--lk->sp_nparts];
+        if (rc < 0) return NULL;
+    }
+    bool ins;
+    uint32_t *seq = sl_map_upsert(&lk->sp_files, dir, strlen(dir), &ins);
+    part *p = &lk->sp_parts[lk->sp_nparts];
+    if (part_open_seq(lk, LAKE_SONGPLAYS, p, dir, (*seq)++, err) < 0) {
         part_discard(p);
         return NULL;
     }
+    p->last_use = ++lk->sp_tick;
     lk->sp_nparts++;
     return p;
 }

@@ -296,3 +296,21 @@ test('output with several row groups and gzip / zstd / none codecs reads back th
   }
   for (const c of counts) assert.deepEqual(c, [{ s: 2999 * 3000 / 2, n: 3000, u: 50 }]);
 });
+
+test('songplays over many months: bounded open files, a month seen again gets another file', async () => {
+  const at = (m, d) => Date.UTC(2018, m - 1, d, 12);
+  const { out } = lakeOf(oneSong, {
+    'a.json': ndjson([1, 2, 3, 4, 5, 6, 1].map((m, i) => event({ ts: at(m, 1 + i), sessionId: i + 1 }))),
+    'b.json': ndjson([7, 2].map((m, i) => event({ ts: at(m, 20 + i), sessionId: 8 + i }))),
+  });
+  const rowsOut = await q(out, 'songplays', 'songplayId, sessionId, month', 'songplayId');
+  assert.deepEqual(rowsOut.map((r) => [r.songplayId, r.sessionId, r.month]),
+    [[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4], [5, 5, 5], [6, 6, 6], [7, 7, 1], [8, 8, 7], [9, 9, 2]]);
+  const files = listFiles(path.join(out, 'songplays'));
+  assert.deepEqual(files.filter((f) => f.startsWith('year=2018/month=1/')),
+    ['year=2018/month=1/part-00000-c001.snappy.parquet', 'year=2018/month=1/part-00000.snappy.parquet']);
+  for (const f of files.filter((x) => x !== '_SUCCESS')) assert.match(f, /^year=2018\/month=\d+\/part-00000(-c\d{3})?\.snappy\.parquet$/);
+  const m = JSON.parse(fs.readFileSync(path.join(out, 'songplays', '_SUCCESS'), 'utf8'));
+  assert.equal(m.rows, 9);
+  assert.deepEqual(m.files.map((f) => f.path).sort(), files.filter((x) => x !== '_SUCCESS').sort());
+});
