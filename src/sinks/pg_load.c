@@ -97,18 +97,24 @@ typedef struct key_hunt {
     const char *files[2];
     size_t nfound;
     uint64_t row; /* 1-based row in the first file found */
+    const pgl_file *cur;
+    uint64_t cur_row0; /* table row index of cur's first row */
 } key_hunt;
 
 static int hunt_batch(void *ctx, const pgl_batch *b, sl_err *err) {
     (void)err;
     key_hunt *h = ctx;
+    if (b->file != h->cur) {
+        h->cur = b->file;
+        h->cur_row0 = b->first_row;
+    }
     sl_buf s = {0};
     for (size_t r = 0; r < b->n && h->nfound < 2; r++) {
         s.len = 0;
         pgc_value_text(&s, h->def, b, h->col, r);
         if (s.len == strlen(h->value) && !memcmp(s.data, h->value, s.len)) {
             if (h->nfound && h->files[h->nfound - 1] == b->file->uri) continue;
-            if (!h->nfound) h->row = b->first_row + r + 1;
+            if (!h->nfound) h->row = b->first_row - h->cur_row0 + r + 1;
             h->files[h->nfound++] = b->file->uri;
         }
     }
@@ -141,7 +147,7 @@ static void locate_key(loader *L, const char *table, const char *detail, sl_buf 
         want[h.col] = true;
         sl_err ignored;
         pgl_scan(&L->lt[t], want, L->cfg, hunt_batch, &h, &ignored);
-        if (h.nfound == 1) sl_buf_printf(out, " (row %llu of the table, in %s)", (unsigned long long)h.row, h.files[0]);
+        if (h.nfound == 1) sl_buf_printf(out, " (row %llu of %s)", (unsigned long long)h.row, h.files[0]);
         if (h.nfound == 2) sl_buf_printf(out, " (in %s and %s)", h.files[0], h.files[1]);
     }
     free(col);

@@ -74,7 +74,12 @@ try {
   assert.equal(r.code, 1, r.out);
   assert.match(r.err, /songplays: constraint songplays_user_id_fkey violated: Key \(user_id\)=\((\d+)\) is not present in table "users"/);
   assert.equal(r.err.match(/Key \(user_id\)=\((\d+)\)/)[1], victim);
-  assert.match(r.err, new RegExp(`in ${path.join(bad, 'songplays').replaceAll('.', '\\.')}/year=\\d+/month=\\d+/[^ ]+\\.parquet`));
+  assert.match(r.err, new RegExp(`row \\d+ of ${path.join(bad, 'songplays').replaceAll('.', '\\.')}/year=\\d+/month=\\d+/[^ ]+\\.parquet`));
+  // the row named holds that user
+  const [, rowNo, file] = r.err.match(/row (\d+) of (\S+\.parquet)/);
+  const [[at]] = await lakeDb.rows(`SELECT user_id FROM read_parquet('${file}', file_row_number = true)
+    WHERE file_row_number = ${Number(rowNo) - 1}`);
+  assert.equal(at, victim);
   assert.equal(starDigest(server), digest);
 
   // a duplicated key: the users file listed twice in the manifest

@@ -76,7 +76,7 @@ try {
 
   // 3. the server dies (immediate shutdown: no clean rollback) and restarts
   {
-    const p = pausedLoad(server, lakeB, /copied users/);
+    const p = pausedLoad(server, lakeB, /copied artists/);
     await p.reached;
     server.restart();
     const res = await p.exit;
