@@ -30,6 +30,11 @@ typedef struct io_config {
     int max_attempts;             /* 0 = default */
     double max_retry_seconds;     /* 0 = default */
     const char *config_file;      /* dl.cfg given with --config, for [AWS] keys */
+    /* S3 tuning (appended; 0 = SONGLAKE_S3_* environment, else default) */
+    double timeout_seconds;       /* a request stalled this long is retried (30) */
+    double retry_base_seconds;    /* first backoff step, doubled per retry (0.1) */
+    int list_page_size;           /* ListObjectsV2 max-keys, 1..1000 (1000) */
+    double cleanup_grace_seconds; /* orphans younger than this are kept (3600) */
 } io_config;
 
 bool io_is_s3(const char *uri);

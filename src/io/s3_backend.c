@@ -1,28 +1,244 @@
-/* S3 backend: placeholder until the S3 client lands. Every operation fails
- * with a clear message. */
-#include "io/backend.h"
+/* S3 backend of io/: listing, reading (whole objects, with a prefetching
+ * batch reader) and the output store with the S3 commit protocol of
+ * docs/s3.md.
+ *
+ * S3 has no rename, so a table is published without one: part files are
+ * uploaded straight to their final names with the run id inside
+ * (part-00000-<run>.snappy.parquet), so they cannot collide with the live
+ * run's files; files with fixed names (rejects.jsonl, report.json) are
+ * uploaded under <root>/.songlake-staging-<run>/ and copied into place at
+ * commit; `_SUCCESS` (the manifest) is written last; only then are the
+ * previous run's files deleted. A failed run deletes what it uploaded. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-static int s3_unavailable(const char *uri, sl_err *err) {
-    return sl_err_set(err, "%s: S3 support is not built into this version yet", uri ? uri : "s3");
+#include "io/backend.h"
+#include "io/io_internal.h"
+#include "io/s3_internal.h"
+
+/* ---- listing ------------------------------------------------------------ */
+int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec *objs,
+                   sl_err *err) {
+    char *token = NULL;
+    int rc = 0;
+    do {
+        sl_buf q = {0};
+        if (token) {
+            sl_buf_printf(&q, "continuation-token=");
+            s3_uri_encode(&q, token, strlen(token), false);
+            sl_buf_putc(&q, '&');
+        }
+        sl_buf_printf(&q, "list-type=2&max-keys=%d&prefix=", s3_client_settings(c)->list_page_size);
+        s3_uri_encode(&q, prefix, strlen(prefix), false);
+        sl_buf_putc(&q, 0);
+        s3_req r;
+        s3_req_init(&r, "GET", bucket, "", (char *)q.data);
+        sl_buf_free(&q);
+        s3_list_page pg;
+        rc = s3_run(c, &r, err);
+        if (rc == 0) rc = s3_xml_list(r.resp.data, r.resp.len, &pg, err);
+        if (rc < 0 && r.status < 300 && !r.curl_code)
+            sl_err_prefix(err, "s3://%s/%s: listing", bucket, prefix);
+        s3_req_free(&r);
+        free(token);
+        token = NULL;
+        if (rc < 0) break;
+        for (size_t i = 0; i < pg.objs.len; i++) {
+            *(s3_obj *)sl_vec_push(objs) = SL_VEC_AT(&pg.objs, s3_obj, i);
+            SL_VEC_AT(&pg.objs, s3_obj, i).key = NULL;
+        }
+        if (pg.truncated) token = sl_strdup(pg.next_token);
+        s3_list_page_free(&pg);
+    } while (token);
+    return rc;
 }
+
+void s3_objs_free(sl_vec *objs) {
+    for (size_t i = 0; i < objs->len; i++) free(SL_VEC_AT(objs, s3_obj, i).key);
+    sl_vec_free(objs);
+}
+
+static bool any_hidden(const char *rel) {
+    while (*rel) {
+        size_t n = strcspn(rel, "/");
+        if (io_name_hidden(rel, n)) return true;
+        rel += n;
+        if (*rel == '/') rel++;
+    }
+    return false;
+}
+
 static int s3_list(const char *uri, const io_config *cfg, io_list *out, sl_err *err) {
-    (void)cfg, (void)out;
-    return s3_unavailable(uri, err);
+    char *bucket, *key;
+    if (s3_parse_uri(uri, &bucket, &key, err) < 0) return -1;
+    s3_client *c = s3_client_open(cfg, err);
+    if (!c) {
+        free(bucket), free(key);
+        return -1;
+    }
+    size_t klen = strlen(key), magic = strcspn(key, "*?[");
+    bool glob = magic < klen;
+    char *prefix;
+    if (glob) {
+        size_t p = magic;
+        while (p && key[p - 1] != '/') p--;
+        prefix = sl_strndup(key, p);
+    } else prefix = sl_strdup(key);
+    char *dir = (!glob && klen && key[klen - 1] != '/') ? sl_sprintf("%s/", key) : sl_strdup(key);
+    sl_vec objs;
+    sl_vec_init(&objs, sizeof(s3_obj));
+    int rc = s3_list_prefix(c, bucket, prefix, &objs, err);
+    size_t cap = 0, dl = strlen(dir);
+    for (size_t i = 0; rc == 0 && i < objs.len; i++) {
+        s3_obj *o = &SL_VEC_AT(&objs, s3_obj, i);
+        bool take;
+        if (glob) take = io_glob_match_path(key, o->key);
+        else if (klen && !strcmp(o->key, key)) take = true; /* named file */
+        else take = !strncmp(o->key, dir, dl) && o->key[dl] && !any_hidden(o->key + dl);
+        if (take) io_list_push(out, &cap, sl_sprintf("s3://%s/%s", bucket, o->key), o->size);
+    }
+    if (rc == 0 && out->n == 0)
+        rc = sl_err_set(err, "%s: no such file, directory or matching objects in the bucket", uri);
+    s3_objs_free(&objs);
+    s3_client_close(c);
+    free(bucket), free(key), free(prefix), free(dir);
+    return rc;
 }
+
+/* ---- reading ------------------------------------------------------------ */
 static int s3_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool *exists,
                        sl_err *err) {
-    (void)cfg, (void)out, (void)exists;
-    return s3_unavailable(uri, err);
+    char *bucket, *key;
+    if (s3_parse_uri(uri, &bucket, &key, err) < 0) return -1;
+    s3_client *c = s3_client_open(cfg, err);
+    int rc = -1;
+    if (c) {
+        s3_req r;
+        s3_req_init(&r, "GET", bucket, key, NULL);
+        rc = s3_run(c, &r, err);
+        *exists = true;
+        if (rc < 0 && r.status == 404 && !r.curl_code) {
+            char code[64], msg[8];
+            s3_xml_error(r.resp.data, r.resp.len, code, sizeof code, msg, sizeof msg);
+            if (strcmp(code, "NoSuchBucket") != 0) *exists = false, rc = 0;
+        }
+        if (rc == 0 && *exists) sl_buf_append(out, r.resp.data, r.resp.len);
+        s3_req_free(&r);
+        s3_client_close(c);
+    }
+    free(bucket), free(key);
+    return rc;
 }
-static void *s3_store_open(const char *uri, const io_config *cfg, const char *run_id, sl_err *err) {
-    (void)cfg, (void)run_id;
-    s3_unavailable(uri, err);
-    return NULL;
+
+/* Batch reader: keeps up to `window` GETs (and at most 256 MiB of objects)
+ * in flight or waiting to be taken, ahead of the files the engine asks for. */
+typedef struct s3_batch {
+    s3_client *c;
+    const io_list *files;
+    s3_req *reqs;
+    uint8_t *state; /* 0 not submitted, 1 submitted, 2 taken */
+    size_t next, window, pending;
+    uint64_t pending_bytes;
+    pthread_mutex_t mu;
+} s3_batch;
+
+#define BATCH_MAX_BYTES (256ull << 20)
+
+static void batch_pump(s3_batch *b, size_t must) {
+    while (b->next < b->files->n &&
+           (b->next <= must || (b->pending < b->window &&
+                                b->pending_bytes + b->files->files[b->next].size <= BATCH_MAX_BYTES))) {
+        size_t i = b->next++;
+        char *bucket = NULL, *key = NULL;
+        s3_parse_uri(b->files->files[i].uri, &bucket, &key, NULL);
+        s3_req_init(&b->reqs[i], "GET", bucket ? bucket : "", key ? key : "", NULL);
+        free(bucket), free(key);
+        sl_buf_reserve(&b->reqs[i].resp, (size_t)b->files->files[i].size + 1);
+        b->state[i] = 1;
+        b->pending++;
+        b->pending_bytes += b->files->files[i].size;
+        s3_submit(b->c, &b->reqs[i]);
+    }
+}
+
+static void *s3_batch_open(const io_list *files, const io_config *cfg, int lookahead,
+                           sl_err *err) {
+    s3_batch *b = sl_calloc(1, sizeof *b);
+    b->c = s3_client_open(cfg, err);
+    if (!b->c) {
+        free(b);
+        return NULL;
+    }
+    b->files = files;
+    b->reqs = sl_calloc(files->n, sizeof *b->reqs);
+    b->state = sl_calloc(files->n, 1);
+    int conns = s3_client_settings(b->c)->max_connections;
+    b->window = (size_t)(lookahead > conns ? lookahead : conns);
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_mutex_lock(&b->mu);
+    batch_pump(b, 0);
+    pthread_mutex_unlock(&b->mu);
+    return b;
+}
+
+static int s3_batch_get(void *h, size_t i, sl_buf *out, sl_err *err) {
+    s3_batch *b = h;
+    pthread_mutex_lock(&b->mu);
+    if (b->state[i] == 2) {
+        pthread_mutex_unlock(&b->mu);
+        return sl_err_set(err, "%s: read twice from one batch", b->files->files[i].uri);
+    }
+    batch_pump(b, i);
+    pthread_mutex_unlock(&b->mu);
+    s3_req *r = &b->reqs[i];
+    s3_wait(b->c, r);
+    int rc = 0;
+    if (r->curl_code || r->status < 200 || r->status >= 300) rc = s3_req_error(r, err);
+    else {
+        free(out->data);
+        *out = r->resp;
+        memset(&r->resp, 0, sizeof r->resp);
+    }
+    pthread_mutex_lock(&b->mu);
+    b->state[i] = 2;
+    b->pending--;
+    b->pending_bytes -= b->files->files[i].size;
+    s3_req_free(r);
+    batch_pump(b, 0);
+    pthread_mutex_unlock(&b->mu);
+    return rc;
+}
+
+static void s3_batch_close(void *h) {
+    s3_batch *b = h;
+    if (!b) return;
+    for (size_t i = 0; i < b->next; i++)
+        if (b->state[i] == 1) {
+            s3_wait(b->c, &b->reqs[i]);
+            s3_req_free(&b->reqs[i]);
+        }
+    s3_client_close(b->c);
+    pthread_mutex_destroy(&b->mu);
+    free(b->reqs), free(b->state), free(b);
 }
 
 const io_backend io_s3_backend = {
     .name = "s3",
     .list_inputs = s3_list,
     .read_raw = s3_read_raw,
+    .batch_open = s3_batch_open,
+    .batch_get = s3_batch_get,
+    .batch_close = s3_batch_close,
     .store_open = s3_store_open,
+    .store_cleanup = s3_store_cleanup,
+    .store_close = s3_store_close,
+    .stage_begin = s3_stage_begin,
+    .stage_create = s3_stage_create,
+    .writer_write = s3_writer_write,
+    .writer_close = s3_writer_close,
+    .writer_abort = s3_writer_abort,
+    .stage_commit = s3_stage_commit,
+    .stage_abort = s3_stage_abort,
 };

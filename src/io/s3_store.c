@@ -1,0 +1,479 @@
+/* S3 output store: stages, writers (single PUT or multipart upload with
+ * parts uploading while the Parquet writer fills the next one), the commit
+ * protocol, abort, and cleanup of killed runs. See docs/s3.md for the
+ * protocol and what readers see at each moment.
+ *
+ * Keys: <root><table>/<relpath with run id> for part files;
+ *       <root>.songlake-staging-<run>/<table>/<relpath> for fixed names,
+ *       copied to <root><table>/<relpath> at commit;
+ *       <root><table>/_SUCCESS (manifest, x-amz-meta-songlake-run: <run>). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/s3_internal.h"
+
+typedef struct s3_store {
+    s3_client *c;
+    char *bucket, *root, *run_id, *uri;
+} s3_store;
+
+typedef struct staged {
+    char *final_key; /* where readers find it */
+    char *up_key;    /* where we uploaded it (== final_key for part files) */
+    bool done;       /* upload completed */
+} staged;
+
+typedef struct s3_stage {
+    s3_store *s;
+    char *prefix; /* root + table + "/" */
+    char *name;
+    pthread_mutex_t mu;
+    sl_vec files; /* staged */
+} s3_stage;
+
+typedef struct s3_part {
+    s3_req req;
+    sl_buf data;
+    bool waited;
+} s3_part;
+
+typedef struct s3_writer {
+    s3_stage *st;
+    size_t idx; /* in st->files */
+    char *final_rel, *up_key;
+    sl_buf buf;
+    uint64_t total;
+    char *upload_id;
+    s3_part **parts;
+    size_t nparts, waited;
+} s3_writer;
+
+#define PARTS_IN_FLIGHT 4
+
+/* ---- deleting ----------------------------------------------------------- */
+int s3_delete_keys(s3_client *c, const char *bucket, char *const *keys, size_t n, sl_err *err) {
+    size_t nb = (n + 999) / 1000;
+    if (!nb) return 0;
+    s3_req *rs = sl_calloc(nb, sizeof *rs);
+    sl_buf *bodies = sl_calloc(nb, sizeof *bodies);
+    for (size_t b = 0; b < nb; b++) {
+        sl_buf *x = &bodies[b];
+        sl_buf_printf(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Delete><Quiet>true</Quiet>");
+        for (size_t i = b * 1000; i < n && i < (b + 1) * 1000; i++) {
+            sl_buf_printf(x, "<Object><Key>");
+            s3_xml_escape(x, keys[i]);
+            sl_buf_printf(x, "</Key></Object>");
+        }
+        sl_buf_printf(x, "</Delete>");
+        char md5[25];
+        s3_content_md5(x->data, x->len, md5);
+        s3_req_init(&rs[b], "POST", bucket, "", "delete=");
+        s3_req_add_header(&rs[b], "Content-MD5: %s", md5);
+        rs[b].body = x->data;
+        rs[b].body_len = x->len;
+        s3_submit(c, &rs[b]);
+    }
+    int rc = 0;
+    for (size_t b = 0; b < nb; b++) {
+        s3_wait(c, &rs[b]);
+        int nerr = 0;
+        if (rc == 0) {
+            if (rs[b].curl_code || rs[b].status < 200 || rs[b].status >= 300)
+                rc = s3_req_error(&rs[b], err);
+            else if (s3_xml_delete_result(rs[b].resp.data, rs[b].resp.len, &nerr, err) < 0 || nerr)
+                rc = sl_err_prefix(err, "s3://%s: DeleteObjects", bucket);
+        }
+        s3_req_free(&rs[b]);
+        sl_buf_free(&bodies[b]);
+    }
+    free(rs), free(bodies);
+    return rc;
+}
+
+/* ---- store -------------------------------------------------------------- */
+void *s3_store_open(const char *uri, const io_config *cfg, const char *run_id, sl_err *err) {
+    char *bucket, *key;
+    if (s3_parse_uri(uri, &bucket, &key, err) < 0) return NULL;
+    s3_client *c = s3_client_open(cfg, err);
+    if (!c) {
+        free(bucket), free(key);
+        return NULL;
+    }
+    s3_store *s = sl_calloc(1, sizeof *s);
+    s->c = c;
+    s->bucket = bucket;
+    size_t kl = strlen(key);
+    s->root = kl && key[kl - 1] != '/' ? sl_sprintf("%s/", key) : sl_strdup(key);
+    free(key);
+    s->run_id = sl_strdup(run_id);
+    s->uri = sl_strdup(uri);
+    /* fail early, with S3's reason, when the bucket is missing or denied */
+    sl_buf q = {0};
+    sl_buf_printf(&q, "list-type=2&max-keys=1&prefix=");
+    s3_uri_encode(&q, s->root, strlen(s->root), false);
+    sl_buf_putc(&q, 0);
+    s3_req r;
+    s3_req_init(&r, "GET", bucket, "", (char *)q.data);
+    sl_buf_free(&q);
+    int rc = s3_run(c, &r, err);
+    s3_req_free(&r);
+    if (rc < 0) {
+        s3_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void s3_store_close(void *h) {
+    s3_store *s = h;
+    if (!s) return;
+    s3_client_close(s->c);
+    free(s->bucket), free(s->root), free(s->run_id), free(s->uri), free(s);
+}
+
+/* Deletes orphans of killed runs: part files whose run id differs from the
+ * live manifest's, that are older than the live _SUCCESS and than the grace
+ * period; and staging prefixes of other runs older than the grace period. */
+int s3_store_cleanup(void *h, sl_err *err) {
+    s3_store *s = h;
+    sl_vec objs;
+    sl_vec_init(&objs, sizeof(s3_obj));
+    if (s3_list_prefix(s->c, s->bucket, s->root, &objs, err) < 0) {
+        s3_objs_free(&objs);
+        return -1;
+    }
+    const s3_settings *st = s3_client_settings(s->c);
+    int64_t now = (int64_t)time(NULL), cutoff = now - (int64_t)st->cleanup_grace;
+    size_t rl = strlen(s->root);
+    char *staging = sl_sprintf("%s.songlake-staging-", s->root);
+    char *mine = sl_sprintf("%s%s/", staging, s->run_id);
+    sl_vec del;
+    sl_vec_init(&del, sizeof(char *));
+    int rc = 0;
+    for (size_t i = 0; i < objs.len && rc == 0; i++) {
+        s3_obj *o = &SL_VEC_AT(&objs, s3_obj, i);
+        if (!strncmp(o->key, staging, strlen(staging))) {
+            if (strncmp(o->key, mine, strlen(mine)) && o->mtime < cutoff)
+                *(char **)sl_vec_push(&del) = o->key;
+            continue;
+        }
+        const char *rel = o->key + rl, *slash = strchr(rel, '/');
+        if (!slash || strcmp(slash + 1, "_SUCCESS") != 0) continue;
+        /* a live table: find its run and the time its manifest was written */
+        s3_req r;
+        s3_req_init(&r, "HEAD", s->bucket, o->key, NULL);
+        rc = s3_run(s->c, &r, err);
+        char live[64];
+        snprintf(live, sizeof live, "%s", r.meta_run);
+        s3_req_free(&r);
+        if (rc < 0 || !live[0]) continue;
+        size_t tl = (size_t)(slash - o->key) + 1;
+        for (size_t j = 0; j < objs.len; j++) {
+            s3_obj *f = &SL_VEC_AT(&objs, s3_obj, j);
+            if (strncmp(f->key, o->key, tl) != 0) continue;
+            char *run = s3_run_of_name(f->key);
+            if (run && strcmp(run, live) && f->mtime < o->mtime && f->mtime < cutoff)
+                *(char **)sl_vec_push(&del) = f->key;
+            free(run);
+        }
+    }
+    if (rc == 0 && del.len) {
+        sl_log(SL_LOG_INFO, "s3: removing %zu file(s) left by killed runs under %s", del.len,
+               s->uri);
+        rc = s3_delete_keys(s->c, s->bucket, (char *const *)del.data, del.len, err);
+    }
+    sl_vec_free(&del);
+    free(staging), free(mine);
+    s3_objs_free(&objs);
+    return rc;
+}
+
+/* ---- stages and writers ------------------------------------------------- */
+void *s3_stage_begin(void *h, const char *name, sl_err *err) {
+    (void)err;
+    s3_store *s = h;
+    s3_stage *st = sl_calloc(1, sizeof *st);
+    st->s = s;
+    st->name = sl_strdup(name);
+    st->prefix = sl_sprintf("%s%s/", s->root, name);
+    pthread_mutex_init(&st->mu, NULL);
+    sl_vec_init(&st->files, sizeof(staged));
+    return st;
+}
+
+void *s3_stage_create(void *h, const char *relpath, const char **final_name, sl_err *err) {
+    s3_stage *st = h;
+    if (!*relpath || relpath[0] == '/' || strstr(relpath, "//"))
+        return sl_err_set(err, "%s: invalid file name '%s'", st->s->uri, relpath), NULL;
+    s3_writer *w = sl_calloc(1, sizeof *w);
+    w->st = st;
+    const char *base = strrchr(relpath, '/');
+    base = base ? base + 1 : relpath;
+    char *fk;
+    if (!strncmp(base, "part-", 5)) {
+        w->final_rel = s3_name_with_run(relpath, st->s->run_id);
+        fk = sl_sprintf("%s%s", st->prefix, w->final_rel);
+        w->up_key = sl_strdup(fk);
+    } else {
+        w->final_rel = sl_strdup(relpath);
+        fk = sl_sprintf("%s%s", st->prefix, relpath);
+        w->up_key = sl_sprintf("%s.songlake-staging-%s/%s/%s", st->s->root, st->s->run_id,
+                               st->name, relpath);
+    }
+    pthread_mutex_lock(&st->mu);
+    staged *f = sl_vec_push(&st->files);
+    f->final_key = fk;
+    f->up_key = sl_strdup(w->up_key);
+    w->idx = st->files.len - 1;
+    pthread_mutex_unlock(&st->mu);
+    *final_name = w->final_rel;
+    return w;
+}
+
+static int part_check(s3_writer *w, s3_part *p, sl_err *err) {
+    s3_wait(w->st->s->c, &p->req);
+    p->waited = true;
+    sl_buf_free(&p->data);
+    if (p->req.curl_code || p->req.status < 200 || p->req.status >= 300)
+        return s3_req_error(&p->req, err);
+    if (!p->req.etag[0])
+        return sl_err_set(err, "s3://%s/%s: S3 returned no ETag for a part", w->st->s->bucket,
+                          w->up_key);
+    return 0;
+}
+
+static int start_multipart(s3_writer *w, sl_err *err) {
+    s3_req r;
+    s3_req_init(&r, "POST", w->st->s->bucket, w->up_key, "uploads=");
+    int rc = s3_run(w->st->s->c, &r, err);
+    if (rc == 0) rc = s3_xml_initiate(r.resp.data, r.resp.len, &w->upload_id, err);
+    s3_req_free(&r);
+    return rc;
+}
+
+/* Hands the buffer to a new part upload; waits for the oldest part when
+ * PARTS_IN_FLIGHT are already uploading. */
+static int flush_part(s3_writer *w, sl_err *err) {
+    if (!w->upload_id && start_multipart(w, err) < 0) return -1;
+    if (w->nparts >= 10000)
+        return sl_err_set(err, "s3://%s/%s: more than 10000 parts: raise the part size",
+                          w->st->s->bucket, w->up_key);
+    s3_part *p = sl_calloc(1, sizeof *p);
+    w->parts = sl_realloc(w->parts, (w->nparts + 1) * sizeof *w->parts);
+    w->parts[w->nparts++] = p;
+    p->data = w->buf;
+    memset(&w->buf, 0, sizeof w->buf);
+    sl_buf q = {0};
+    sl_buf_printf(&q, "partNumber=%zu&uploadId=", w->nparts);
+    s3_uri_encode(&q, w->upload_id, strlen(w->upload_id), false);
+    sl_buf_putc(&q, 0);
+    s3_req_init(&p->req, "PUT", w->st->s->bucket, w->up_key, (char *)q.data);
+    sl_buf_free(&q);
+    p->req.body = p->data.data;
+    p->req.body_len = p->data.len;
+    s3_submit(w->st->s->c, &p->req);
+    while (w->nparts - w->waited > PARTS_IN_FLIGHT)
+        if (part_check(w, w->parts[w->waited++], err) < 0) return -1;
+    return 0;
+}
+
+int s3_writer_write(void *h, const void *p, size_t n, sl_err *err) {
+    s3_writer *w = h;
+    sl_buf_append(&w->buf, p, n);
+    w->total += n;
+    const s3_settings *st = s3_client_settings(w->st->s->c);
+    if ((w->upload_id || w->buf.len >= st->multipart_threshold) && w->buf.len >= st->part_size)
+        return flush_part(w, err);
+    return 0;
+}
+
+static void writer_free(s3_writer *w) {
+    for (size_t i = 0; i < w->nparts; i++) {
+        if (!w->parts[i]->waited) s3_wait(w->st->s->c, &w->parts[i]->req);
+        s3_req_free(&w->parts[i]->req);
+        sl_buf_free(&w->parts[i]->data);
+        free(w->parts[i]);
+    }
+    free(w->parts);
+    sl_buf_free(&w->buf);
+    free(w->final_rel), free(w->up_key), free(w->upload_id), free(w);
+}
+
+static void abort_multipart(s3_writer *w) {
+    if (!w->upload_id) return;
+    for (size_t i = w->waited; i < w->nparts; i++) {
+        s3_wait(w->st->s->c, &w->parts[i]->req);
+        w->parts[i]->waited = true;
+    }
+    sl_buf q = {0};
+    sl_buf_printf(&q, "uploadId=");
+    s3_uri_encode(&q, w->upload_id, strlen(w->upload_id), false);
+    sl_buf_putc(&q, 0);
+    s3_req r;
+    s3_req_init(&r, "DELETE", w->st->s->bucket, w->up_key, (char *)q.data);
+    sl_err e;
+    if (s3_run(w->st->s->c, &r, &e) < 0) sl_log(SL_LOG_WARN, "s3: abort upload: %s", e.msg);
+    s3_req_free(&r);
+    sl_buf_free(&q);
+}
+
+static int complete_multipart(s3_writer *w, sl_err *err) {
+    if (w->buf.len && flush_part(w, err) < 0) return -1;
+    while (w->waited < w->nparts)
+        if (part_check(w, w->parts[w->waited++], err) < 0) return -1;
+    sl_buf x = {0}, q = {0};
+    sl_buf_printf(&x, "<CompleteMultipartUpload>");
+    for (size_t i = 0; i < w->nparts; i++) {
+        sl_buf_printf(&x, "<Part><PartNumber>%zu</PartNumber><ETag>", i + 1);
+        s3_xml_escape(&x, w->parts[i]->req.etag);
+        sl_buf_printf(&x, "</ETag></Part>");
+    }
+    sl_buf_printf(&x, "</CompleteMultipartUpload>");
+    sl_buf_printf(&q, "uploadId=");
+    s3_uri_encode(&q, w->upload_id, strlen(w->upload_id), false);
+    sl_buf_putc(&q, 0);
+    s3_req r;
+    s3_req_init(&r, "POST", w->st->s->bucket, w->up_key, (char *)q.data);
+    r.body = x.data;
+    r.body_len = x.len;
+    int rc = s3_run(w->st->s->c, &r, err);
+    s3_req_free(&r);
+    sl_buf_free(&x), sl_buf_free(&q);
+    return rc;
+}
+
+int s3_writer_close(void *h, uint64_t *bytes, sl_err *err) {
+    s3_writer *w = h;
+    int rc;
+    if (w->upload_id) {
+        rc = complete_multipart(w, err);
+        if (rc < 0) abort_multipart(w);
+    } else {
+        s3_req r;
+        s3_req_init(&r, "PUT", w->st->s->bucket, w->up_key, NULL);
+        r.body = w->buf.data;
+        r.body_len = w->buf.len;
+        rc = s3_run(w->st->s->c, &r, err);
+        s3_req_free(&r);
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&w->st->mu);
+        SL_VEC_AT(&w->st->files, staged, w->idx).done = true;
+        pthread_mutex_unlock(&w->st->mu);
+        if (bytes) *bytes = w->total;
+    }
+    writer_free(w);
+    return rc;
+}
+
+void s3_writer_abort(void *h) {
+    s3_writer *w = h;
+    if (!w) return;
+    abort_multipart(w);
+    writer_free(w);
+}
+
+static void stage_free(s3_stage *st) {
+    for (size_t i = 0; i < st->files.len; i++) {
+        staged *f = &SL_VEC_AT(&st->files, staged, i);
+        free(f->final_key), free(f->up_key);
+    }
+    sl_vec_free(&st->files);
+    pthread_mutex_destroy(&st->mu);
+    free(st->prefix), free(st->name), free(st);
+}
+
+static int key_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
+    s3_stage *st = h;
+    s3_store *s = st->s;
+    size_t nf = st->files.len;
+    int rc = 0;
+    /* 1. fixed-name files: server-side copy from staging into place */
+    s3_req *cp = sl_calloc(nf ? nf : 1, sizeof *cp);
+    for (size_t i = 0; i < nf; i++) {
+        staged *f = &SL_VEC_AT(&st->files, staged, i);
+        if (!f->done || !strcmp(f->final_key, f->up_key)) continue;
+        s3_req_init(&cp[i], "PUT", s->bucket, f->final_key, NULL);
+        sl_buf src = {0};
+        sl_buf_putc(&src, '/');
+        s3_uri_encode(&src, s->bucket, strlen(s->bucket), false);
+        sl_buf_putc(&src, '/');
+        s3_uri_encode(&src, f->up_key, strlen(f->up_key), true);
+        sl_buf_putc(&src, 0);
+        s3_req_add_header(&cp[i], "x-amz-copy-source: %s", (char *)src.data);
+        sl_buf_free(&src);
+        s3_submit(s->c, &cp[i]);
+    }
+    for (size_t i = 0; i < nf; i++) {
+        if (!cp[i].method) continue;
+        s3_wait(s->c, &cp[i]);
+        if (rc == 0 && (cp[i].curl_code || cp[i].status < 200 || cp[i].status >= 300))
+            rc = s3_req_error(&cp[i], err);
+        s3_req_free(&cp[i]);
+    }
+    free(cp);
+    /* 2. the manifest, last: from here on the new table is the live one */
+    if (rc == 0) {
+        char *key = sl_sprintf("%s_SUCCESS", st->prefix);
+        s3_req r;
+        s3_req_init(&r, "PUT", s->bucket, key, NULL);
+        s3_req_add_header(&r, "x-amz-meta-songlake-run: %s", s->run_id);
+        r.body = body;
+        r.body_len = n;
+        rc = s3_run(s->c, &r, err);
+        s3_req_free(&r);
+        free(key);
+    }
+    if (rc < 0) {
+        s3_stage_abort(st);
+        return -1;
+    }
+    /* 3. the previous run's files and our staging copies go; a failure here
+     * leaves orphans for the next run's cleanup, not a broken table */
+    sl_vec objs, del;
+    sl_vec_init(&objs, sizeof(s3_obj));
+    sl_vec_init(&del, sizeof(char *));
+    sl_err e;
+    char **keep = sl_malloc((nf + 1) * sizeof *keep);
+    for (size_t i = 0; i < nf; i++) keep[i] = SL_VEC_AT(&st->files, staged, i).final_key;
+    char *succ = sl_sprintf("%s_SUCCESS", st->prefix);
+    keep[nf] = succ;
+    qsort(keep, nf + 1, sizeof *keep, key_cmp);
+    if (s3_list_prefix(s->c, s->bucket, st->prefix, &objs, &e) == 0) {
+        for (size_t i = 0; i < objs.len; i++) {
+            char *k = SL_VEC_AT(&objs, s3_obj, i).key;
+            if (!bsearch(&k, keep, nf + 1, sizeof *keep, key_cmp)) *(char **)sl_vec_push(&del) = k;
+        }
+    } else sl_log(SL_LOG_WARN, "s3: listing the previous %s files: %s", st->name, e.msg);
+    for (size_t i = 0; i < nf; i++) {
+        staged *f = &SL_VEC_AT(&st->files, staged, i);
+        if (strcmp(f->final_key, f->up_key)) *(char **)sl_vec_push(&del) = f->up_key;
+    }
+    if (del.len && s3_delete_keys(s->c, s->bucket, (char *const *)del.data, del.len, &e) < 0)
+        sl_log(SL_LOG_WARN, "s3: removing the previous %s files (the next run retries): %s",
+               st->name, e.msg);
+    free(keep), free(succ);
+    sl_vec_free(&del);
+    s3_objs_free(&objs);
+    stage_free(st);
+    return 0;
+}
+
+void s3_stage_abort(void *h) {
+    s3_stage *st = h;
+    if (!st) return;
+    size_t nf = st->files.len;
+    char **keys = sl_malloc((nf + 1) * sizeof *keys);
+    for (size_t i = 0; i < nf; i++) keys[i] = SL_VEC_AT(&st->files, staged, i).up_key;
+    sl_err e;
+    if (nf && s3_delete_keys(st->s->c, st->s->bucket, keys, nf, &e) < 0)
+        sl_log(SL_LOG_WARN, "s3: removing the files of the failed run: %s", e.msg);
+    free(keys);
+    stage_free(st);
+}

@@ -1,0 +1,220 @@
+// A strict S3 front for tests: s3rver (a real S3-compatible server, in a
+// temp dir, on a free loopback port) behind a node http proxy that
+//  - recomputes every request's SigV4 signature with AWS's own signer
+//    (@smithy/signature-v4 + @smithy/hash-node) the way S3 does (path
+//    decoded then canonically re-encoded, query decoded then re-encoded and
+//    sorted, only the SignedHeaders, every x-amz-* header must be signed)
+//    and answers 403 SignatureDoesNotMatch with an S3 XML body on a
+//    mismatch (s3rver itself checks key ids but not v4 signatures);
+//  - injects faults into a configurable share of requests: 500
+//    InternalError, 503 SlowDown, connection resets, stalled responses and
+//    truncated bodies, from a seeded PRNG so runs are repeatable.
+// Usage: const s3 = await startS3({ buckets: ['lake'] }); s3.endpoint; ...
+// s3.faults = { rate: 0.2, kinds: ['500', '503', 'reset', 'stall', 'truncate'] };
+// await s3.close();
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+// tests/js holds the test packages; resolve from there whatever NODE_PATH says
+const require = createRequire(new URL('../js/package.json', import.meta.url));
+const S3rver = require('s3rver');
+const AWSAccount = require('s3rver/lib/models/account');
+const { SignatureV4 } = require('@smithy/signature-v4');
+const { Hash } = require('@smithy/hash-node');
+
+// Credentials the tests use; all map to s3rver's single account.
+export const KEYS = {
+  S3RVER: 'S3RVER',
+  AKIASONGLAKETEST: 'test/secret+key=with%odd chars',
+  AKIAPROFILEKEY: 'profile-secret-key',
+  AKIAIMDSKEY: 'imds-secret-key',
+  AKIADLCFGKEY: 'dlcfg-secret-key',
+};
+for (const [id, secret] of Object.entries(KEYS))
+  if (id !== 'S3RVER') AWSAccount.DUMMY_ACCOUNT.createKeyPair(id, secret);
+
+class Sha256 extends Hash {
+  constructor(secret) { super('sha256', secret); }
+}
+
+function xmlError(code, message) {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>0</RequestId></Error>`;
+}
+
+// S3's canonical URI: decode each segment, re-encode RFC 3986 unreserved.
+function canonicalPath(raw) {
+  return raw.split('/').map((seg) => encodeURIComponent(decodeURIComponent(seg))
+    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())).join('/');
+}
+
+function parseQuery(raw) {
+  const q = {};
+  if (!raw) return q;
+  for (const part of raw.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+    const v = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, '%20'));
+    if (k in q) q[k] = [].concat(q[k], v); else q[k] = v;
+  }
+  return q;
+}
+
+// Returns null when the signature is right, else a reason.
+export async function checkSignature(req) {
+  const auth = req.headers.authorization;
+  if (!auth) return null; // anonymous: s3rver decides
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!m) return 'malformed Authorization header';
+  const [, akid, , region, signedList, sig] = m;
+  const secret = KEYS[akid];
+  if (!secret) return null; // unknown key id: s3rver answers InvalidAccessKeyId
+  const signed = signedList.split(';');
+  if (!signed.includes('host')) return 'host is not signed';
+  for (const h of Object.keys(req.headers))
+    if (h.startsWith('x-amz-') && !signed.includes(h)) return `${h} is present but not signed`;
+  if (!req.headers['x-amz-content-sha256']) return 'x-amz-content-sha256 missing';
+  const amzDate = req.headers['x-amz-date'];
+  if (!amzDate) return 'x-amz-date missing';
+  const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (!d) return 'bad x-amz-date';
+  const date = new Date(Date.UTC(+d[1], d[2] - 1, +d[3], +d[4], +d[5], +d[6]));
+  const headers = {};
+  for (const h of signed) {
+    if (req.headers[h] === undefined) return `signed header ${h} missing`;
+    headers[h] = String(req.headers[h]);
+  }
+  const [rawPath, rawQuery] = req.url.split(/\?(.*)/s);
+  let p, query;
+  try {
+    p = canonicalPath(rawPath);
+    query = parseQuery(rawQuery);
+  } catch {
+    return 'undecodable URI';
+  }
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: akid, secretAccessKey: secret },
+    region, service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false,
+  });
+  const out = await signer.sign({
+    method: req.method, protocol: 'http:', hostname: '127.0.0.1', path: p, query, headers,
+  }, { signingDate: date, signableHeaders: new Set(signed) });
+  const want = /Signature=([0-9a-f]{64})/.exec(out.headers.authorization)[1];
+  return want === sig ? null : 'signature mismatch';
+}
+
+function mulberry32(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'songlake-s3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1', port: 0, silent: true, directory: dir,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
+  const { port: upPort } = await server.run();
+  const rnd = mulberry32(seed);
+  const env = {
+    dir, upstream: `http://127.0.0.1:${upPort}`,
+    faults: { rate: 0, kinds: ['500', '503', 'reset', 'stall', 'truncate'], only: null },
+    stats: { requests: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [] },
+  };
+  const sockets = new Set();
+  const proxy = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      env.stats.requests++;
+      env.stats.byMethod[req.method] = (env.stats.byMethod[req.method] || 0) + 1;
+      const why = await checkSignature(req);
+      if (why) {
+        env.stats.badSignatures++;
+        env.stats.reasons.push(`${req.method} ${req.url}: ${why}`);
+        const x = xmlError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+        res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(x) });
+        res.end(x);
+        return;
+      }
+      const f = env.faults;
+      let kind = null;
+      if (f.rate > 0 && (!f.only || f.only(req)) && rnd() < f.rate)
+        kind = f.kinds[Math.floor(rnd() * f.kinds.length)];
+      if (kind) env.stats.faults++;
+      if (kind === '500' || kind === '503') {
+        const x = kind === '500' ? xmlError('InternalError', 'We encountered an internal error. Please try again.')
+          : xmlError('SlowDown', 'Please reduce your request rate.');
+        res.writeHead(+kind, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(x) });
+        res.end(x);
+        return;
+      }
+      if (kind === 'reset') { req.socket.destroy(); return; }
+      if (kind === 'stall') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.flushHeaders();
+        setTimeout(() => req.socket.destroy(), stallMs);
+        return;
+      }
+      const up = http.request(env.upstream + req.url, { method: req.method, headers: req.headers }, (ur) => {
+        const parts = [];
+        ur.on('data', (c) => parts.push(c));
+        ur.on('end', () => {
+          const data = Buffer.concat(parts);
+          if (kind === 'truncate' && data.length > 1) {
+            res.writeHead(ur.statusCode, { ...ur.headers, 'content-length': String(data.length) });
+            res.write(data.subarray(0, data.length >> 1));
+            setTimeout(() => req.socket.destroy(), 10);
+            return;
+          }
+          res.writeHead(ur.statusCode, ur.headers);
+          res.end(data);
+        });
+      });
+      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+      up.end(body);
+    });
+  });
+  proxy.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  env.endpoint = `http://127.0.0.1:${proxy.address().port}`;
+  env.close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => proxy.close(r));
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return env;
+}
+
+// Runs `aws` (Debian's awscli) against the server as an independent client.
+export function awsEnv(endpoint) {
+  return {
+    ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+}
+
+// Runs a program without blocking the event loop (the proxy lives in this
+// process, so spawnSync would deadlock it). Resolves {code, out, err}.
+import { spawn } from 'node:child_process';
+export function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [], err = [];
+    p.stdout.on('data', (c) => out.push(c));
+    p.stderr.on('data', (c) => err.push(c));
+    p.on('close', (code) => resolve({
+      code, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8'),
+    }));
+  });
+}
