@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lake/lake.h"
 #include "sinks/pg_internal.h"
 
 /* Microseconds between 1970-01-01 and 2000-01-01 (PostgreSQL's epoch). */
@@ -185,26 +186,14 @@ int pgc_encode(sl_buf *out, const pgs_table *t, const pgl_batch *b, size_t from,
 }
 
 /* ---- text form, for finding a key named in an error DETAIL ------------- */
-static void civil(int64_t days, int *y, int *m, int *d) {
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static void text_ts(sl_buf *o, int64_t us) {
-    int64_t secs = us / 1000000, frac = us % 1000000;
-    if (frac < 0) frac += 1000000, secs--;
-    int64_t days = secs / 86400, sod = secs % 86400;
-    if (sod < 0) sod += 86400, days--;
-    int y, m, d;
-    civil(days, &y, &m, &d);
-    sl_buf_printf(o, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(sod / 3600),
+    int64_t frac = us % 1000000;
+    if (frac < 0) frac += 1000000;
+    int64_t sod = ((us - frac) / 1000000) % 86400;
+    if (sod < 0) sod += 86400;
+    lake_time t = {.ts_us = us}; /* the lake's UTC calendar: date and hour */
+    lake_time_parts(&t);
+    sl_buf_printf(o, "%04d-%02d-%02d %02d:%02d:%02d", (int)t.year, (int)t.month, (int)t.day, (int)t.hour,
                   (int)(sod / 60 % 60), (int)(sod % 60));
     if (frac) {
         char f[8];

@@ -157,6 +157,11 @@ static void test_value_text(void **state) {
     sl_buf_putc(&s, 0);
     assert_string_equal((char *)s.data, "2000-01-01 00:00:00+00");
     s.len = 0;
+    f.ts[0] = -1; /* before 1970: floor, not truncation */
+    pgc_value_text(&s, t, &f.b, 2, 0);
+    sl_buf_putc(&s, 0);
+    assert_string_equal((char *)s.data, "1969-12-31 23:59:59.999999+00");
+    s.len = 0;
     pgc_value_text(&s, t, &f.b, 1, 1); /* NULL */
     pgc_value_text(&s, t, &f.b, 9, 0); /* __HIVE_DEFAULT_PARTITION__ */
     assert_int_equal(s.len, 0);
