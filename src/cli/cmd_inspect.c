@@ -25,12 +25,16 @@ int cmd_inspect(int argc, char **argv) {
     }
     if (argc > 1 && !strcmp(argv[1], "--")) first = 2;
     if (first >= argc) {
-        usage(stderr);
+        fprintf(stderr, "songlake: error: inspect needs a FILE.parquet (see songlake inspect "
+                        "--help)\n");
         return 2;
     }
     for (int i = first; i < argc; i++) {
         if (first == 1 && argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "songlake inspect: unknown option %s (try --help)\n", argv[i]);
+            fprintf(stderr,
+                    "songlake: error: unknown option '%s' for inspect (see songlake inspect "
+                    "--help)\n",
+                    argv[i]);
             return 2;
         }
     }
@@ -40,7 +44,7 @@ int cmd_inspect(int argc, char **argv) {
         pq_reader *r = pq_reader_open_file(argv[i], &err);
         if (!r || pq_inspect(r, argv[i], stdout, &err) < 0) {
             fflush(stdout);
-            fprintf(stderr, "songlake inspect: %s\n", err.msg);
+            fprintf(stderr, "songlake: error: %s\n", err.msg);
             status = 1;
         }
         pq_reader_close(r);
