@@ -82,6 +82,21 @@ try {
   assert.equal(at, victim);
   assert.equal(starDigest(server), digest);
 
+  // text PostgreSQL refuses (not UTF-8) in the 3rd row of the users file:
+  // the server's COPY line is mapped back to file and row
+  const enc = tmpdir('pg-enc');
+  fs.cpSync(lake, enc, { recursive: true });
+  const m3 = JSON.parse(fs.readFileSync(path.join(enc, 'users', '_SUCCESS'), 'utf8'));
+  const encFile = path.join(enc, 'users', m3.files[0].path);
+  await lakeDb.conn.run(`COPY (SELECT userId, CASE WHEN row_number() OVER (ORDER BY userId) = 3
+      THEN '\\xFF\\xFE'::BLOB ELSE firstName::BLOB END AS firstName, lastName, gender, level
+    FROM users ORDER BY userId) TO '${encFile}' (FORMAT parquet)`);
+  r = loadPg(server, enc);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /invalid byte sequence for encoding "UTF8"/);
+  assert.ok(r.err.includes(`(row 3 of ${encFile})`), r.err);
+  assert.equal(starDigest(server), digest);
+
   // a duplicated key: the users file listed twice in the manifest
   const dup = tmpdir('pg-dup');
   fs.cpSync(lake, dup, { recursive: true });
