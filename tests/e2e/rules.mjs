@@ -314,3 +314,28 @@ test('songplays over many months: bounded open files, a month seen again gets an
   assert.equal(m.rows, 9);
   assert.deepEqual(m.files.map((f) => f.path).sort(), files.filter((x) => x !== '_SUCCESS').sort());
 });
+
+test('any input bytes: garbage files are rejected, never a crash', async () => {
+  let seed = 12345;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const good = JSON.stringify(event({ userId: '5' }));
+  const pieces = ['{', '}', '[', ']', '"', '\\', ':', ',', '\n', '\r\n', 'null', '1e999', '-0', '"\\ud800"',
+    '"\\u0000"', '\ufeff', good, '{"page":"NextSong"', '"userId":', '99999999999999999999', ' '];
+  const files = {};
+  for (let f = 0; f < 12; f++) {
+    const parts = [];
+    for (let i = 0; i < 400; i++) {
+      parts.push(rnd() < 0.3 ? Buffer.from([...Array(1 + Math.floor(rnd() * 8))].map(() => Math.floor(rnd() * 256)))
+        : Buffer.from(pieces[Math.floor(rnd() * pieces.length)]));
+    }
+    files[`g${String(f).padStart(2, '0')}.json`] = Buffer.concat(parts);
+  }
+  files['zz-good.json'] = good + '\n';
+  const { out } = lakeOf({ ...oneSong, 'g.json': files['g00.json'] }, files);
+  const rep = JSON.parse(fs.readFileSync(path.join(out, '_songlake', 'report.json'), 'utf8'));
+  assert.ok(rep.inputs.logs.rejected > 12, `rejected ${rep.inputs.logs.rejected}`);
+  assert.equal(rep.inputs.logs.rejected, readRejects(out).filter((r) => /\/logs\//.test(r.source)).length);
+  const n = num(await db.one(`SELECT count(*) FROM ${lakeTable(out, 'songplays')}`));
+  assert.equal(n, rep.tables.songplays.rows);
+  assert.ok(n >= 1, 'the good record of zz-good.json is in');
+});
