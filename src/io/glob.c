@@ -142,7 +142,14 @@ static bool match_path_rec(const char *pat, const char *path, int depth) {
         if (!io_glob_match(pat, pl, path, nl)) return false;
         if (io_glob_has_magic(pat, pl) && !hidden_ok(pat, pl, path, nl)) return false;
         bool pend = pat[pl] == 0, nend = path[nl] == 0;
-        if (pend || nend) return pend && nend;
+        if (nend) return pend;
+        if (pend) { /* matched a directory: everything below it, not hidden */
+            for (path += nl + 1; *path; path += nl + (path[nl] == '/')) {
+                next_comp(path, &nl);
+                if (io_name_hidden(path, nl)) return false;
+            }
+            return true;
+        }
         pat += pl + 1;
         path += nl + 1;
     }

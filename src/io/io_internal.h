@@ -18,7 +18,9 @@ bool io_glob_match(const char *pat, size_t plen, const char *name, size_t nlen);
  * component that is exactly '**' matches zero or more components. Hidden
  * components (io_name_hidden) are matched by a wildcard only when the
  * pattern component starts with the same literal '.' or '_'; '**' never
- * crosses a hidden component. For backends that list keys (S3). */
+ * crosses a hidden component. A pattern that matches a leading part of
+ * the path matches it too (a matched directory is read recursively), unless
+ * a later component is hidden. For backends that list keys (S3). */
 bool io_glob_match_path(const char *pat, const char *path);
 /* Names starting with '.' or '_' are not inputs (Spark/Hadoop convention:
  * _SUCCESS, _temporary, .crc files). */

@@ -5,8 +5,8 @@
  *   <root>/.songlake-staging-<run>/<t>/   table t being written
  *   <root>/<t>/                           live table
  *
- * Commit writes <t>/_SUCCESS last (fsync'd), fsyncs the staged tree's
- * directories, then swaps staged and live with renameat2(RENAME_EXCHANGE),
+ * Commit writes <t>/_SUCCESS last, makes the staged tree durable (one
+ * syncfs), then swaps staged and live with renameat2(RENAME_EXCHANGE),
  * fsyncs the root and deletes the old tree (now in the staging dir). A
  * SIGKILL at any moment leaves <root>/<t> either the old or the new
  * complete table; the next run's cleanup deletes leftovers. Filesystems
@@ -75,22 +75,25 @@ static int local_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bo
 }
 
 /* ---- filesystem helpers ---------------------------------------------- */
+/* mkdir -p, bottom-up: the common case (parent exists, or only the last
+ * level is new) costs one mkdir instead of one per level. */
 static int mkdir_p(char *path, sl_err *err) {
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p) continue;
-        char c = *p;
-        *p = 0;
-        int rc = mkdir(path, 0755);
-        int e = errno;
-        struct stat st;
-        if (rc < 0 && (e != EEXIST || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))) {
-            int r = sl_err_errno(err, e == EEXIST ? ENOTDIR : e, "%s", path);
-            *p = c;
-            return r;
-        }
-        *p = c;
-        if (!c) return 0;
+    if (mkdir(path, 0755) == 0) return 0;
+    int e = errno;
+    struct stat st;
+    if (e == EEXIST) {
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+        return sl_err_errno(err, ENOTDIR, "%s", path);
     }
+    char *slash = strrchr(path, '/');
+    if (e != ENOENT || !slash || slash == path) return sl_err_errno(err, e, "%s", path);
+    *slash = 0;
+    int rc = mkdir_p(path, err);
+    *slash = '/';
+    if (rc < 0) return -1;
+    if (mkdir(path, 0755) == 0 || (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+        return 0;
+    return sl_err_errno(err, errno, "%s", path);
 }
 
 static int fsync_path(const char *path, sl_err *err) {
@@ -101,13 +104,20 @@ static int fsync_path(const char *path, sl_err *err) {
     return rc;
 }
 
-/* Removes entry `name` of dirfd and everything below it, never following
- * symlinks. ENOENT is success. */
-static int rm_at(int parent, const char *name, const char *shown, sl_err *err) {
-    if (unlinkat(parent, name, 0) == 0 || errno == ENOENT) return 0;
-    if (errno != EISDIR && errno != EPERM) return sl_err_errno(err, errno, "remove %s", shown);
+/* Removes entry `name` of parent and everything below it, never following
+ * symlinks. ENOENT is success. is_dir: a hint from readdir (saves a failed
+ * unlink per directory). */
+static int rm_at(int parent, const char *name, const char *shown, bool is_dir, sl_err *err) {
+    if (!is_dir) {
+        if (unlinkat(parent, name, 0) == 0 || errno == ENOENT) return 0;
+        if (errno != EISDIR && errno != EPERM) return sl_err_errno(err, errno, "remove %s", shown);
+    }
     int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return sl_err_errno(err, errno, "remove %s", shown);
+    if (fd < 0) {
+        if (errno == ENOENT) return 0;
+        if (errno == ENOTDIR || errno == ELOOP) return rm_at(parent, name, shown, false, err);
+        return sl_err_errno(err, errno, "remove %s", shown);
+    }
     DIR *d = fdopendir(fd);
     if (!d) {
         close(fd);
@@ -118,7 +128,7 @@ static int rm_at(int parent, const char *name, const char *shown, sl_err *err) {
     while (rc == 0 && (de = readdir(d)) != NULL) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         char *sub = sl_sprintf("%s/%s", shown, de->d_name);
-        rc = rm_at(dirfd(d), de->d_name, sub, err);
+        rc = rm_at(dirfd(d), de->d_name, sub, de->d_type == DT_DIR, err);
         free(sub);
     }
     closedir(d);
@@ -128,37 +138,26 @@ static int rm_at(int parent, const char *name, const char *shown, sl_err *err) {
 }
 
 static int rm_tree(const char *path, sl_err *err) {
-    return rm_at(AT_FDCWD, path, path, err);
+    return rm_at(AT_FDCWD, path, path, true, err);
 }
 
-/* fsyncs every directory of a tree (files are fsync'd when closed), so the
- * tree's entries are durable before it is renamed into place. */
-static int fsync_tree(const char *path, sl_err *err) {
-    DIR *d = opendir(path);
-    if (!d) return sl_err_errno(err, errno, "%s", path);
-    int rc = 0;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-            char *sub = sl_sprintf("%s/%s", path, de->d_name);
-            rc = fsync_tree(sub, err);
-            free(sub);
-        }
-    }
-    if (rc == 0 && fsync(dirfd(d)) < 0 && errno != EINVAL)
-        rc = sl_err_errno(err, errno, "fsync %s", path);
-    closedir(d);
+/* Makes everything written under path durable: one syncfs of its
+ * filesystem instead of an fsync per file and directory (a lake has
+ * thousands of small partition files; one journal flush beats thousands).
+ * Called once per commit, before the rename that publishes. */
+static int sync_fs(const char *path, sl_err *err) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return sl_err_errno(err, errno, "%s", path);
+    int rc = syncfs(fd) < 0 ? sl_err_errno(err, errno, "syncfs %s", path) : 0;
+    close(fd);
     return rc;
 }
 
-static int write_file_synced(const char *path, const void *p, size_t n, sl_err *err) {
+static int write_file(const char *path, const void *p, size_t n, sl_err *err) {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return sl_err_errno(err, errno, "%s", path);
     int rc = sl_write_all(fd, p, n, err);
     if (rc < 0) sl_err_prefix(err, "%s", path);
-    if (rc == 0 && fsync(fd) < 0) rc = sl_err_errno(err, errno, "fsync %s", path);
     if (close(fd) < 0 && rc == 0) rc = sl_err_errno(err, errno, "close %s", path);
     return rc;
 }
@@ -189,6 +188,7 @@ typedef struct lstore {
     pthread_mutex_t mu;
     bool staging_made;
     bool keep_staging; /* holds a table we could not put back: leave it to cleanup */
+    bool follower;     /* io_config.stage_follower: the leader's stage, never ours */
 } lstore;
 
 typedef struct lstage {
@@ -214,7 +214,6 @@ static char *path_join(const char *a, const char *b) {
 
 static void *local_store_open(const char *uri, const io_config *cfg, const char *run_id,
                               sl_err *err) {
-    (void)cfg;
     if (!run_id || !*run_id || strchr(run_id, '/') || run_id[0] == '.') {
         sl_err_set(err, "%s: invalid run id '%s'", uri, run_id ? run_id : "");
         return NULL;
@@ -230,6 +229,11 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
     s->staging = path_join(s->root, s->staging_name);
     char *lock = path_join(s->root, LOCK_NAME);
     if (mkdir_p(s->root, err) < 0) goto fail;
+    if (cfg && cfg->stage_follower) { /* the leader holds the lock */
+        s->follower = true;
+        free(lock);
+        return s;
+    }
     s->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s->lockfd < 0) {
         sl_err_errno(err, errno, "%s", lock);
@@ -286,6 +290,7 @@ static int restore_aside(lstore *s, const char *leftover, sl_err *err) {
 
 static int local_store_cleanup(void *h, sl_err *err) {
     lstore *s = h;
+    if (s->follower) return 0;
     /* We hold the root's lock, so any other staging dir belongs to a run
      * that is gone. */
     DIR *d = opendir(s->root);
@@ -312,7 +317,7 @@ static void local_store_close(void *h) {
     lstore *s = h;
     if (!s) return;
     sl_err e;
-    if (s->staging_made && !s->keep_staging && rm_tree(s->staging, &e) < 0)
+    if (s->staging_made && !s->keep_staging && !s->follower && rm_tree(s->staging, &e) < 0)
         sl_log(SL_LOG_WARN, "%s", e.msg);
     if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
     pthread_mutex_destroy(&s->mu);
@@ -346,7 +351,7 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     st->name = sl_strdup(name);
     st->dir = path_join(s->staging, name);
     st->live = path_join(s->root, name);
-    if (mkdir(st->dir, 0755) < 0) {
+    if (mkdir(st->dir, 0755) < 0 && !(errno == EEXIST && s->follower)) {
         if (errno == EEXIST)
             sl_err_set(err, "%s: table '%s' is already being written by this run", st->dir, name);
         else
@@ -376,15 +381,18 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
         return NULL;
     }
     char *path = path_join(st->dir, relpath);
-    char *slash = strrchr(path, '/');
-    *slash = 0;
-    int rc = mkdir_p(path, err);
-    *slash = '/';
-    if (rc < 0) {
-        free(path);
-        return NULL;
-    }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) { /* first file of its directory */
+        char *slash = strrchr(path, '/');
+        *slash = 0;
+        int rc = mkdir_p(path, err);
+        *slash = '/';
+        if (rc < 0) {
+            free(path);
+            return NULL;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
     if (fd < 0) {
         sl_err_errno(err, errno, "%s", path);
         free(path);
@@ -437,8 +445,7 @@ static void writer_free(lwriter *w) {
 
 static int local_writer_close(void *h, uint64_t *bytes, sl_err *err) {
     lwriter *w = h;
-    int rc = flush(w, err);
-    if (rc == 0 && fsync(w->fd) < 0) rc = sl_err_errno(err, errno, "fsync %s", w->path);
+    int rc = flush(w, err); /* made durable by the commit's syncfs */
     if (close(w->fd) < 0 && rc == 0) rc = sl_err_errno(err, errno, "close %s", w->path);
     *bytes = w->bytes;
     writer_free(w);
@@ -455,12 +462,15 @@ static void local_writer_abort(void *h) {
 static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
     lstage *st = h;
     lstore *s = st->s;
+    if (s->follower) {
+        stage_free(st);
+        return sl_err_set(err, "internal: a follower rank cannot commit");
+    }
     char *success = path_join(st->dir, "_SUCCESS");
     char *old = NULL;
-    int rc = write_file_synced(success, body, n, err);
+    int rc = write_file(success, body, n, err);
     free(success);
-    if (rc == 0) rc = fsync_tree(st->dir, err);
-    if (rc == 0) rc = fsync_path(s->staging, err);
+    if (rc == 0) rc = sync_fs(st->dir, err);
     if (rc < 0) goto fail; /* nothing live changed */
     hook("success", st->name);
 
@@ -525,7 +535,7 @@ fail:
 static void local_stage_abort(void *h) {
     lstage *st = h;
     sl_err e;
-    if (rm_tree(st->dir, &e) < 0) sl_log(SL_LOG_WARN, "%s", e.msg);
+    if (!st->s->follower && rm_tree(st->dir, &e) < 0) sl_log(SL_LOG_WARN, "%s", e.msg);
     stage_free(st);
 }
 

@@ -250,7 +250,12 @@ static void test_glob_match_path(void **state) {
     assert_false(io_glob_match_path("**/x.json", "a/.git/x.json"));
     assert_false(io_glob_match_path("a/*", "a/_SUCCESS"));
     assert_true(io_glob_match_path("a/_*", "a/_SUCCESS"));
-    assert_false(io_glob_match_path("a/b", "a/b/c"));
+    /* a match that is a directory takes what is below it, as on disk */
+    assert_true(io_glob_match_path("a/b", "a/b/c"));
+    assert_true(io_glob_match_path("song_data/*", "song_data/A/B/C/x.json"));
+    assert_false(io_glob_match_path("song_data/*", "song_data/A/_tmp/x.json"));
+    assert_false(io_glob_match_path("a/b", "a/bc"));
+    assert_false(io_glob_match_path("a/b/c", "a/b"));
 }
 
 int main(void) {
