@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { startPg } from './pgserver.mjs';
 import {
-  ANALYSIS, TABLES, assertSameTable, buildLake, loadPg, openLake, pgRows, starDigest, tmpdir,
+  ANALYSIS, TABLES, assertSameTable, buildLake, loadPg, openLake, pgRows, sample, songlakeOk, starDigest, tmpdir,
 } from './lib.mjs';
 
 const server = await startPg();
@@ -81,7 +81,13 @@ try {
   assert.equal(r3.code, 0, r3.err);
   for (const t of Object.keys(TABLES)) await assertSameTable(server, lakeDb, t, '"Sparkify Star"');
   assert.equal(starDigest(server), before);
-  console.log('ok: load, contents, constraints, analysis, reload, --schema');
+  // build --postgres: build, then the same load
+  const out2 = tmpdir('pg-lake2');
+  const b = songlakeOk(['build', '--quiet', '--songs', `${sample}/song_data`, '--logs', `${sample}/log_data`,
+    '--out', out2, '--postgres', server.dsn, '--pg-schema', 'built']);
+  assert.doesNotMatch(b.out, /loaded/, '--quiet prints nothing');
+  assert.equal(starDigest(server, 'built'), before);
+  console.log('ok: load, contents, constraints, analysis, reload, --schema, build --postgres');
 } finally {
   lakeDb?.close();
   server.stop();
