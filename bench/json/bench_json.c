@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "json/json.h"
 
@@ -25,6 +26,13 @@ static const char *const EVENT_KEYS[] = {"page",     "userId", "ts",     "firstN
                                          "lastName", "gender", "level",  "song",
                                          "artist",   "length", "sessionId", "userAgent"};
 #define NKEYS (sizeof EVENT_KEYS / sizeof *EVENT_KEYS)
+
+/* CPU seconds of this thread: per-core speed even when the machine is busy */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -111,20 +119,21 @@ int main(int argc, char **argv) {
     json_fields *f = json_fields_new(EVENT_KEYS, NKEYS);
     json_scanner *s = json_scanner_new(f);
     json_callbacks cb = {on_record, on_reject};
-    double best = 1e30;
+    double best = 1e30, best_wall = 1e30;
     counts c = {0};
     for (int run = 0; run < 3; run++) {
         memset(&c, 0, sizeof c);
-        double t0 = sl_now();
+        double w0 = sl_now(), t0 = cpu_now();
         json_scan(s, img.data, img.len, &cb, &c);
-        double t = sl_now() - t0;
+        double t = cpu_now() - t0, w = sl_now() - w0;
         if (t < best) best = t;
+        if (w < best_wall) best_wall = w;
     }
     double ours = img.len / best / 1e9;
-    printf("songlake json_scan: %.3f GB/s per core (%.0f ns/record, %llu records, %llu rejects, "
-           "best of 3)\n",
-           ours, best * 1e9 / (double)c.records, (unsigned long long)c.records,
-           (unsigned long long)c.rejects);
+    printf("songlake json_scan: %.3f GB/s per core (CPU time; wall %.3f GB/s), %.0f ns/record, "
+           "%llu records, %llu rejects, best of 3\n",
+           ours, img.len / best_wall / 1e9, best * 1e9 / (double)c.records,
+           (unsigned long long)c.records, (unsigned long long)c.rejects);
     json_scanner_free(s);
     json_fields_free(f);
 
@@ -133,10 +142,11 @@ int main(int argc, char **argv) {
     if (plen > img.len) plen = img.len;
     while (plen < img.len && img.data[plen - 1] != '\n') plen++;
     uint64_t precords = 0;
-    double t0 = sl_now();
+    double t0 = cpu_now();
     bench_jansson(img.data, plen, EVENT_KEYS, NKEYS, &precords);
-    double peer = (double)plen / (sl_now() - t0) / 1e9;
-    printf("jansson json_loadb per line + 12 lookups: %.3f GB/s per core (%llu records, %.0f MB)\n",
+    double peer = (double)plen / (cpu_now() - t0) / 1e9;
+    printf("jansson json_loadb per line + 12 lookups: %.3f GB/s per core (CPU time; %llu "
+           "records, %.0f MB)\n",
            peer, (unsigned long long)precords, plen / 1e6);
     printf("ratio songlake/jansson: %.1fx\n", ours / peer);
 #else

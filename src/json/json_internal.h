@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* What jnum_scan learned about a number while checking its grammar. */
 typedef struct jnum {
@@ -21,11 +22,102 @@ typedef struct jnum {
  * and that no letter, digit, '.', '+' or '-' follows. Returns the pointer
  * past the number, or NULL with *err_at at the offending byte (== end when
  * the number is cut by the end of the input). */
-const uint8_t *jnum_scan(const uint8_t *p, const uint8_t *end, jnum *n, const uint8_t **err_at);
+static inline const uint8_t *jnum_scan(const uint8_t *p, const uint8_t *end, jnum *n,
+                                       const uint8_t **err_at);
 
 /* The nearest double to the number whose text is [p, p+len) (checked by
  * jnum_scan): exact fast path when the digits and the power of ten are
  * exact doubles (Clinger), else strtod in the "C" locale. */
 double jnum_value(const jnum *n, const uint8_t *p, size_t len);
+
+/* ---- inline: the scanner calls this for every number -------------- */
+static inline int jnum_digit(uint8_t c) {
+    return c >= '0' && c <= '9';
+}
+
+/* bytes that may not directly follow a number */
+static inline int jnum_glues(uint8_t c) {
+    return jnum_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+           c == '+' || c == '-' || c == '_';
+}
+
+static inline void jnum_add(jnum *n, unsigned d, int *nsig, bool frac) {
+    if (n->mant == 0 && d == 0) { /* leading zero: not significant */
+        if (frac) n->exp10--;
+        return;
+    }
+    if (*nsig < 19) {
+        n->mant = n->mant * 10 + d;
+        (*nsig)++;
+        if (frac) n->exp10--;
+    } else {
+        n->many = true;
+        if (!frac) n->exp10++;
+    }
+}
+
+/* Exact digits of a number with more than 19: the first 19 significant
+ * ones and the power of ten of the rest (rare; strtod gives the value). */
+static inline void jnum_slow_digits(jnum *n, const uint8_t *p, const uint8_t *end) {
+    int nsig = 0;
+    n->mant = 0;
+    n->exp10 = 0;
+    n->many = false;
+    while (p < end && jnum_digit(*p)) jnum_add(n, (unsigned)(*p++ - '0'), &nsig, false);
+    if (p < end && *p == '.') {
+        p++;
+        while (p < end && jnum_digit(*p)) jnum_add(n, (unsigned)(*p++ - '0'), &nsig, true);
+    }
+}
+
+static inline const uint8_t *jnum_scan(const uint8_t *p, const uint8_t *end, jnum *n,
+                                       const uint8_t **err_at) {
+    uint64_t m = 0;
+    n->neg = false;
+    n->many = false;
+    n->integer = true;
+    if (*p == '-') {
+        n->neg = true;
+        p++;
+    }
+    const uint8_t *digits = p;
+    if (p == end || !jnum_digit(*p)) goto bad;
+    if (*p == '0') {
+        p++;
+    } else {
+        while (p < end && jnum_digit(*p)) m = m * 10 + (unsigned)(*p++ - '0');
+    }
+    size_t nd = (size_t)(p - digits); /* digits so far, leading zero included */
+    int64_t exp10 = 0;
+    if (p < end && *p == '.') {
+        n->integer = false;
+        const uint8_t *f = ++p;
+        if (p == end || !jnum_digit(*p)) goto bad;
+        while (p < end && jnum_digit(*p)) m = m * 10 + (unsigned)(*p++ - '0');
+        nd += (size_t)(p - f);
+        exp10 = -(int64_t)(p - f);
+    }
+    n->mant = m;
+    n->exp10 = exp10;
+    if (nd > 19) jnum_slow_digits(n, digits, p); /* m wrapped (unsigned: defined) */
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        n->integer = false;
+        p++;
+        bool eneg = false;
+        if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+        if (p == end || !jnum_digit(*p)) goto bad;
+        int64_t e = 0;
+        while (p < end && jnum_digit(*p)) {
+            if (e < 100000000) e = e * 10 + (*p - '0'); /* saturate: strtod decides */
+            p++;
+        }
+        n->exp10 += eneg ? -e : e;
+    }
+    if (p < end && jnum_glues(*p)) goto bad;
+    return p;
+bad:
+    *err_at = p;
+    return NULL;
+}
 
 #endif

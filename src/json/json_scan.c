@@ -34,6 +34,8 @@ struct json_fields {
     uint32_t *lens;
     int32_t *chain;    /* next key in the same bucket */
     int32_t *dup_next; /* the same key requested again */
+    uint64_t (*w)[2];  /* keys of <= 16 bytes as two zero-padded words */
+    uint64_t mask[17][2]; /* mask[n]: the first n bytes of 16 */
     int32_t head[256];
 };
 
@@ -45,6 +47,7 @@ struct json_scanner {
     sl_buf keybuf;    /* a decoded key with escapes */
     const uint8_t *end, *rec; /* input end, current record start */
     const uint8_t *err_at;
+    uint64_t nl; /* newlines before the scanning point */
     char reason[160];
     uint8_t stack[JSON_MAX_DEPTH];
 };
@@ -63,12 +66,19 @@ json_fields *json_fields_new(const char *const *keys, size_t nkeys) {
     f->lens = sl_calloc(nkeys ? nkeys : 1, sizeof *f->lens);
     f->chain = sl_calloc(nkeys ? nkeys : 1, sizeof *f->chain);
     f->dup_next = sl_calloc(nkeys ? nkeys : 1, sizeof *f->dup_next);
+    f->w = sl_calloc(nkeys ? nkeys : 1, sizeof *f->w);
     for (int i = 0; i < 256; i++) f->head[i] = -1;
+    for (size_t n = 0; n <= 16; n++) {
+        uint8_t m[16] = {0};
+        memset(m, 0xff, n);
+        memcpy(f->mask[n], m, 16);
+    }
     for (size_t i = 0; i < nkeys; i++) {
         size_t len = strlen(keys[i]);
         f->keys[i] = sl_strndup(keys[i], len);
         f->lens[i] = (uint32_t)len;
         f->chain[i] = f->dup_next[i] = -1;
+        if (len <= 16) memcpy(f->w[i], keys[i], len);
         unsigned h = key_hash((const uint8_t *)keys[i], len);
         int32_t *link = &f->head[h];
         while (*link >= 0 && !(f->lens[*link] == len && !memcmp(f->keys[*link], keys[i], len)))
@@ -91,11 +101,27 @@ void json_fields_free(json_fields *f) {
     free(f->lens);
     free(f->chain);
     free(f->dup_next);
+    free(f->w);
     free(f);
 }
 
-static int32_t key_find(const json_fields *f, const uint8_t *k, size_t n) {
-    for (int32_t i = f->head[key_hash(k, n)]; i >= 0; i = f->chain[i])
+/* The requested key equal to [k, k+n), or -1. end: the input's end (keys
+ * of <= 16 bytes are compared as two words when 16 bytes can be read). */
+static inline int32_t key_find(const json_fields *f, const uint8_t *k, size_t n,
+                               const uint8_t *end) {
+    int32_t i = f->head[key_hash(k, n)];
+    if (i < 0) return -1;
+    if (n <= 16 && end - k >= 16) {
+        uint64_t a, b;
+        memcpy(&a, k, 8);
+        memcpy(&b, k + 8, 8);
+        a &= f->mask[n][0];
+        b &= f->mask[n][1];
+        for (; i >= 0; i = f->chain[i])
+            if (f->lens[i] == n && f->w[i][0] == a && f->w[i][1] == b) return i;
+        return -1;
+    }
+    for (; i >= 0; i = f->chain[i])
         if (f->lens[i] == n && !memcmp(f->keys[i], k, n)) return i;
     return -1;
 }
@@ -139,8 +165,15 @@ static const uint8_t *unexpected(json_scanner *s, const uint8_t *at) {
 }
 
 /* ---- lexing ---------------------------------------------------------- */
-static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+/* Whitespace is the only place a newline can be outside an error (strings
+ * reject raw control bytes), so lines are counted here and nowhere else on
+ * the good path. */
+static inline const uint8_t *skip_ws(json_scanner *s, const uint8_t *p) {
+    const uint8_t *end = s->end;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+        s->nl += *p == '\n';
+        p++;
+    }
     return p;
 }
 
@@ -352,7 +385,7 @@ value:
     case '[':
         if (depth + top >= JSON_MAX_DEPTH) return fail(s, p, "nesting deeper than 512 levels");
         s->stack[top++] = *p++;
-        p = skip_ws(p, end);
+        p = skip_ws(s, p);
         if (p < end && *p == (s->stack[top - 1] == '{' ? '}' : ']')) {
             top--;
             p++;
@@ -377,7 +410,7 @@ value:
     }
     /* after a value */
     while (top > 0) {
-        p = skip_ws(p, end);
+        p = skip_ws(s, p);
         if (p >= end) return unexpected(s, p);
         uint8_t close = s->stack[top - 1] == '{' ? '}' : ']';
         if (*p == close) {
@@ -386,14 +419,14 @@ value:
             continue;
         }
         if (*p != ',') return unexpected(s, p);
-        p = skip_ws(p + 1, end);
+        p = skip_ws(s, p + 1);
         if (s->stack[top - 1] == '[') goto value;
     key:
         if (p >= end || *p != '"') return unexpected(s, p);
         if (!(p = scan_string(s, p + 1, &esc))) return NULL;
-        p = skip_ws(p, end);
+        p = skip_ws(s, p);
         if (p >= end || *p != ':') return unexpected(s, p);
-        p = skip_ws(p + 1, end);
+        p = skip_ws(s, p + 1);
         goto value;
     }
     return p;
@@ -463,7 +496,7 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
 static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
     const uint8_t *end = s->end;
     const json_fields *f = s->f;
-    p = skip_ws(p + 1, end);
+    p = skip_ws(s, p + 1);
     if (p < end && *p == '}') return p + 1;
     for (;;) {
         if (p >= end || *p != '"') return unexpected(s, p);
@@ -472,21 +505,21 @@ static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
         if (!(p = scan_string(s, k, &esc))) return NULL;
         int32_t i;
         if (!esc) {
-            i = key_find(f, k, (size_t)(p - 1 - k));
+            i = key_find(f, k, (size_t)(p - 1 - k), end);
         } else {
             s->keybuf.len = 0;
             decode_into(s, &s->keybuf, k, p - 1);
-            i = key_find(f, s->keybuf.data, s->keybuf.len);
+            i = key_find(f, s->keybuf.data, s->keybuf.len, s->keybuf.data + s->keybuf.len);
         }
         if (p < end && *p == ':') {
             p++;
         } else {
-            p = skip_ws(p, end);
+            p = skip_ws(s, p);
             if (p >= end || *p != ':') return unexpected(s, p);
             p++;
         }
         if (p >= end || *p <= ' ') {
-            p = skip_ws(p, end);
+            p = skip_ws(s, p);
             if (p >= end) return unexpected(s, p);
         }
         p = i >= 0 ? capture(s, p, i) : skip_value(s, p, 1);
@@ -494,28 +527,21 @@ static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
         if (p < end && *p == ',') {
             p++;
             if (p < end && *p == '"') continue;
-            p = skip_ws(p, end);
+            p = skip_ws(s, p);
             continue;
         }
-        p = skip_ws(p, end);
+        p = skip_ws(s, p);
         if (p < end && *p == '}') return p + 1;
         if (p >= end || *p != ',') return unexpected(s, p);
-        p = skip_ws(p + 1, end);
+        p = skip_ws(s, p + 1);
     }
 }
 
 /* ---- the file loop --------------------------------------------------- */
+/* newlines in [p, end): only for bytes skipped after an error */
 static uint64_t count_nl(const uint8_t *p, const uint8_t *end) {
     uint64_t n = 0;
-#ifdef __SSE2__
-    const __m128i nl = _mm_set1_epi8('\n');
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        n += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
-        p += 16;
-    }
-#endif
-    while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
         n++;
         p++;
     }
@@ -524,26 +550,17 @@ static uint64_t count_nl(const uint8_t *p, const uint8_t *end) {
 
 typedef struct scan_state {
     json_scanner *s;
-    const uint8_t *buf, *counted;
-    uint64_t line;
+    const uint8_t *buf;
+    json_pos pos; /* of the current record */
     const json_callbacks *cb;
     void *ctx;
 } scan_state;
 
-static json_pos pos_of(scan_state *st, const uint8_t *at) {
-    if (at > st->counted) {
-        st->line += count_nl(st->counted, at);
-        st->counted = at;
-    }
-    json_pos pos = {st->line, (uint64_t)(at - st->buf)};
-    return pos;
-}
-
-static int reject(scan_state *st, const uint8_t *rec, const char *reason, const uint8_t *rend) {
+static int reject(scan_state *st, const char *reason, const uint8_t *rend) {
     if (!st->cb->on_reject) return 0;
-    json_pos pos = pos_of(st, rec);
+    const uint8_t *rec = st->buf + st->pos.byte;
     while (rend > rec && (rend[-1] == '\n' || rend[-1] == '\r')) rend--;
-    return st->cb->on_reject(st->ctx, pos, reason, (const char *)rec, (size_t)(rend - rec));
+    return st->cb->on_reject(st->ctx, st->pos, reason, (const char *)rec, (size_t)(rend - rec));
 }
 
 /* After a syntax error in the record at rec: where scanning resumes. */
@@ -557,12 +574,12 @@ static const uint8_t *resume_point(const json_scanner *s, const uint8_t *rec) {
     return nl ? nl + 1 : end;
 }
 
-static int emit_record(scan_state *st, const uint8_t *rec) {
+static int emit_record(scan_state *st) {
     json_scanner *s = st->s;
     for (size_t i = 0; i < s->f->n; i++)
         if (s->soff[i] != NO_OFF) s->vals[i].str = (const char *)s->scratch.data + s->soff[i];
     if (!st->cb->on_record) return 0;
-    return st->cb->on_record(st->ctx, s->vals, pos_of(st, rec));
+    return st->cb->on_record(st->ctx, s->vals, st->pos);
 }
 
 enum { ARR_NONE, ARR_FIRST, ARR_ELEM, ARR_SEP, ARR_RECOVER };
@@ -572,20 +589,24 @@ int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callba
     static const uint8_t empty[1];
     if (!buf) buf = empty, len = 0;
     const uint8_t *p = buf, *end = buf + len;
-    scan_state st = {s, buf, buf, 1, cb, ctx};
+    scan_state st = {s, buf, {1, 0}, cb, ctx};
     s->end = end;
+    s->nl = 0;
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) p += 3;
     int arr = ARR_NONE, rc = 0;
     for (;;) {
-        p = skip_ws(p, end);
+        p = skip_ws(s, p);
         if (p >= end) {
             if (arr != ARR_NONE && arr != ARR_RECOVER) {
-                s->rec = p;
-                rc = reject(&st, p, "truncated record: top-level array not closed", p);
+                st.pos.line = 1 + s->nl;
+                st.pos.byte = (uint64_t)(p - buf);
+                rc = reject(&st, "truncated record: top-level array not closed", p);
             }
             return rc;
         }
         const uint8_t *rec = s->rec = p, *q;
+        st.pos.line = 1 + s->nl;
+        st.pos.byte = (uint64_t)(p - buf);
         bool element = arr != ARR_NONE;
         if (arr == ARR_SEP || arr == ARR_RECOVER) {
             if (*p == ']') {
@@ -594,7 +615,7 @@ int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callba
                 continue;
             }
             if (*p == ',') {
-                p = skip_ws(p + 1, end);
+                p = skip_ws(s, p + 1);
                 arr = ARR_ELEM;
                 continue;
             }
@@ -624,19 +645,20 @@ int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callba
             if (!q) goto syntax;
             if (element) arr = ARR_SEP;
             p = q;
-            if ((rc = emit_record(&st, rec))) return rc;
+            if ((rc = emit_record(&st))) return rc;
             continue;
         }
         q = skip_value(s, p, element ? 1 : 0);
         if (!q) goto syntax;
         if (element) arr = ARR_SEP;
         p = q;
-        rc = reject(&st, rec, element ? "not an object" : "record is not a JSON object", q);
+        rc = reject(&st, element ? "not an object" : "record is not a JSON object", q);
         if (rc) return rc;
         continue;
     syntax:
         q = resume_point(s, rec);
-        if ((rc = reject(&st, rec, s->reason, q))) return rc;
+        if (q > s->err_at) s->nl += count_nl(s->err_at, q);
+        if ((rc = reject(&st, s->reason, q))) return rc;
         p = q;
         if (arr != ARR_NONE) arr = ARR_RECOVER;
     }
