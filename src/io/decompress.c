@@ -118,11 +118,12 @@ static int unzstd(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
     ZSTD_DCtx *dc = ZSTD_createDCtx();
     if (!dc) return sl_err_set(err, "%s: zstd init failed", name);
     ZSTD_inBuffer ib = {in->data, in->len, 0};
-    size_t last = 0;
+    size_t last = 1; /* 0 once the decoder sits at a frame boundary */
     int rc = 0;
     if (in->len == 0) rc = sl_err_set(err, "%s: empty file is not zstd data", name);
-    while (rc == 0 && ib.pos < ib.size) {
-        size_t avail_out = room(out, cap);
+    /* runs on after the input is consumed to flush what the decoder holds */
+    while (rc == 0 && (ib.pos < ib.size || last != 0)) {
+        size_t avail_out = room(out, cap), in_before = ib.pos;
         if (out->len > cap) {
             rc = too_big(name, cap, err);
             break;
@@ -133,20 +134,7 @@ static int unzstd(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
         if (ZSTD_isError(last))
             rc = sl_err_set(err, "%s: corrupt zstd data at byte %zu: %s", name, ib.pos,
                             ZSTD_getErrorName(last));
-    }
-    /* flush what the decoder still holds once input is consumed */
-    while (rc == 0 && last != 0) {
-        size_t avail_out = room(out, cap);
-        if (out->len > cap) {
-            rc = too_big(name, cap, err);
-            break;
-        }
-        ZSTD_outBuffer ob = {out->data + out->len, avail_out, 0};
-        last = ZSTD_decompressStream(dc, &ob, &ib);
-        out->len += ob.pos;
-        if (ZSTD_isError(last))
-            rc = sl_err_set(err, "%s: corrupt zstd data: %s", name, ZSTD_getErrorName(last));
-        else if (last != 0 && ob.pos == 0)
+        else if (last != 0 && ob.pos == 0 && ib.pos == in_before && ib.pos == ib.size)
             rc = sl_err_set(err, "%s: truncated zstd data (stream ends inside a frame)", name);
     }
     if (rc == 0 && out->len > cap) rc = too_big(name, cap, err);

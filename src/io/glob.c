@@ -2,9 +2,10 @@
  * local lister and S3 key filtering apply one set of rules (docs/io.md).
  * Component matcher: iterative '*' backtracking (linear-ish, no recursion
  * blowup on patterns like a*a*a*a*b). Path matcher: components with '**'
- * matching zero or more of them. */
+ * matching zero or more of them, by dynamic programming. */
 #include "io/io_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 bool io_name_hidden(const char *name, size_t n) {
@@ -100,61 +101,65 @@ bool io_glob_match(const char *pat, size_t plen, const char *name, size_t nlen) 
     return pi == plen;
 }
 
-/* One component of a '/'-separated string: [s, s+len). */
-static const char *next_comp(const char *s, size_t *len) {
-    const char *e = strchr(s, '/');
-    *len = e ? (size_t)(e - s) : strlen(s);
-    return s;
-}
-
-/* Whether a wildcard pattern component may match a hidden name: only when
- * the pattern itself starts with that literal character. */
-static bool hidden_ok(const char *pat, size_t plen, const char *name, size_t nlen) {
-    if (!io_name_hidden(name, nlen)) return true;
-    return plen > 0 && pat[0] == name[0];
-}
-
-static bool match_path_rec(const char *pat, const char *path, int depth) {
-    if (depth > 256) return false;
-    for (;;) {
-        size_t pl, nl;
-        next_comp(pat, &pl);
-        if (pl == 2 && pat[0] == '*' && pat[1] == '*') {
-            const char *prest = pat[2] == '/' ? pat + 3 : pat + 2;
-            if (!*prest) { /* trailing '**': everything below, not hidden */
-                while (*path) {
-                    next_comp(path, &nl);
-                    if (io_name_hidden(path, nl)) return false;
-                    path += nl + (path[nl] == '/');
-                }
-                return true;
-            }
-            for (;;) { /* zero components, then one more each round */
-                if (match_path_rec(prest, path, depth + 1)) return true;
-                next_comp(path, &nl);
-                if (!*path || !path[nl] || io_name_hidden(path, nl)) return false;
-                path += nl + 1;
-            }
+/* Splits a '/'-separated string into components (empty ones dropped). */
+static size_t split(const char *s, sl_str **out) {
+    size_t n = 0, cap = 8;
+    sl_str *c = sl_malloc(cap * sizeof *c);
+    while (*s) {
+        size_t len = strcspn(s, "/");
+        if (len) {
+            if (n == cap) c = sl_realloc(c, (cap *= 2) * sizeof *c);
+            c[n].ptr = s;
+            c[n].len = (uint32_t)len;
+            n++;
         }
-        next_comp(path, &nl);
-        if (!*path && !*pat) return true;
-        if (!*path || !*pat) return false;
-        if (!io_glob_match(pat, pl, path, nl)) return false;
-        if (io_glob_has_magic(pat, pl) && !hidden_ok(pat, pl, path, nl)) return false;
-        bool pend = pat[pl] == 0, nend = path[nl] == 0;
-        if (nend) return pend;
-        if (pend) { /* matched a directory: everything below it, not hidden */
-            for (path += nl + 1; *path; path += nl + (path[nl] == '/')) {
-                next_comp(path, &nl);
-                if (io_name_hidden(path, nl)) return false;
-            }
-            return true;
-        }
-        pat += pl + 1;
-        path += nl + 1;
+        s += len + (s[len] == '/');
     }
+    *out = c;
+    return n;
 }
 
+static bool is_starstar(sl_str p) {
+    return p.len == 2 && p.ptr[0] == '*' && p.ptr[1] == '*';
+}
+
+/* Dynamic programming over (pattern component i, path component j), so
+ * patterns with several '**' stay O(P*N) instead of backtracking. */
 bool io_glob_match_path(const char *pat, const char *path) {
-    return match_path_rec(pat, path, 0);
+    sl_str *pc, *nc;
+    size_t P = split(pat, &pc), N = split(path, &nc);
+    size_t W = N + 1;
+    bool *ok = sl_calloc((P + 1) * W, 1); /* ok[i*W+j]: pat[i..] matches path[j..] */
+    bool *clean = sl_calloc(N + 1, 1);    /* clean[j]: no hidden component in path[j..] */
+    clean[N] = true;
+    for (size_t j = N; j-- > 0;)
+        clean[j] = clean[j + 1] && !io_name_hidden(nc[j].ptr, nc[j].len);
+    /* pattern used up: the path ends, or what is left lies below a matched
+     * directory and is read recursively (not through hidden names) */
+    for (size_t j = 0; j <= N; j++)
+        ok[P * W + j] = j == N || (P > 0 && j > 0 && clean[j]);
+    for (size_t i = P; i-- > 0;) {
+        for (size_t j = N + 1; j-- > 0;) {
+            bool m;
+            if (is_starstar(pc[i])) {
+                if (i + 1 == P)
+                    m = j < N && clean[j];
+                else
+                    m = ok[(i + 1) * W + j] ||
+                        (j < N && !io_name_hidden(nc[j].ptr, nc[j].len) && ok[i * W + j + 1]);
+            } else {
+                m = j < N && io_glob_match(pc[i].ptr, pc[i].len, nc[j].ptr, nc[j].len) &&
+                    (!io_name_hidden(nc[j].ptr, nc[j].len) ||
+                     !io_glob_has_magic(pc[i].ptr, pc[i].len) || pc[i].ptr[0] == nc[j].ptr[0]) &&
+                    ok[(i + 1) * W + j + 1];
+            }
+            ok[i * W + j] = m;
+        }
+    }
+    bool r = ok[0];
+    free(ok);
+    free(clean);
+    free(pc);
+    free(nc);
+    return r;
 }

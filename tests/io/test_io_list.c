@@ -258,6 +258,47 @@ static void test_glob_match_path(void **state) {
     assert_false(io_glob_match_path("a/b/c", "a/b"));
 }
 
+/* Every file under root (hidden ones too), relative, via tu_tree. */
+static char **all_files(size_t *n) {
+    char *t = tu_tree(root, "");
+    size_t cap = 64;
+    char **v = sl_malloc(cap * sizeof *v);
+    *n = 0;
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+        *strchr(line, '=') = 0;
+        if (*n == cap) v = sl_realloc(v, (cap *= 2) * sizeof *v);
+        v[(*n)++] = sl_strdup(line);
+    }
+    free(t);
+    return v;
+}
+
+/* The disk lister and the key matcher S3 uses agree on every pattern. */
+static void test_lister_agrees_with_key_matcher(void **state) {
+    (void)state;
+    static const char *const pats[] = {
+        "*.json",  "?.json",  "[a-c].json",   "[!a].json", "**/*.json",   "a/**",   "sub/**/h.json",
+        "_*.json", ".*.json", "_*/*",         "a*/*.json", "s*",          "**",     "a/**/*",
+        "*",       "*/*",     "**/[fg].json", "sub/*",     "*/**/*.json", "_dir/*", "sub/.h/*"};
+    size_t nall;
+    char **all = all_files(&nall);
+    assert_true(nall > 15);
+    for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+        sl_buf want = {0};
+        for (size_t i = 0; i < nall; i++)
+            if (io_glob_match_path(pats[k], all[i])) sl_buf_printf(&want, "%s\n", all[i]);
+        sl_buf_putc(&want, 0);
+        if (want.len > 1)
+            expect_list(pats[k], (char *)want.data);
+        else
+            expect_error(pats[k], "no files match");
+        sl_buf_free(&want);
+    }
+    for (size_t i = 0; i < nall; i++)
+        free(all[i]);
+    free(all);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_file_and_size),
@@ -269,6 +310,7 @@ int main(void) {
         cmocka_unit_test(test_symlinks),
         cmocka_unit_test(test_glob_match),
         cmocka_unit_test(test_glob_match_path),
+        cmocka_unit_test(test_lister_agrees_with_key_matcher),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
