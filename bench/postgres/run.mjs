@@ -13,6 +13,7 @@
 //   node bench/postgres/run.mjs [--events 2000000] [--songs 5000] [--runs 3]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -104,9 +105,23 @@ try {
       '-U', 'songlake', '-d', 'postgres', '-f', f], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
   };
+  // load-postgres's own phase lines, and its CPU time (the client's share)
+  const phases = { copy: [], keys: [], cpu: [] };
+  const haveTime = fs.existsSync('/usr/bin/time');
+  const loadOnce = () => {
+    const argv = ['load-postgres', '--lake', lake, '--dsn', server.dsn];
+    const r = haveTime
+      ? spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.env.SONGLAKE_BIN, ...argv], { encoding: 'utf8' })
+      : spawnSync(process.env.SONGLAKE_BIN, argv, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`load-postgres failed: ${r.stderr}`);
+    phases.copy.push([...r.stdout.matchAll(/copied .* rows\s+([\d.]+) s/g)].reduce((a, m) => a + Number(m[1]), 0));
+    phases.keys.push(Number((r.stdout.match(/keys, foreign keys, indexes\s+([\d.]+) s/) || [0, NaN])[1]));
+    const cpu = r.stderr.match(/cpu ([\d.]+) ([\d.]+)/);
+    if (cpu) phases.cpu.push(Number(cpu[1]) + Number(cpu[2]));
+  };
   const t = { load: [], keys: [], bare: [] };
   for (let i = 0; i < runs; i++) {
-    t.load.push(timed(() => songlakeOk(['load-postgres', '--lake', lake, '--dsn', server.dsn])));
+    t.load.push(timed(loadOnce));
     t.keys.push(timed(() => psqlFile(peerKeys)));
     t.bare.push(timed(() => psqlFile(peerBare)));
   }
@@ -123,6 +138,10 @@ try {
   console.log(`| songlake load-postgres (Parquet, COPY BINARY, keys, FKs, indexes, ANALYZE, swap) | ${ml.toFixed(2)} | ${rate(ml)} | 1.00 |`);
   console.log(`| psql \\copy CSV + same keys, FKs, indexes, ANALYZE | ${mk.toFixed(2)} | ${rate(mk)} | ${(mk / ml).toFixed(2)} |`);
   console.log(`| psql \\copy CSV into bare tables | ${mb.toFixed(2)} | ${rate(mb)} | ${(mb / ml).toFixed(2)} |`);
+  console.log(`\nload-postgres phases (median): COPY BINARY + ANALYZE ${median(phases.copy).toFixed(2)} s ` +
+    `(${rate(median(phases.copy))} rows/s), keys + foreign keys + indexes ${median(phases.keys).toFixed(2)} s` +
+    (phases.cpu.length ? `; songlake's own CPU ${median(phases.cpu).toFixed(2)} s (the rest is the server's work)` : '') + '.');
+  console.log(`Machine: ${os.cpus().length} cores, ${os.cpus()[0].model}; load average at the end ${os.loadavg()[0].toFixed(1)}.`);
 } finally {
   server.stop();
 }
