@@ -82,7 +82,7 @@ static void flush_buffered(pqw_rle *e, bool done) {
     e->repeat = 0;
 }
 
-void pqw_rle_put(pqw_rle *e, uint32_t v) {
+void pqw_rle_put_slow(pqw_rle *e, uint32_t v) {
     if (e->cur == v) {
         e->repeat++;
         if (e->repeat > 8) return; /* fast path: continuing an RLE run */
@@ -141,28 +141,61 @@ static void dict_rehash(pqw_dict *d, size_t nslots) {
     d->nslots = nslots;
     size_t mask = nslots - 1;
     for (uint32_t i = 0; i < d->count; i++) {
-        size_t s = (size_t)d->hash[i] & mask;
+        uint64_t h = d->hash[i];
+        size_t s = (size_t)h & mask;
         while (d->slots[s]) s = (s + 1) & mask;
-        d->slots[s] = i + 1;
+        d->slots[s] = (h & 0xFFFFFFFF00000000ull) | (i + 1);
+    }
+}
+
+/* Fixed-width values hash with a 64-bit finalizer (murmur3's fmix64):
+ * as good as XXH3 for 4/8-byte keys and cheaper than a call. */
+static inline uint64_t hash_fixed(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline bool entry_equals(const pqw_dict *d, uint32_t i, const void *p, size_t n) {
+    switch (d->width) {
+    case 8:
+        return memcmp(d->plain.data + (size_t)i * 8, p, 8) == 0;
+    case 4:
+        return memcmp(d->plain.data + (size_t)i * 4, p, 4) == 0;
+    case 0:
+        return d->off[i + 1] - d->off[i] == n + 4 && memcmp(d->plain.data + d->off[i] + 4, p, n) == 0;
+    default:
+        return memcmp(d->plain.data + d->off[i], p, n) == 0;
     }
 }
 
 int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, bool *inserted) {
     *inserted = false;
     if (d->nslots == 0) dict_rehash(d, 1024);
-    uint64_t h = sl_hash(p, n);
+    uint64_t h;
+    if (d->width == 8 || d->width == 4) {
+        uint64_t x = 0;
+        memcpy(&x, p, (size_t)d->width);
+        h = hash_fixed(x);
+    } else {
+        h = sl_hash(p, n);
+    }
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
     size_t mask = d->nslots - 1;
     size_t s = (size_t)h & mask;
-    size_t prefix = d->width ? 0 : 4;
     for (;;) {
-        uint32_t e = d->slots[s];
+        uint64_t e = d->slots[s];
         if (!e) break;
-        uint32_t i = e - 1;
-        if (d->hash[i] == h && d->off[i + 1] - d->off[i] == n + prefix &&
-            memcmp(d->plain.data + d->off[i] + prefix, p, n) == 0)
-            return i;
+        if ((e & 0xFFFFFFFF00000000ull) == tag) {
+            uint32_t i = (uint32_t)e - 1;
+            if (entry_equals(d, i, p, n)) return i;
+        }
         s = (s + 1) & mask;
     }
+    size_t prefix = d->width ? 0 : 4;
     if (d->plain.len + n + prefix > max_bytes) return -1;
     if (d->count + 1 >= d->cap) {
         d->cap = d->cap ? d->cap * 2 : 1024;
@@ -178,7 +211,7 @@ int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, boo
     sl_buf_append(&d->plain, p, n);
     d->off[i + 1] = (uint32_t)d->plain.len;
     d->hash[i] = h;
-    d->slots[s] = i + 1;
+    d->slots[s] = tag | (i + 1);
     *inserted = true;
     if ((size_t)d->count * 2 > d->nslots) dict_rehash(d, d->nslots * 2);
     return i;

@@ -76,7 +76,14 @@ typedef struct pqw_rle {
     size_t indicator; /* offset of the reserved literal header byte, SIZE_MAX if none */
 } pqw_rle;
 void pqw_rle_init(pqw_rle *e, sl_buf *out, int bit_width);
-void pqw_rle_put(pqw_rle *e, uint32_t v);
+void pqw_rle_put_slow(pqw_rle *e, uint32_t v);
+static inline void pqw_rle_put(pqw_rle *e, uint32_t v) {
+    if (e->cur == v && e->repeat >= 8) { /* inside an RLE run: just count */
+        e->repeat++;
+        return;
+    }
+    pqw_rle_put_slow(e, v);
+}
 void pqw_rle_flush(pqw_rle *e);
 /* Bits needed for values in [0, max_value]. */
 static inline int pqw_bit_width(uint32_t max_value) {
@@ -89,9 +96,9 @@ static inline int pqw_bit_width(uint32_t max_value) {
 typedef struct pqw_dict {
     sl_buf plain;
     uint32_t *off;   /* count + 1 offsets into plain */
-    uint64_t *hash;  /* per entry */
+    uint64_t *hash;  /* per entry, for rehashing */
     uint32_t count, cap;
-    uint32_t *slots; /* entry index + 1; 0 = empty */
+    uint64_t *slots; /* (high 32 hash bits << 32) | (entry index + 1); 0 = empty */
     size_t nslots;   /* power of two */
     int width;       /* fixed value width in bytes; 0 = BYTE_ARRAY (4-byte length prefix) */
 } pqw_dict;

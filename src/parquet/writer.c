@@ -125,11 +125,15 @@ static void stats_value(pqw_col *c, const void *p, size_t n) {
 }
 
 static void append_plain(pqw_col *c, const void *p, size_t n) {
+    size_t need = n + (c->width ? 0 : 4);
+    if (c->plain.cap - c->plain.len < need) sl_buf_reserve(&c->plain, need);
+    uint8_t *o = c->plain.data + c->plain.len;
     if (!c->width) {
-        uint8_t len4[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
-        sl_buf_append(&c->plain, len4, 4);
+        o[0] = (uint8_t)n, o[1] = (uint8_t)(n >> 8), o[2] = (uint8_t)(n >> 16), o[3] = (uint8_t)(n >> 24);
+        o += 4;
     }
-    sl_buf_append(&c->plain, p, n);
+    memcpy(o, p, n);
+    c->plain.len += need;
 }
 
 /* Leaves dictionary mode for the rest of the chunk: the open page's indices
@@ -488,9 +492,10 @@ static int check_batch(const pq_writer *w, const pq_column_batch *cols, size_t n
 
 static int put_rows(pq_writer *w, pqw_col *c, const pq_column_batch *b, size_t off, size_t n,
                     sl_err *err) {
+    if (c->nullable) sl_buf_reserve(&c->defs, n); /* pages only shrink it: no check per row */
     for (size_t i = off; i < off + n; i++) {
         bool ok = !b->valid || b->valid[i];
-        if (c->nullable) sl_buf_putc(&c->defs, ok);
+        if (c->nullable) c->defs.data[c->defs.len++] = ok;
         if (!ok) {
             c->stats.null_count++;
         } else {
