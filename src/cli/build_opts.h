@@ -13,6 +13,7 @@ typedef struct build_opts {
     int threads;
     pq_codec codec;
     uint64_t max_rejects; /* UINT64_MAX: unlimited */
+    uint64_t max_rejects_global; /* MPI: the limit on the sum over ranks */
     size_t row_group_rows;
     bool quiet, progress;
     io_config io;

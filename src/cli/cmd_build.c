@@ -14,6 +14,7 @@
 #include "cli/build_opts.h"
 #include "etl/etl.h"
 #include "io/io.h"
+#include "dist/dist.h"
 #include "lake/lake.h"
 #include "sinks/sinks.h"
 
@@ -106,9 +107,10 @@ static char *report_json(const build_opts *o, const char *run_id, const io_list 
     json_kv_str(&b, "out", o->out, true);
     json_kv_str(&b, "config", o->config, true);
     json_kv_str(&b, "compression", pq_codec_name(o->codec), true);
-    sl_buf_printf(&b, ",\"threads\":%d", o->threads);
-    if (o->max_rejects == UINT64_MAX) sl_buf_append(&b, ",\"max_rejects\":null", 19);
-    else sl_buf_printf(&b, ",\"max_rejects\":%llu", (unsigned long long)o->max_rejects);
+    sl_buf_printf(&b, ",\"threads\":%d,\"ranks\":%d", o->threads, dist_size());
+    uint64_t maxrej = dist_size() > 1 ? o->max_rejects_global : o->max_rejects;
+    if (maxrej == UINT64_MAX) sl_buf_append(&b, ",\"max_rejects\":null", 19);
+    else sl_buf_printf(&b, ",\"max_rejects\":%llu", (unsigned long long)maxrej);
     json_kv_str(&b, "endpoint_url", o->io.endpoint_url, true);
     json_kv_str(&b, "region", o->io.region, true);
     sl_buf_append(&b, "},\"inputs\":{", 12);
@@ -169,6 +171,108 @@ static char *make_run_id(void) {
     return sl_sprintf("%s-%06x", t, r & 0xFFFFFF);
 }
 
+/* ---- ranks (docs/mpi.md) ----------------------------------------------
+ * One code path for one process and for N MPI ranks: with one rank every
+ * dist_* collective is the identity. Rank r parses the r-th contiguous byte
+ * range of the sorted event logs; every rank reads the (small) song catalog
+ * whole so each holds the same match index; rank 0 (the leader) writes the
+ * dimensions, the rejects and the report, and publishes once every rank has
+ * finished. Every rank passes the same sequence of collectives, failed or
+ * not, so a failure anywhere ends every rank at the next sync point. */
+
+/* [lo, hi) of the files whose first byte falls in this rank's share. */
+static void my_range(const io_list *l, int rank, int size, size_t *lo, size_t *hi) {
+    uint64_t total = list_bytes(l), acc = 0;
+    *lo = *hi = 0;
+    bool lo_set = false;
+    for (size_t i = 0; i < l->n; i++) {
+        /* owner of file i: the rank whose byte range holds its first byte */
+        int owner = total ? (int)((__uint128_t)acc * (unsigned)size / total) : (int)(i * (unsigned)size / l->n);
+        if (owner >= size) owner = size - 1;
+        if (owner == rank && !lo_set) *lo = i, lo_set = true;
+        if (owner <= rank) *hi = i + 1;
+        acc += l->files[i].size;
+    }
+    if (!lo_set) *lo = *hi;
+}
+
+typedef struct rank_ctx {
+    int rank, size;
+    bool failed_here; /* this rank's err holds the cause */
+} rank_ctx;
+
+/* A sync point: true when every rank is still fine. */
+static bool all_ok(rank_ctx *rc, int local_rc) {
+    if (local_rc < 0) rc->failed_here = true;
+    return dist_all_ok(!rc->failed_here);
+}
+
+/* Gathers each rank's bytes on the leader and hands them, in rank order
+ * (= input order), to merge(). */
+typedef int (*merge_fn)(void *ctx, const uint8_t *p, size_t n, sl_err *err);
+static int gather_merge(rank_ctx *rc, const sl_buf *mine, merge_fn merge, void *ctx, sl_err *err) {
+    sl_buf all = {0};
+    if (dist_gather0(mine, &all, err) < 0) return -1;
+    int r = 0;
+    if (rc->rank == 0 && all.len) {
+        /* dist_gather0 frames each rank's part as u64 length + bytes */
+        size_t off = 0;
+        for (int k = 0; k < rc->size && r == 0; k++) {
+            uint64_t n;
+            memcpy(&n, all.data + off, 8);
+            off += 8;
+            if (k > 0) r = merge(ctx, all.data + off, n, err); /* the leader's own are in place */
+            off += n;
+        }
+    }
+    sl_buf_free(&all);
+    return r;
+}
+
+static int merge_users_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
+    return etl_merge_users(ctx, p, n, err);
+}
+static int merge_times_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
+    return etl_merge_times(ctx, p, n, err);
+}
+static int merge_rejects_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
+    if (n < 8) return 0;
+    uint64_t count;
+    memcpy(&count, p, 8);
+    return lake_append_rejects(ctx, p + 8, n - 8, count, err);
+}
+static int merge_files_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
+    return lake_import_files(ctx, p, n, err);
+}
+
+/* After the events: the leader gathers users, start times, rejects and event
+ * statistics from the other ranks. */
+static int combine_ranks(rank_ctx *rc, etl *e, lake *lk, sl_err *err) {
+    sl_buf b = {0};
+    if (rc->rank) etl_export_users(e, &b);
+    int r = gather_merge(rc, &b, merge_users_cb, e, err);
+    b.len = 0;
+    if (rc->rank) etl_export_times(e, &b);
+    if (r == 0) r = gather_merge(rc, &b, merge_times_cb, e, err);
+    b.len = 0;
+    if (rc->rank) {
+        sl_buf rej;
+        uint64_t count;
+        lake_take_rejects(lk, &rej, &count);
+        sl_buf_append(&b, &count, 8);
+        sl_buf_append(&b, rej.data, rej.len);
+        sl_buf_free(&rej);
+    }
+    if (r == 0) r = gather_merge(rc, &b, merge_rejects_cb, lk, err);
+    sl_buf_free(&b);
+    etl_source_stats st = *etl_event_stats(e);
+    uint64_t v[6] = {st.files, st.bytes, st.read, st.accepted, st.rejected, etl_matched_plays(e)};
+    dist_sum_u64(v, 6);
+    st = (etl_source_stats){v[0], v[1], v[2], v[3], v[4]};
+    etl_absorb_event_stats(e, &st, v[5]);
+    return r;
+}
+
 int build_run(build_opts *o) {
     sl_err err = {{0}};
     double t0 = sl_now();
@@ -177,70 +281,144 @@ int build_run(build_opts *o) {
     io_store *store = NULL;
     lake *lk = NULL;
     etl *e = NULL;
-    char *run_id = make_run_id(), *report = NULL;
+    char *run_id = NULL, *report = NULL, *prefix = NULL;
+    rank_ctx rk = {dist_rank(), dist_size(), false};
+    bool leader = rk.rank == 0, published = false;
     int rc = 1;
 
-    if (io_list_inputs(o->songs, &o->io, &songs, &err) < 0) {
-        sl_err_prefix(&err, "--songs");
-        goto out;
+    if (leader) run_id = make_run_id();
+    dist_bcast_str(&run_id);
+    if (rk.size > 1) {
+        if (io_is_s3(o->out)) {
+            sl_err_set(&err, "--out %s: publishing to S3 from several MPI ranks is not supported "
+                       "yet; write to a shared filesystem or run one process", o->out);
+            rk.failed_here = true;
+        }
+        o->max_rejects_global = o->max_rejects; /* checked on the sum, by the leader */
+        o->max_rejects = UINT64_MAX;
+        o->progress = o->progress && leader;
     }
-    if (io_list_inputs(o->logs, &o->io, &logs, &err) < 0) {
-        sl_err_prefix(&err, "--logs");
-        goto out;
-    }
+    int lr = rk.failed_here ? -1 : 0;
+    if (lr == 0 && io_list_inputs(o->songs, &o->io, &songs, &err) < 0)
+        lr = sl_err_prefix(&err, "--songs");
+    if (lr == 0 && io_list_inputs(o->logs, &o->io, &logs, &err) < 0)
+        lr = sl_err_prefix(&err, "--logs");
     pt.list = sl_now() - t0;
-    store = io_store_open(o->out, &o->io, run_id, &err);
-    if (!store) {
-        sl_err_prefix(&err, "--out");
-        goto out;
+    /* the leader opens (and locks) the store and the stages first */
+    if (leader && lr == 0) {
+        store = io_store_open(o->out, &o->io, run_id, &err);
+        if (!store) lr = sl_err_prefix(&err, "--out");
+        else if (io_store_cleanup(store, &err) < 0) lr = -1;
     }
-    if (io_store_cleanup(store, &err) < 0) goto out;
-    lake_opts lo = {.codec = o->codec, .threads = o->threads,
-                    .row_group_rows = o->row_group_rows};
-    lk = lake_open(store, &lo, &err);
-    if (!lk) goto out;
+    if (rk.size > 1) prefix = sl_sprintf("part-%05d", rk.rank);
+    lake_opts lo = {.codec = o->codec, .threads = o->threads, .row_group_rows = o->row_group_rows,
+                    .part_prefix = prefix, .follower = !leader};
+    if (leader && lr == 0 && !(lk = lake_open(store, &lo, &err))) lr = -1;
+    if (!all_ok(&rk, lr)) goto out;
+    if (!leader) {
+        io_config fc = o->io;
+        fc.stage_follower = true;
+        store = io_store_open(o->out, &fc, run_id, &err);
+        lr = store ? 0 : sl_err_prefix(&err, "--out");
+        if (lr == 0 && !(lk = lake_open(store, &lo, &err))) lr = -1;
+    }
     progress pr = {.on = o->progress, .start = sl_now()};
     etl_opts eo = {.threads = o->threads, .max_rejects = o->max_rejects,
                    .progress = progress_cb, .progress_ctx = &pr};
-    e = etl_new(lk, &eo);
+    if (lr == 0) e = etl_new(lk, &eo);
     double t1 = sl_now();
     pr.what = "songs";
     pr.total_files = songs.n;
-    if (run_source(e, false, &songs, o, &err) < 0) goto out;
+    if (lr == 0) lr = run_source(e, false, &songs, o, &err);
+    if (!all_ok(&rk, lr)) goto out;
+    if (!leader) { /* the leader keeps the catalog's rejects: drop our copies */
+        sl_buf rej;
+        uint64_t n;
+        lake_take_rejects(lk, &rej, &n);
+        sl_buf_free(&rej);
+    }
     double t2 = sl_now();
     pt.songs = t2 - t1;
+
+    size_t lo_i = 0, hi_i = logs.n;
+    if (rk.size > 1) my_range(&logs, rk.rank, rk.size, &lo_i, &hi_i);
+    io_list mine = {logs.files + lo_i, hi_i - lo_i};
+    if (rk.size > 1) { /* songplayIds: this rank's offset among all ranks */
+        uint64_t count = 0;
+        io_batch_reader *br = io_batch_open(&mine, &o->io, o->threads * 4, &err);
+        lr = br ? 0 : -1;
+        if (br) {
+            fetch_ctx fc = {br};
+            char **uris = uris_of(&mine);
+            lr = etl_count_plays(e, mine.n, uris, fetch_file, &fc, &count, &err);
+            free(uris);
+            io_batch_close(br);
+        }
+        if (!all_ok(&rk, lr)) goto out;
+        etl_set_songplay_base(e, dist_exscan_u64(count));
+    }
     pr.what = "events";
-    pr.total_files = logs.n;
+    pr.total_files = mine.n;
     pr.start = t2;
-    if (run_source(e, true, &logs, o, &err) < 0) goto out;
+    lr = run_source(e, true, &mine, o, &err);
+    if (!all_ok(&rk, lr)) goto out;
     double t3 = sl_now();
     pt.events = t3 - t2;
-    if (etl_finish(e, &err) < 0 || lake_finish(lk, &err) < 0) goto out;
+
+    if (rk.size > 1) {
+        lr = combine_ranks(&rk, e, lk, &err);
+        uint64_t rejected = etl_song_stats(e)->rejected + etl_event_stats(e)->rejected;
+        if (lr == 0 && leader && rejected > o->max_rejects_global)
+            lr = sl_err_set(&err,
+                            "%llu records rejected, more than --max-rejects %llu; fix the input "
+                            "or raise --max-rejects",
+                            (unsigned long long)rejected,
+                            (unsigned long long)o->max_rejects_global);
+        if (!all_ok(&rk, lr)) goto out;
+    }
+    lr = leader ? etl_finish(e, &err) : 0;
+    if (lr == 0) lr = lake_finish(lk, &err);
+    if (!all_ok(&rk, lr)) goto out;
+    if (rk.size > 1) {
+        sl_buf files = {0};
+        if (!leader) lake_export_files(lk, &files);
+        lr = gather_merge(&rk, &files, merge_files_cb, lk, &err);
+        sl_buf_free(&files);
+        if (!all_ok(&rk, lr)) goto out;
+    }
     double t4 = sl_now();
     pt.finish = t4 - t3;
     pt.total = t4 - t0;
-    report = report_json(o, run_id, &songs, &logs, e, lk, &pt);
-    if (lake_publish(lk, report, strlen(report), &err) < 0) goto out;
-    pt.publish = sl_now() - t4;
-    if (!o->quiet) print_summary(stdout, &songs, &logs, e, lk, sl_now() - t0, o->out);
-    if (o->postgres) {
+    if (leader) {
+        report = report_json(o, run_id, &songs, &logs, e, lk, &pt);
+        lr = lake_publish(lk, report, strlen(report), &err);
+        pt.publish = sl_now() - t4;
+    }
+    published = all_ok(&rk, lr);
+    if (!published) goto out;
+    if (leader && !o->quiet) print_summary(stdout, &songs, &logs, e, lk, sl_now() - t0, o->out);
+    if (leader && o->postgres) {
         /* the lake is published: a failed load leaves it, and PostgreSQL's
          * previous star, as they were */
         if (sink_pg_load(o->out, o->postgres, o->pg_schema, &o->io, o->quiet ? NULL : stdout, NULL,
                          &err) < 0) {
             sl_err_prefix(&err, "--postgres (the lake at %s is published)", o->out);
-            fprintf(stderr, "songlake: error: %s\n", err.msg);
-            rc = 1;
-            goto done;
+            rk.failed_here = true;
+            goto out;
         }
     }
     rc = 0;
 out:
     if (rc) {
-        if (lk) lake_abort(lk);
-        fprintf(stderr, "songlake: error: %s\n", err.msg);
+        if (lk && !published) lake_abort(lk);
+        if (rk.failed_here) {
+            if (rk.size > 1) fprintf(stderr, "songlake: error: rank %d: %s\n", rk.rank, err.msg);
+            else fprintf(stderr, "songlake: error: %s\n", err.msg);
+        } else if (leader) {
+            fprintf(stderr, "songlake: error: another rank failed (see its message); the previous "
+                            "lake is unchanged\n");
+        }
     }
-done:
     etl_free(e);
     lake_free(lk);
     io_store_close(store);
@@ -248,6 +426,7 @@ done:
     io_list_free(&logs);
     free(report);
     free(run_id);
+    free(prefix);
     return rc;
 }
 

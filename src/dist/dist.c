@@ -190,7 +190,11 @@ int dist_gather0(const sl_buf *mine, sl_buf *all, sl_err *err) {
         sends[0] = *mine;
         int rc = exchange(sends, recv, false, err);
         for (int r = 0; r < g_size; r++) {
-            if (rc == 0 && g_rank == 0) sl_buf_append(all, recv[r].data, recv[r].len);
+            if (rc == 0 && g_rank == 0) {
+                uint64_t n = recv[r].len;
+                sl_buf_append(all, &n, sizeof n);
+                sl_buf_append(all, recv[r].data, recv[r].len);
+            }
             sl_buf_free(&recv[r]);
         }
         free(sends);
@@ -199,6 +203,8 @@ int dist_gather0(const sl_buf *mine, sl_buf *all, sl_err *err) {
     }
 #endif
     (void)err;
+    uint64_t n = mine->len;
+    sl_buf_append(all, &n, sizeof n);
     sl_buf_append(all, mine->data, mine->len);
     return 0;
 }

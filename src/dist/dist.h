@@ -35,7 +35,8 @@ double dist_max_double(double v);
 int dist_alltoall(sl_buf *send, sl_buf *recv, sl_err *err);
 /* Every rank receives the concatenation of all ranks' bytes in rank order. */
 int dist_allgather(const sl_buf *mine, sl_buf *all, sl_err *err);
-/* Rank 0 receives the concatenation in rank order; others get nothing. */
+/* Rank 0 receives every rank's bytes in rank order, each framed as a
+ * uint64_t length (native order) then the bytes; others get nothing. */
 int dist_gather0(const sl_buf *mine, sl_buf *all, sl_err *err);
 /* Rank 0's string reaches every rank (*s replaced with a malloc'd copy). */
 void dist_bcast_str(char **s);

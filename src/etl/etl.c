@@ -87,6 +87,8 @@ struct etl {
     json_fields *song_fields, *event_fields;
     json_scanner **scanners; /* one per worker */
     int nscanners;
+    bool count_only; /* etl_count_plays: merge nothing, count plays */
+    uint64_t counted;
 };
 
 static size_t set_slot(int64_t k, size_t mask) {
@@ -524,6 +526,24 @@ static int flush_plays(etl *e, lake_songplay *rows, size_t *n, sl_err *err) {
     return rc;
 }
 
+/* Keeps u when it is the user's latest event so far; u comes later in input
+ * order than everything merged before it, so it wins ties. */
+static void merge_user(etl *e, const user_rec *u) {
+    bool ins;
+    uint32_t *ix = sl_map_upsert(&e->user_idx, (const char *)&u->uid, sizeof u->uid, &ins);
+    user_rec *g;
+    if (ins) {
+        *ix = (uint32_t)e->users.len;
+        g = sl_vec_push(&e->users);
+    } else {
+        g = &SL_VEC_AT(&e->users, user_rec, *ix);
+        if (u->ts < g->ts) return;
+    }
+    g->uid = u->uid;
+    g->ts = u->ts;
+    user_set_strings(g, u);
+}
+
 static int merge_events(etl *e, file_result *r, sl_err *err) {
     enum { CHUNK = 1024 };
     lake_songplay rows[CHUNK];
@@ -552,22 +572,7 @@ static int merge_events(etl *e, file_result *r, sl_err *err) {
         if (n == CHUNK && flush_plays(e, rows, &n, err) < 0) return -1;
     }
     if (flush_plays(e, rows, &n, err) < 0) return -1;
-    for (size_t i = 0; i < r->users.len; i++) {
-        const user_rec *u = &SL_VEC_AT(&r->users, user_rec, i);
-        bool ins;
-        uint32_t *ix = sl_map_upsert(&e->user_idx, (const char *)&u->uid, sizeof u->uid, &ins);
-        user_rec *g;
-        if (ins) {
-            *ix = (uint32_t)e->users.len;
-            g = sl_vec_push(&e->users);
-        } else {
-            g = &SL_VEC_AT(&e->users, user_rec, *ix);
-            if (u->ts < g->ts) continue; /* ties: the later file wins */
-        }
-        g->uid = u->uid;
-        g->ts = u->ts;
-        user_set_strings(g, u);
-    }
+    for (size_t i = 0; i < r->users.len; i++) merge_user(e, &SL_VEC_AT(&r->users, user_rec, i));
     return 0;
 }
 
@@ -576,6 +581,10 @@ static int merge_result(etl *e, bool events, const char *source, file_result *r,
     if (r->failed) {
         *err = r->err;
         return -1;
+    }
+    if (e->count_only) { /* etl_count_plays: only how many songplays */
+        e->counted += r->plays.len;
+        return 0;
     }
     st->files++;
     st->bytes += r->bytes;
@@ -739,4 +748,92 @@ int etl_finish(etl *e, sl_err *err) {
     e->times.keys = NULL;
     e->times.cap = 0;
     return rc;
+}
+
+/* ---- distributed runs (docs/mpi.md) ----------------------------------- */
+int etl_count_plays(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                    uint64_t *count, sl_err *err) {
+    e->count_only = true;
+    e->counted = 0;
+    etl_phase_times saved = e->times_s;
+    int rc = run_files(e, true, nfiles, sources, fetch, fctx, err);
+    e->times_s = saved;
+    e->count_only = false;
+    *count = e->counted;
+    return rc;
+}
+
+void etl_set_songplay_base(etl *e, uint64_t base) {
+    e->songplays = base;
+}
+
+static void put_str(sl_buf *b, sl_str s) {
+    uint32_t n = s.ptr ? s.len : UINT32_MAX; /* UINT32_MAX: null */
+    sl_buf_append(b, &n, sizeof n);
+    if (s.ptr) sl_buf_append(b, s.ptr, s.len);
+}
+
+static bool get_bytes(const uint8_t **p, const uint8_t *end, void *out, size_t n) {
+    if ((size_t)(end - *p) < n) return false;
+    memcpy(out, *p, n);
+    *p += n;
+    return true;
+}
+
+static bool get_str(const uint8_t **p, const uint8_t *end, sl_str *s) {
+    uint32_t n;
+    if (!get_bytes(p, end, &n, sizeof n)) return false;
+    if (n == UINT32_MAX) {
+        *s = (sl_str){NULL, 0};
+        return true;
+    }
+    if ((size_t)(end - *p) < n) return false;
+    *s = (sl_str){(const char *)*p, n};
+    *p += n;
+    return true;
+}
+
+void etl_export_users(const etl *e, sl_buf *out) {
+    for (size_t i = 0; i < e->users.len; i++) {
+        const user_rec *u = &SL_VEC_AT(&e->users, user_rec, i);
+        sl_buf_append(out, &u->uid, sizeof u->uid);
+        sl_buf_append(out, &u->ts, sizeof u->ts);
+        put_str(out, u->first);
+        put_str(out, u->last);
+        put_str(out, u->gender);
+        put_str(out, u->level);
+    }
+}
+
+int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+    const uint8_t *end = p + n;
+    while (p < end) {
+        user_rec u = {0};
+        if (!get_bytes(&p, end, &u.uid, sizeof u.uid) || !get_bytes(&p, end, &u.ts, sizeof u.ts) ||
+            !get_str(&p, end, &u.first) || !get_str(&p, end, &u.last) ||
+            !get_str(&p, end, &u.gender) || !get_str(&p, end, &u.level))
+            return sl_err_set(err, "internal: truncated user records from another rank");
+        merge_user(e, &u);
+    }
+    return 0;
+}
+
+void etl_export_times(const etl *e, sl_buf *out) {
+    for (size_t i = 0; i < e->times.cap; i++)
+        if (e->times.keys[i] != TS_EMPTY) sl_buf_append(out, &e->times.keys[i], 8);
+}
+
+int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+    if (n % 8) return sl_err_set(err, "internal: truncated start times from another rank");
+    for (size_t i = 0; i < n; i += 8) {
+        int64_t t;
+        memcpy(&t, p + i, 8);
+        set_add(&e->times, t);
+    }
+    return 0;
+}
+
+void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched) {
+    e->event_stats = *s;
+    e->matched = matched;
 }

@@ -48,4 +48,20 @@ const etl_source_stats *etl_event_stats(const etl *e);
 const etl_phase_times *etl_times(const etl *e);
 uint64_t etl_matched_plays(const etl *e);
 
+/* ---- distributed runs (docs/mpi.md) ---------------------------------- */
+/* Parses the event files only to count the songplays they yield (no rows,
+ * rejects or stats), so each rank learns its songplayId offset. */
+int etl_count_plays(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                    uint64_t *count, sl_err *err);
+/* The next songplay gets id base + 1. */
+void etl_set_songplay_base(etl *e, uint64_t base);
+/* Latest event per user and distinct start times, as bytes for another rank;
+ * merging them in rank order (= input order) keeps SPEC's rules exact. */
+void etl_export_users(const etl *e, sl_buf *out);
+int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err);
+void etl_export_times(const etl *e, sl_buf *out);
+int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err);
+/* Replaces the event statistics with the sums over all ranks. */
+void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched);
+
 #endif

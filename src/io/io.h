@@ -35,6 +35,10 @@ typedef struct io_config {
     double retry_base_seconds;    /* first backoff step, doubled per retry (0.1) */
     int list_page_size;           /* ListObjectsV2 max-keys, 1..1000 (1000) */
     double cleanup_grace_seconds; /* orphans younger than this are kept (3600) */
+    /* MPI rank > 0 (docs/mpi.md): writes files into the stages that the
+     * leader (rank 0, same run id) opened; never locks, cleans up, commits or
+     * deletes a stage: the leader does, or the next run's cleanup. */
+    bool stage_follower;
 } io_config;
 
 bool io_is_s3(const char *uri);

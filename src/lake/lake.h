@@ -69,6 +69,10 @@ typedef struct lake_opts {
     size_t row_group_bytes;
     int threads;
     const char *part_prefix; /* file name prefix, default "part-00000" (MPI: per rank) */
+    /* A follower (MPI rank > 0, docs/mpi.md) writes only songplays files into
+     * the leader's stage; its dimension writes are no-ops and its rejects stay
+     * in memory for lake_take_rejects. It never publishes. */
+    bool follower;
 } lake_opts;
 
 typedef struct lake_table_stats {
@@ -110,5 +114,15 @@ int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err);
 /* Discards everything this run wrote; the previous lake is untouched. */
 void lake_abort(lake *lk);
 void lake_free(lake *lk);
+
+/* ---- distributed runs (docs/mpi.md) ---------------------------------- */
+/* Follower: moves out the rejects lines kept in memory and their count. */
+void lake_take_rejects(lake *lk, sl_buf *out, uint64_t *count);
+/* Leader: appends another rank's rejects lines (rank order = input order). */
+int lake_append_rejects(lake *lk, const uint8_t *p, size_t n, uint64_t count, sl_err *err);
+/* After lake_finish: this rank's closed files per table (manifest entries and
+ * stats) as bytes; the leader imports every rank's before lake_publish. */
+void lake_export_files(const lake *lk, sl_buf *out);
+int lake_import_files(lake *lk, const uint8_t *p, size_t n, sl_err *err);
 
 #endif
