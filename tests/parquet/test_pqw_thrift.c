@@ -11,14 +11,8 @@
 
 #include <cmocka.h>
 
-#include "parquet/pq_write_internal.h"
+#include "pqw_test.h"
 
-#define ASSERT_BYTES(buf, ...)                                                                     \
-    do {                                                                                           \
-        const uint8_t exp_[] = {__VA_ARGS__};                                                      \
-        assert_int_equal((buf)->len, sizeof exp_);                                                 \
-        assert_memory_equal((buf)->data, exp_, sizeof exp_);                                       \
-    } while (0)
 
 static void test_varint(void **state) {
     (void)state;
