@@ -3,7 +3,9 @@
 // the same run. DuckDB loads the rows from songlake's uncompressed file into
 // an in-memory table first, so both engines encode identical values; DuckDB
 // is timed with its default threads and with threads=1 (songlake's writer is
-// one thread per open file). Prints a table and the ratios.
+// one thread per open file). Both wall seconds and CPU seconds (user+system,
+// process-wide) are measured: on a busy machine CPU time is the steadier
+// comparison. Prints a table and the ratios.
 //
 //   node bench/parquet/run.mjs [--rows 2000000] [--runs 3] [--dir DIR]
 // env: SONGLAKE_BUILD_DIR (default build/), NODE_PATH (default tests/js/node_modules)
@@ -57,29 +59,30 @@ try {
     await con.run(`SET threads = ${threads}`);
     for (const c of codecs) {
       const out = path.join(dir, `duckdb_${c}_${threads}.parquet`);
-      const secs = [];
+      const secs = [], cpu = [];
       for (let r = 0; r < runs; r++) {
-        const t0 = process.hrtime.bigint();
+        const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
         await con.run(`COPY songplays TO '${out}' (FORMAT parquet, COMPRESSION ${duckCodec[c]})`);
+        const dc = process.cpuUsage(c0);
         secs.push(Number(process.hrtime.bigint() - t0) / 1e9);
+        cpu.push((dc.user + dc.system) / 1e6);
       }
-      duck[`${c}_${threads}`] = { seconds: median(secs), bytes: fs.statSync(out).size };
+      duck[`${c}_${threads}`] = { seconds: median(secs), cpu: median(cpu), bytes: fs.statSync(out).size };
     }
   }
 
-  console.log(`Parquet write, songplays-like table, ${rows.toLocaleString('en-US')} rows, ${cpus} CPUs, median of ${runs}`);
-  console.log('codec  | songlake s  MB   MB/s  Mrows/s | duckdb(1 thr) s  MB  | duckdb(' + cpus + ' thr) s | speed vs duckdb 1 thr / ' + cpus + ' thr');
+  console.log(`Parquet write, songplays-like table, ${rows.toLocaleString('en-US')} rows, ${cpus} CPUs, median of ${runs}, load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`| codec | songlake MB | songlake wall s | songlake CPU s | songlake MB/s | songlake Mrows/s | DuckDB MB | DuckDB 1 thr wall s | DuckDB 1 thr CPU s | DuckDB ${cpus} thr wall s | wall ratio vs 1 thr | CPU ratio vs 1 thr | wall ratio vs ${cpus} thr |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of codecs) {
     const s = median(ours[c].map((o) => o.seconds));
+    const cpu = median(ours[c].map((o) => o.cpu_seconds));
     const b = ours[c][0].bytes;
     const d1 = duck[`${c}_1`], dn = duck[`${c}_${cpus}`];
-    console.log(
-      `${c.padEnd(6)} | ${s.toFixed(3).padStart(9)} ${(b / 1e6).toFixed(1).padStart(5)} ${(b / 1e6 / s).toFixed(1).padStart(6)} ${(rows / s / 1e6).toFixed(2).padStart(7)}` +
-      ` | ${d1.seconds.toFixed(3).padStart(15)} ${(d1.bytes / 1e6).toFixed(1).padStart(4)}` +
-      ` | ${dn.seconds.toFixed(3).padStart(14)}` +
-      ` | ${(d1.seconds / s).toFixed(2)}x / ${(dn.seconds / s).toFixed(2)}x`);
+    const f = (x, d = 2) => x.toFixed(d);
+    console.log(`| ${c} | ${f(b / 1e6, 1)} | ${f(s)} | ${f(cpu)} | ${f(b / 1e6 / s, 1)} | ${f(rows / s / 1e6)} | ${f(d1.bytes / 1e6, 1)} | ${f(d1.seconds)} | ${f(d1.cpu)} | ${f(dn.seconds)} | ${f(d1.seconds / s)}x | ${f(d1.cpu / cpu)}x | ${f(dn.seconds / s)}x |`);
   }
-  console.log('(speed > 1x: songlake faster; MB/s = encoded output bytes per second)');
+  console.log('ratio > 1x: songlake faster. MB/s = encoded output bytes per wall second.');
 } finally {
   if (!args.dir) fs.rmSync(dir, { recursive: true, force: true });
 }
