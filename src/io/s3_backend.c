@@ -35,12 +35,13 @@ int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec 
         sl_buf_putc(&q, 0);
         s3_req r;
         s3_req_init(&r, "GET", bucket, "", (char *)q.data);
+        r.label = sl_sprintf("s3://%s/%s (listing)", bucket, prefix);
         sl_buf_free(&q);
         s3_list_page pg;
         rc = s3_run(c, &r, err);
         if (rc == 0) rc = s3_xml_list(r.resp.data, r.resp.len, &pg, err);
         if (rc < 0 && r.status < 300 && !r.curl_code)
-            sl_err_prefix(err, "s3://%s/%s: listing", bucket, prefix);
+            sl_err_prefix(err, "%s", r.label);
         s3_req_free(&r);
         free(token);
         token = NULL;

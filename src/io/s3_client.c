@@ -74,7 +74,7 @@ void s3_req_add_header(s3_req *r, const char *fmt, ...) {
 }
 
 void s3_req_free(s3_req *r) {
-    free(r->bucket), free(r->key), free(r->query);
+    free(r->bucket), free(r->key), free(r->query), free(r->label);
     for (int i = 0; i < 4; i++) free(r->hdr[i]);
     sl_buf_free(&r->resp);
     free(r->priv);
@@ -360,16 +360,18 @@ void s3_wait(s3_client *c, s3_req *r) {
 }
 
 int s3_req_error(const s3_req *r, sl_err *err) {
-    char tries[64] = "";
+    char tries[64] = "", name[1024];
+    if (r->label) snprintf(name, sizeof name, "%s", r->label);
+    else snprintf(name, sizeof name, "s3://%s/%s", r->bucket, r->key);
     if (r->attempts > 1) snprintf(tries, sizeof tries, " (after %d attempts)", r->attempts);
     if (r->curl_code)
-        return sl_err_set(err, "s3://%s/%s: %s %s failed: %s%s", r->bucket, r->key, r->method,
+        return sl_err_set(err, "%s: %s %s failed: %s%s", name, r->method,
                           r->status ? "response" : "request", r->curl_msg, tries);
     char code[64] = "", msg[256] = "";
     s3_xml_error(r->resp.data, r->resp.len, code, sizeof code, msg, sizeof msg);
     if (!code[0] && r->status == 404) snprintf(code, sizeof code, "%s", "NotFound");
     const char *hint = s3_error_hint(r->status, code);
-    return sl_err_set(err, "s3://%s/%s: %ld %s%s%s%s%s%s%s", r->bucket, r->key, r->status,
+    return sl_err_set(err, "%s: %ld %s%s%s%s%s%s%s", name, r->status,
                       code[0] ? code : "error", msg[0] ? ": " : "", msg, hint[0] ? " (" : "",
                       hint, hint[0] ? ")" : "", tries);
 }

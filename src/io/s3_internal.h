@@ -86,6 +86,7 @@ typedef struct s3_req {
     const uint8_t *body;
     size_t body_len;
     char *hdr[4]; /* extra "Name: value" headers, owned */
+    char *label;  /* names the request in errors instead of s3://bucket/key */
     /* response */
     long status;
     sl_buf resp;

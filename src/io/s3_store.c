@@ -70,6 +70,7 @@ int s3_delete_keys(s3_client *c, const char *bucket, char *const *keys, size_t n
         char md5[25];
         s3_content_md5(x->data, x->len, md5);
         s3_req_init(&rs[b], "POST", bucket, "", "delete=");
+        rs[b].label = sl_sprintf("s3://%s (deleting %zu objects)", bucket, n);
         s3_req_add_header(&rs[b], "Content-MD5: %s", md5);
         rs[b].body = x->data;
         rs[b].body_len = x->len;
@@ -116,6 +117,7 @@ void *s3_store_open(const char *uri, const io_config *cfg, const char *run_id, s
     sl_buf_putc(&q, 0);
     s3_req r;
     s3_req_init(&r, "GET", bucket, "", (char *)q.data);
+    r.label = sl_sprintf("%s", uri);
     sl_buf_free(&q);
     int rc = s3_run(c, &r, err);
     s3_req_free(&r);

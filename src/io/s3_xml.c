@@ -189,11 +189,11 @@ static void init_leaf(void *ud, int depth, const char *const *path, const char *
 
 int s3_xml_initiate(const void *p, size_t n, char **upload_id, sl_err *err) {
     *upload_id = NULL;
-    if (xml_run(p, n, init_leaf, upload_id, err) < 0) return -1;
-    if (!*upload_id || !**upload_id) {
+    int rc = xml_run(p, n, init_leaf, upload_id, err);
+    if (rc < 0 || !*upload_id || !**upload_id) {
         free(*upload_id);
         *upload_id = NULL;
-        return sl_err_set(err, "S3 did not return an UploadId for the multipart upload");
+        return rc < 0 ? -1 : sl_err_set(err, "S3 did not return an UploadId for the multipart upload");
     }
     return 0;
 }

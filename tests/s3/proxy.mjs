@@ -17,15 +17,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 // tests/js holds the test packages; resolve from there whatever NODE_PATH says
 const require = createRequire(new URL('../js/package.json', import.meta.url));
-const S3rver = require('s3rver');
-const AWSAccount = require('s3rver/lib/models/account');
 const { SignatureV4 } = require('@smithy/signature-v4');
 const { Hash } = require('@smithy/hash-node');
 
-// Credentials the tests use; all map to s3rver's single account.
+// Credentials the tests use; s3rver_main.mjs registers them all with
+// s3rver's single account.
 export const KEYS = {
   S3RVER: 'S3RVER',
   AKIASONGLAKETEST: 'test/secret+key=with%odd chars',
@@ -33,8 +34,6 @@ export const KEYS = {
   AKIAIMDSKEY: 'imds-secret-key',
   AKIADLCFGKEY: 'dlcfg-secret-key',
 };
-for (const [id, secret] of Object.entries(KEYS))
-  if (id !== 'S3RVER') AWSAccount.DUMMY_ACCOUNT.createKeyPair(id, secret);
 
 class Sha256 extends Hash {
   constructor(secret) { super('sha256', secret); }
@@ -117,11 +116,18 @@ function mulberry32(seed) {
 
 export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'songlake-s3rver-'));
-  const server = new S3rver({
-    address: '127.0.0.1', port: 0, silent: true, directory: dir,
-    configureBuckets: buckets.map((name) => ({ name })),
+  const child = spawn(process.execPath, ['--openssl-legacy-provider',
+    fileURLToPath(new URL('./s3rver_main.mjs', import.meta.url)), dir, ...buckets],
+  { stdio: ['pipe', 'pipe', 'inherit'] });
+  const upPort = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c) => {
+      buf += c;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)).port);
+    });
+    child.on('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
   });
-  const { port: upPort } = await server.run();
   const rnd = mulberry32(seed);
   const env = {
     dir, upstream: `http://127.0.0.1:${upPort}`,
@@ -175,6 +181,7 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
             setTimeout(() => req.socket.destroy(), 10);
             return;
           }
+          if (process.env.S3PROXY_DEBUG) console.error(req.method, req.url, ur.statusCode, ur.statusCode >= 300 ? data.toString().slice(0, 300) : '');
           res.writeHead(ur.statusCode, ur.headers);
           res.end(data);
         });
@@ -189,7 +196,9 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
   env.close = async () => {
     for (const s of sockets) s.destroy();
     await new Promise((r) => proxy.close(r));
-    await server.close();
+    const gone = new Promise((r) => child.on('exit', r));
+    child.stdin.end();
+    await gone;
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return env;
@@ -206,7 +215,6 @@ export function awsEnv(endpoint) {
 
 // Runs a program without blocking the event loop (the proxy lives in this
 // process, so spawnSync would deadlock it). Resolves {code, out, err}.
-import { spawn } from 'node:child_process';
 export function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
