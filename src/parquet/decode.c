@@ -294,7 +294,7 @@ static int dict_indexes(const pq_values_in *in, void *out, size_t w, sl_err *err
             if (idx[j] >= in->ndict)
                 return sl_err_set(err, "dictionary index %u out of range (dictionary has %zu)",
                                   idx[j], in->ndict);
-            memcpy(o + (done + j) * w, dict + (size_t)idx[j] * w, w);
+            pq_copy_elem(o + (done + j) * w, dict + (size_t)idx[j] * w, w);
         }
         done += k;
     }

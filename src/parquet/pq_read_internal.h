@@ -7,6 +7,8 @@
 #ifndef SONGLAKE_PQ_READ_INTERNAL_H
 #define SONGLAKE_PQ_READ_INTERNAL_H
 
+#include <string.h>
+
 #include "parquet/parquet.h"
 
 /* ---- thrift compact protocol decoder --------------------------------- */
@@ -148,6 +150,18 @@ const char *pq_phys_name(int phys);
 const char *pq_codec_name_any(int codec); /* any CompressionCodec number */
 
 /* ---- value decoding (decode.c) --------------------------------------- */
+/* Copies one decoded element; constant sizes let the compiler inline the
+ * copy instead of calling memcpy per value. */
+static inline void pq_copy_elem(uint8_t *d, const uint8_t *s, size_t w) {
+    switch (w) {
+    case 1: *d = *s; break;
+    case 4: memcpy(d, s, 4); break;
+    case 8: memcpy(d, s, 8); break;
+    case 16: memcpy(d, s, 16); break;
+    default: memcpy(d, s, w);
+    }
+}
+
 /* RLE / bit-packed hybrid (levels, dictionary indexes, booleans). */
 typedef struct pq_rle {
     const uint8_t *p, *end;

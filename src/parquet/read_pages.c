@@ -111,7 +111,9 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, sl_err *err) {
 /* Makes room for rows [0, need) in the output, zeroing new value slots. */
 static int ensure_rows(colread *cr, size_t need, sl_err *err) {
     if (need <= cr->cap) return 0;
+    /* up to 64Ki rows at once (cheap even if a header lies), then doubling */
     size_t nc = cr->cap * 2 > need ? cr->cap * 2 : need;
+    if (nc < ((size_t)1 << 16)) nc = (size_t)1 << 16;
     if (nc > cr->n) nc = cr->n;
     uint8_t *v = realloc(cr->out->valid, nc ? nc : 1);
     if (!v) return sl_err_set(err, "out of memory (%zu rows)", nc);
@@ -196,7 +198,7 @@ static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t 
     for (size_t i = nv; i-- > 0 && k < i + 1;) {
         if (valid[i]) {
             k--;
-            if (k != i) memcpy(vals + i * w, vals + k * w, w);
+            if (k != i) pq_copy_elem(vals + i * w, vals + k * w, w);
         } else {
             memset(vals + i * w, 0, w);
         }
