@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,12 +194,17 @@ typedef struct lstore {
 
 typedef struct lstage {
     lstore *s;
+    /* 1 for the stage itself + 1 per open writer; freed at 0. Committing
+     * with files still open is a bug upstream: refused, and the writers
+     * stay valid until they are closed or aborted. */
+    _Atomic int refs;
     char *name;
     char *dir;  /* staged table directory */
     char *live; /* <root>/<name> */
 } lstage;
 
 typedef struct lwriter {
+    lstage *st;
     int fd;
     char *path;
     char *rel;
@@ -347,6 +353,7 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) return NULL;
     lstage *st = sl_calloc(1, sizeof *st);
+    st->refs = 1;
     st->s = s;
     st->name = sl_strdup(name);
     st->dir = path_join(s->staging, name);
@@ -365,11 +372,17 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     return st;
 }
 
-static void stage_free(lstage *st) {
+static void stage_unref(lstage *st) {
+    if (--st->refs > 0) return;
     free(st->name);
     free(st->dir);
     free(st->live);
     free(st);
+}
+
+/* the stage is done (committed or aborted); open writers keep it alive */
+static void stage_free(lstage *st) {
+    stage_unref(st);
 }
 
 static void *local_stage_create(void *h, const char *relpath, const char **final_name,
@@ -399,6 +412,8 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
         return NULL;
     }
     lwriter *w = sl_calloc(1, sizeof *w);
+    w->st = st;
+    st->refs++;
     w->fd = fd;
     w->path = path;
     w->rel = sl_strdup(relpath);
@@ -437,6 +452,7 @@ static int local_writer_write(void *h, const void *p, size_t n, sl_err *err) {
 }
 
 static void writer_free(lwriter *w) {
+    stage_unref(w->st);
     free(w->buf);
     free(w->path);
     free(w->rel);
@@ -468,7 +484,11 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
     }
     char *success = path_join(st->dir, "_SUCCESS");
     char *old = NULL;
-    int rc = write_file(success, body, n, err);
+    int rc = 0;
+    if (st->refs > 1)
+        rc = sl_err_set(err, "%s: %d file(s) still being written at commit", st->dir,
+                        (int)st->refs - 1);
+    if (rc == 0) rc = write_file(success, body, n, err);
     free(success);
     if (rc == 0) rc = sync_fs(st->dir, err);
     if (rc < 0) goto fail; /* nothing live changed */

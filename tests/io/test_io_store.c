@@ -153,6 +153,16 @@ static void test_abort_keeps_previous(void **state) {
     io_writer_abort(w);
     io_stage_abort(st);
     assert_true(table_is("t", "old", 2));
+    /* committing with a file still open fails and changes nothing */
+    st = io_stage_begin(s, "t", &err);
+    assert_non_null(st);
+    assert_int_equal(stage_files(st, "t", "new", 1, &err), 0);
+    w = io_stage_create(st, "late.bin", &err);
+    assert_non_null(w);
+    assert_int_equal(io_stage_commit(st, "new", 3, &err), -1);
+    assert_non_null(strstr(err.msg, "still being written"));
+    io_writer_abort(w);
+    assert_true(table_is("t", "old", 2));
     /* the same table can be staged again after an abort */
     st = io_stage_begin(s, "t", &err);
     assert_non_null(st);
