@@ -49,14 +49,18 @@ await con.run(`CREATE TABLE t AS SELECT
   TIMESTAMP '2018-11-01 00:00:00' + INTERVAL (i * 977) SECOND + INTERVAL (i % 1000) MICROSECOND AS ts,
   CASE WHEN i % 9 = 0 THEN NULL ELSE TIMESTAMPTZ '1969-12-31 23:00:00+00' + INTERVAL (hash(i) % 100000000) SECOND END AS tstz,
   DATE '2018-11-01' + (i % 400)::INTEGER AS day,
+  (TIMESTAMP '2018-11-01 00:00:00' + INTERVAL (i * 977) SECOND)::TIMESTAMP_MS AS ts_ms,
+  (TIMESTAMP '2018-11-01 00:00:00' + INTERVAL (i * 977) SECOND + INTERVAL (i % 1000) MICROSECOND)::TIMESTAMP_NS AS ts_ns,
+  (TIMESTAMP '2018-11-01 00:00:00' + INTERVAL (i * 977) SECOND)::TIME AS tod,
   CASE WHEN i % 6 = 0 THEN NULL ELSE ('\\x00\\xff' || i)::BLOB END AS bin
 FROM range(0, ${ROWS}) r(i)`);
 
 // What pq_dump prints for each column, computed by DuckDB itself.
 const expectSql = `SELECT id, i32, i64::VARCHAR, small, dbl, flt, s, s_unique, b,
-  epoch_us(ts)::VARCHAR, epoch_us(tstz)::VARCHAR, (day - DATE '1970-01-01')::INTEGER, lower(hex(bin))`;
+  epoch_us(ts)::VARCHAR, epoch_us(tstz)::VARCHAR, (day - DATE '1970-01-01')::INTEGER,
+  epoch_us(ts_ms)::VARCHAR, epoch_us(ts_ns)::VARCHAR, ((epoch_us(ts) - id % 1000) % 86400000000)::VARCHAR, lower(hex(bin))`;
 const wantTypes = ['INT32', 'INT32', 'INT64', 'INT32', 'DOUBLE', 'FLOAT', 'STRING', 'STRING',
-  'BOOLEAN', 'TIMESTAMP', 'TIMESTAMP', 'INT32', 'BYTE_ARRAY'];
+  'BOOLEAN', 'TIMESTAMP', 'TIMESTAMP', 'INT32', 'TIMESTAMP', 'TIMESTAMP', 'INT64', 'BYTE_ARRAY'];
 
 const variants = [
   { name: 'snappy', opts: 'COMPRESSION snappy' },
