@@ -670,15 +670,14 @@ int lake_finish(lake *lk, sl_err *err) {
     return 0;
 }
 
-int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err) {
+int lake_commit_tables(lake *lk, sl_err *err) {
     if (lk->opts.follower) return sl_err_set(err, "internal: a follower rank cannot publish");
     if (lake_finish(lk, err) < 0) return -1;
-    if (io_stage_put(lk->meta, "report.json", report_json, n, err) < 0)
-        return sl_err_prefix(err, "_songlake/report.json");
     /* Every file of every table is complete before the first commit, so a
      * failure up to here leaves the previous lake as it was. */
     for (int t = 0; t < LAKE_NTABLES; t++) {
         table_state *ts = &lk->t[t];
+        if (!ts->stage) continue; /* committed by an earlier call */
         sl_buf body = {0};
         sl_buf_printf(&body, "{\"table\":\"%s\",\"rows\":%llu,\"files\":[", TABLES[t].name,
                       (unsigned long long)ts->stats.rows);
@@ -690,12 +689,24 @@ int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err) {
         sl_buf_free(&body);
         if (rc < 0) return sl_err_prefix(err, "publishing %s", TABLES[t].name);
     }
+    return 0;
+}
+
+int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err) {
+    if (!lk->meta) return sl_err_set(err, "internal: _songlake already committed");
+    if (io_stage_put(lk->meta, "report.json", report_json, n, err) < 0)
+        return sl_err_prefix(err, "_songlake/report.json");
     io_stage *m = lk->meta;
     lk->meta = NULL;
     static const char meta_success[] = "{\"table\":\"_songlake\"}\n";
     if (io_stage_commit(m, meta_success, sizeof meta_success - 1, err) < 0)
         return sl_err_prefix(err, "publishing _songlake");
     return 0;
+}
+
+int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err) {
+    if (lake_commit_tables(lk, err) < 0) return -1;
+    return lake_commit_report(lk, report_json, n, err);
 }
 
 /* ---- distributed runs (docs/mpi.md) ----------------------------------- */

@@ -111,6 +111,11 @@ const lake_table_stats *lake_stats(const lake *lk, int table);
 /* Writes report.json (body given by the caller) and commits every table:
  * _SUCCESS last in each. After this returns 0 the new lake is published. */
 int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err);
+/* lake_publish in two steps, so report.json can include how long committing
+ * the tables took: commit the five tables (each _SUCCESS last), then write
+ * report.json and commit _songlake (rejects.jsonl, report.json). */
+int lake_commit_tables(lake *lk, sl_err *err);
+int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err);
 /* Discards everything this run wrote; the previous lake is untouched. */
 void lake_abort(lake *lk);
 void lake_free(lake *lk);
