@@ -309,6 +309,25 @@ static const uint8_t *scan_string(json_scanner *s, const uint8_t *p, bool *esc) 
     }
 }
 
+/* scan_string for the common short plain string: one 16-byte look finds
+ * the closing quote without a call. */
+static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *esc) {
+#ifdef __SSE2__
+    if (s->end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        int bits = _mm_movemask_epi8(m);
+        if (bits) {
+            const uint8_t *q = p + __builtin_ctz((unsigned)bits);
+            if (*q == '"') return q + 1;
+        }
+    }
+#endif
+    return scan_string(s, p, esc);
+}
+
 static size_t utf8_put(uint8_t *o, long cp) {
     if (cp < 0x80) {
         o[0] = (uint8_t)cp;
@@ -440,7 +459,7 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
     switch (*p) {
     case '"': {
         bool esc = false;
-        if (!(q = scan_string(s, p + 1, &esc))) return NULL;
+        if (!(q = scan_str(s, p + 1, &esc))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = JSON_STRING;
         if (esc) {
@@ -502,7 +521,7 @@ static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
         if (p >= end || *p != '"') return unexpected(s, p);
         bool esc = false;
         const uint8_t *k = p + 1;
-        if (!(p = scan_string(s, k, &esc))) return NULL;
+        if (!(p = scan_str(s, k, &esc))) return NULL;
         int32_t i;
         if (!esc) {
             i = key_find(f, k, (size_t)(p - 1 - k), end);
