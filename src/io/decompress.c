@@ -40,6 +40,13 @@ static size_t room(sl_buf *out, uint64_t cap) {
     return end > out->len ? (size_t)(end - out->len) : 0;
 }
 
+/* A size announced by the file (gzip ISIZE, zstd frame header) is only
+ * trusted as a first allocation when plausible: deflate cannot expand more
+ * than ~1032:1, and a lying header must not make a tiny file reserve GiBs. */
+static bool size_hint_ok(uint64_t hint, size_t in_len, uint64_t cap) {
+    return hint <= cap && hint < (1ull << 31) && hint <= (uint64_t)in_len * 1032;
+}
+
 static int too_big(const char *name, uint64_t cap, sl_err *err) {
     return sl_err_set(err,
                       "%s: decompressed data exceeds %llu bytes; split the file or raise the "
@@ -60,7 +67,7 @@ static int gunzip(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
         const uint8_t *t = in->data + in->len - 4;
         uint64_t isz =
             (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
-        if (isz >= in->len && isz <= cap && isz < (1ull << 31)) sl_buf_reserve(out, isz + 1);
+        if (size_hint_ok(isz, in->len, cap)) sl_buf_reserve(out, isz + 1);
     }
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -112,8 +119,8 @@ static int gunzip(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
 static int unzstd(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) {
     uint64_t cap = max_out;
     unsigned long long fcs = ZSTD_getFrameContentSize(in->data, in->len);
-    if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs <= cap &&
-        fcs < (1ull << 31))
+    if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR &&
+        size_hint_ok(fcs, in->len, cap))
         sl_buf_reserve(out, (size_t)fcs + 1);
     ZSTD_DCtx *dc = ZSTD_createDCtx();
     if (!dc) return sl_err_set(err, "%s: zstd init failed", name);

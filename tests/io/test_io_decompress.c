@@ -264,12 +264,83 @@ static void test_read_files(void **state) {
     free(dir);
 }
 
+/* io_batch_get from several threads at once, each index once, any order. */
+typedef struct par_ctx {
+    io_batch_reader *br;
+    int failures;
+    size_t lens[64];
+    uint32_t sums[64];
+} par_ctx;
+
+static void par_get(void *ctx, size_t i, int worker) {
+    (void)worker;
+    par_ctx *c = ctx;
+    sl_buf out = {0};
+    sl_err err;
+    if (io_batch_get(c->br, i, &out, &err) < 0) {
+        __atomic_add_fetch(&c->failures, 1, __ATOMIC_RELAXED);
+    } else {
+        uint32_t h = 0;
+        for (size_t k = 0; k < out.len; k++)
+            h = h * 31 + out.data[k];
+        c->lens[i] = out.len;
+        c->sums[i] = h;
+    }
+    sl_buf_free(&out);
+}
+
+static void test_parallel_batch(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir("par");
+    uint32_t want[64];
+    size_t want_len[64];
+    for (int i = 0; i < 64; i++) {
+        sl_buf a = payload(20000 + (size_t)i * 997, (uint32_t)i + 100), c = {0};
+        if (i % 3 == 0)
+            gz_append(&c, &a);
+        else if (i % 3 == 1)
+            zst_append(&c, &a, i % 2 == 0);
+        else
+            sl_buf_append(&c, a.data, a.len);
+        char *p = sl_sprintf("%s/f%02d.json%s", dir, i,
+                             i % 3 == 0   ? ".gz"
+                             : i % 3 == 1 ? ".zst"
+                                          : "");
+        write_bytes(p, &c);
+        free(p);
+        uint32_t h = 0;
+        for (size_t k = 0; k < a.len; k++)
+            h = h * 31 + a.data[k];
+        want[i] = h;
+        want_len[i] = a.len;
+        sl_buf_free(&a);
+        sl_buf_free(&c);
+    }
+    io_list l;
+    sl_err err;
+    assert_int_equal(io_list_inputs(dir, NULL, &l, &err), 0);
+    assert_int_equal(l.n, 64);
+    par_ctx c = {0};
+    c.br = io_batch_open(&l, NULL, 16, &err);
+    assert_non_null(c.br);
+    sl_parallel_for(l.n, 4, par_get, &c);
+    io_batch_close(c.br);
+    assert_int_equal(c.failures, 0);
+    for (int i = 0; i < 64; i++) { /* names sort as f00..f63 */
+        assert_int_equal(c.lens[i], want_len[i]);
+        assert_int_equal(c.sums[i], want[i]);
+    }
+    io_list_free(&l);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gz_round_trips),  cmocka_unit_test(test_gz_errors),
         cmocka_unit_test(test_zst_round_trips), cmocka_unit_test(test_zst_errors),
         cmocka_unit_test(test_size_cap),        cmocka_unit_test(test_no_suffix_is_passthrough),
-        cmocka_unit_test(test_read_files),
+        cmocka_unit_test(test_read_files),      cmocka_unit_test(test_parallel_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
