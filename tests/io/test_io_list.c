@@ -173,6 +173,7 @@ static void test_errors(void **state) {
     expect_error("missing.json", "missing.json: No such file or directory");
     expect_error("missing/dir", "No such file or directory");
     expect_error("only_hidden", "holds no input files");
+    expect_error("a.json/x", "a.json/x: Not a directory");
     sl_err err;
     io_list l;
     assert_int_equal(io_list_inputs("", NULL, &l, &err), -1);

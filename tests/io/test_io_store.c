@@ -320,6 +320,34 @@ static void test_cleanup_leftovers(void **state) {
     expect_root(".songlake.lock\nt\nu\nv\n");
 }
 
+static void test_io_errors_name_paths(void **state) {
+    (void)state;
+    sl_err err = {{0}};
+    /* root is a file */
+    tu_put(root, "file", "x");
+    char *p = sl_sprintf("%s/file", root);
+    assert_null(io_store_open(p, NULL, "r", &err));
+    assert_non_null(strstr(err.msg, "Not a directory"));
+    assert_non_null(strstr(err.msg, p));
+    free(p);
+    /* the staged table vanishes under us: commit fails, live table intact */
+    io_store *s = open_store("run1");
+    commit_version(s, "t", "old", 2);
+    io_stage *st = io_stage_begin(s, "t", &err);
+    assert_int_equal(stage_files(st, "t", "new", 1, &err), 0);
+    char *staged = sl_sprintf("%s/.songlake-staging-run1/t", root);
+    tu_rmtree(staged);
+    assert_int_equal(io_stage_commit(st, "new", 3, &err), -1);
+    assert_non_null(strstr(err.msg, staged));
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+    free(staged);
+    assert_true(table_is("t", "old", 2));
+    /* a run id that could leave the root */
+    assert_null(io_store_open(root, NULL, "../x", &err));
+    assert_non_null(strstr(err.msg, "invalid run id"));
+    io_store_close(s);
+}
+
 /* ---- SIGKILL at every step of a commit ------------------------------- */
 #define NTABLES 3
 static const char *const TABLES[NTABLES] = {"songs", "artists", "time"};
@@ -434,6 +462,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_paths_rejected, setup_one, teardown_one),
         cmocka_unit_test_setup_teardown(test_lock, setup_one, teardown_one),
         cmocka_unit_test_setup_teardown(test_cleanup_leftovers, setup_one, teardown_one),
+        cmocka_unit_test_setup_teardown(test_io_errors_name_paths, setup_one, teardown_one),
         cmocka_unit_test_setup_teardown(test_crash_exchange, setup_one, teardown_one),
         cmocka_unit_test_setup_teardown(test_crash_fallback, setup_one, teardown_one),
     };
