@@ -70,6 +70,38 @@ static inline void jnum_slow_digits(jnum *n, const uint8_t *p, const uint8_t *en
     }
 }
 
+/* Eight ASCII digits at p folded into their value in three multiplies
+ * (little-endian only; the classic SWAR trick, as in simdjson/fast_float). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JNUM_SWAR 1
+static inline int jnum_eight_digits(const uint8_t *p, uint64_t *v) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    if ((((x & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
+          (((x + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) !=
+         UINT64_C(0x3333333333333333)))
+        return 0;
+    x = (x & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
+    x = (x & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
+    *v = (x & UINT64_C(0x0000FFFF0000FFFF)) * UINT64_C(42949672960001) >> 32;
+    return 1;
+}
+#endif
+
+/* digits from p on, folded into *m (wrapping past 19 digits is harmless:
+ * the caller recounts) */
+static inline const uint8_t *jnum_digits(const uint8_t *p, const uint8_t *end, uint64_t *m) {
+#ifdef JNUM_SWAR
+    uint64_t v;
+    while (end - p >= 8 && jnum_eight_digits(p, &v)) {
+        *m = *m * 100000000 + v;
+        p += 8;
+    }
+#endif
+    while (p < end && jnum_digit(*p)) *m = *m * 10 + (unsigned)(*p++ - '0');
+    return p;
+}
+
 static inline const uint8_t *jnum_scan(const uint8_t *p, const uint8_t *end, jnum *n,
                                        const uint8_t **err_at) {
     uint64_t m = 0;
@@ -85,7 +117,7 @@ static inline const uint8_t *jnum_scan(const uint8_t *p, const uint8_t *end, jnu
     if (*p == '0') {
         p++;
     } else {
-        while (p < end && jnum_digit(*p)) m = m * 10 + (unsigned)(*p++ - '0');
+        p = jnum_digits(p, end, &m);
     }
     size_t nd = (size_t)(p - digits); /* digits so far, leading zero included */
     int64_t exp10 = 0;
@@ -93,7 +125,7 @@ static inline const uint8_t *jnum_scan(const uint8_t *p, const uint8_t *end, jnu
         n->integer = false;
         const uint8_t *f = ++p;
         if (p == end || !jnum_digit(*p)) goto bad;
-        while (p < end && jnum_digit(*p)) m = m * 10 + (unsigned)(*p++ - '0');
+        p = jnum_digits(p, end, &m);
         nd += (size_t)(p - f);
         exp10 = -(int64_t)(p - f);
     }

@@ -309,9 +309,9 @@ static const uint8_t *scan_string(json_scanner *s, const uint8_t *p, bool *esc) 
     }
 }
 
-/* scan_string for the common short plain string: one 16-byte look finds
- * the closing quote without a call. */
-static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *esc) {
+/* The common short plain string: when one 16-byte look finds the closing
+ * quote before any other special byte, its end; else NULL (undecided). */
+static inline const uint8_t *scan_str_plain(const json_scanner *s, const uint8_t *p) {
 #ifdef __SSE2__
     if (s->end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -324,8 +324,16 @@ static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *e
             if (*q == '"') return q + 1;
         }
     }
+#else
+    (void)s, (void)p;
 #endif
-    return scan_string(s, p, esc);
+    return NULL;
+}
+
+/* scan_string with the one-look fast path inlined */
+static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *esc) {
+    const uint8_t *q = scan_str_plain(s, p);
+    return q ? q : scan_string(s, p, esc);
 }
 
 static size_t utf8_put(uint8_t *o, long cp) {
@@ -367,6 +375,44 @@ static void decode_into(json_scanner *s, sl_buf *b, const uint8_t *p, const uint
         o += utf8_put(o, cp);
     }
     b->len = (size_t)(o - b->data);
+}
+
+/* scan_string for a captured value: validates and, from the first escape
+ * on, decodes into scratch in the same pass (plain strings are not copied).
+ * *off: where the decoded value starts in scratch, or NO_OFF. */
+static const uint8_t *scan_capture(json_scanner *s, const uint8_t *p, uint32_t *off) {
+    const uint8_t *end = s->end, *run = p;
+    sl_buf *b = &s->scratch;
+    *off = NO_OFF;
+    for (;;) {
+        p = find_stop(p, end);
+        if (p >= end) return fail(s, end, "unterminated string");
+        uint8_t c = *p;
+        if (c == '"') {
+            if (*off != NO_OFF) sl_buf_append(b, run, (size_t)(p - run));
+            return p + 1;
+        }
+        if (c == '\\') {
+            long cp = 0;
+            const uint8_t *q = scan_escape(s, p, &cp);
+            if (!q) return NULL;
+            if (b->len >= UINT32_MAX - 8) return fail(s, p, "decoded strings longer than 4 GiB");
+            if (*off == NO_OFF) *off = (uint32_t)b->len;
+            sl_buf_reserve(b, (size_t)(p - run) + 4);
+            memcpy(b->data + b->len, run, (size_t)(p - run));
+            b->len += (size_t)(p - run);
+            b->len += utf8_put(b->data + b->len, cp);
+            p = run = q;
+        } else if (c < 0x20) {
+            s->err_at = p;
+            snprintf(s->reason, sizeof s->reason, "control character 0x%02X in string", c);
+            return NULL;
+        } else {
+            size_t n = utf8_seq(p, end);
+            if (!n) return fail(s, p, "invalid UTF-8");
+            p += n;
+        }
+    }
 }
 
 /* ---- values ---------------------------------------------------------- */
@@ -458,13 +504,11 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
     uint32_t off = NO_OFF;
     switch (*p) {
     case '"': {
-        bool esc = false;
-        if (!(q = scan_str(s, p + 1, &esc))) return NULL;
+        q = scan_str_plain(s, p + 1);
+        if (!q && !(q = scan_capture(s, p + 1, &off))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = JSON_STRING;
-        if (esc) {
-            off = (uint32_t)s->scratch.len;
-            decode_into(s, &s->scratch, p + 1, q - 1);
+        if (off != NO_OFF) {
             v->len = (uint32_t)(s->scratch.len - off);
             v->str = NULL;
         } else {
