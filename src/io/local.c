@@ -7,7 +7,8 @@
  *
  * Commit writes <t>/_SUCCESS last, makes the staged tree durable (one
  * syncfs), then swaps staged and live with renameat2(RENAME_EXCHANGE),
- * fsyncs the root and deletes the old tree (now in the staging dir). A
+ * fsyncs the root; the old tree, now in the staging dir, is deleted with
+ * it when the store closes (so all tables switch in a short window). A
  * SIGKILL at any moment leaves <root>/<t> either the old or the new
  * complete table; the next run's cleanup deletes leftovers. Filesystems
  * without RENAME_EXCHANGE get rename-aside (live -> staging/.old-<t>) then
@@ -536,11 +537,10 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
     }
     hook("swapped", st->name);
     rc = fsync_path(s->root, err);
-    if (old) {
-        sl_err e;
-        if (rm_tree(old, &e) < 0) sl_log(SL_LOG_WARN, "%s (the next run removes it)", e.msg);
-        free(old);
-    }
+    /* The old tree stays in our staging dir until io_store_close deletes
+     * it with the rest: deleting thousands of partition files here would
+     * stretch the window in which some tables are new and others old. */
+    free(old);
     hook("done", st->name);
     stage_free(st);
     return rc;
