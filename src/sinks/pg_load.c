@@ -59,13 +59,15 @@ static int connect_db(loader *L, const char *dsn, sl_err *err) {
     /* libpq's parse errors quote the whole string, password included: check
      * it first and say what is wrong without echoing it */
     char *perr = NULL;
-    PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
-    if (!opts) {
+    /* as libpq: without '=' and not a URI, the string is a database name */
+    bool conninfo = strchr(dsn, '=') || !strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11);
+    PQconninfoOption *opts = conninfo ? PQconninfoParse(dsn, &perr) : NULL;
+    if (conninfo && !opts) {
         PQfreemem(perr);
         return sl_err_set(err, "--dsn is not a valid libpq connection string or URI (its text is not "
                                "shown, it may hold a password); see the PostgreSQL docs, 'Connection Strings'");
     }
-    PQconninfoFree(opts);
+    if (opts) PQconninfoFree(opts);
     const char *kw[] = {"dbname", "fallback_application_name", NULL};
     const char *val[] = {dsn, "songlake", NULL};
     L->conn = PQconnectdbParams(kw, val, 1);
@@ -159,11 +161,13 @@ static void locate_line(loader *L, const pgl_table *t, const char *context, sl_b
     const char *p = context ? strstr(context, ", line ") : NULL;
     if (!p || !L->file_row0) return;
     unsigned long long line = strtoull(p + 7, NULL, 10);
-    if (!line) return;
-    size_t f = 0;
-    while (f + 1 < t->n && L->file_row0[f + 1] < line) f++;
-    if (f < t->n)
-        sl_buf_printf(out, " (row %llu of %s)", line - L->file_row0[f], t->files[f].uri);
+    /* files that produced rows have increasing first rows; the last one
+     * starting before the line holds it */
+    size_t f = SIZE_MAX;
+    for (size_t i = 0; i < t->n; i++)
+        if (L->file_row0[i] != UINT64_MAX && L->file_row0[i] < line) f = i;
+    if (f != SIZE_MAX)
+        sl_buf_printf(out, " (row %llu of %s)", line - (unsigned long long)L->file_row0[f], t->files[f].uri);
 }
 
 static int result_error(loader *L, PGresult *res, const char *what, const pgl_table *copying,
@@ -227,7 +231,6 @@ typedef struct copy_ctx {
     loader *L;
     const pgl_table *t;
     sl_buf buf;
-    size_t file_i;
     const pgl_file *last_file;
 } copy_ctx;
 
@@ -410,6 +413,10 @@ int sink_pg_load(const char *lake_uri, const char *dsn, const char *schema, cons
     }
     if (load_tx(&L, schema, err) < 0) {
         if (PQstatus(L.conn) == CONNECTION_OK) PQclear(PQexec(L.conn, "ROLLBACK"));
+        if (err && !strstr(err->msg, "unchanged")) {
+            size_t n = strlen(err->msg);
+            snprintf(err->msg + n, sizeof err->msg - n, " (rolled back: PostgreSQL is unchanged)");
+        }
         goto out;
     }
     L.st.seconds = sl_now() - t0;

@@ -117,6 +117,11 @@ try {
   assert.match(r.err, /--dsn is not a valid libpq connection string/);
   assert.doesNotMatch(r.err, /Hidden-5/);
 
+  // a bare word is a database name, as for psql
+  r = loadPg(server, lake, { dsn: 'no_such_db', env: { PGHOST: server.dir, PGPORT: String(server.port), PGUSER: 'songlake' } });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /dbname=no_such_db user=songlake\).*database "no_such_db" does not exist/);
+
   // a view on the star blocks the swap: said so, nothing changed
   server.psql(`CREATE VIEW plays_by_level AS SELECT level, count(*) FROM songplays GROUP BY level`);
   r = loadPg(server, lake);
