@@ -53,7 +53,8 @@ const char *lake_table_name(int table) {
 
 typedef struct colset {
     const pq_column_def *defs;
-    size_t ncols, n;
+    size_t ncols, n, cap; /* cap grows from 64 to BATCH_ROWS: most song
+                             partitions hold one or two rows */
     void *vals[8];
     uint8_t *valid[8];
     sl_arena strings;
@@ -72,9 +73,18 @@ static void colset_init(colset *cs, const pq_column_def *defs, size_t ncols) {
     memset(cs, 0, sizeof *cs);
     cs->defs = defs;
     cs->ncols = ncols;
+    cs->cap = 64;
     for (size_t c = 0; c < ncols; c++) {
-        cs->vals[c] = sl_calloc(BATCH_ROWS, type_width(defs[c].type));
-        cs->valid[c] = sl_calloc(BATCH_ROWS, 1);
+        cs->vals[c] = sl_malloc(cs->cap * type_width(defs[c].type));
+        cs->valid[c] = sl_malloc(cs->cap);
+    }
+}
+
+static void colset_grow(colset *cs) {
+    cs->cap = cs->cap * 2 < BATCH_ROWS ? cs->cap * 2 : BATCH_ROWS;
+    for (size_t c = 0; c < cs->ncols; c++) {
+        cs->vals[c] = sl_realloc(cs->vals[c], cs->cap * type_width(cs->defs[c].type));
+        cs->valid[c] = sl_realloc(cs->valid[c], cs->cap);
     }
 }
 
@@ -276,6 +286,7 @@ fail:
 static int part_row_done(part *p, sl_err *err) {
     p->rows++;
     if (++p->cs.n == BATCH_ROWS) return colset_flush(&p->cs, p->pw, err);
+    if (p->cs.n == p->cs.cap) colset_grow(&p->cs);
     return 0;
 }
 
