@@ -14,13 +14,18 @@
 
 size_t pq_out_width(int phys) {
     switch (phys) {
-    case PQ_PHYS_BOOLEAN: return 1;
+    case PQ_PHYS_BOOLEAN:
+        return 1;
     case PQ_PHYS_INT32:
-    case PQ_PHYS_FLOAT: return 4;
+    case PQ_PHYS_FLOAT:
+        return 4;
     case PQ_PHYS_INT64:
-    case PQ_PHYS_DOUBLE: return 8;
-    case PQ_PHYS_BYTE_ARRAY: return sizeof(sl_str);
-    default: return 0;
+    case PQ_PHYS_DOUBLE:
+        return 8;
+    case PQ_PHYS_BYTE_ARRAY:
+        return sizeof(sl_str);
+    default:
+        return 0;
     }
 }
 
@@ -91,7 +96,8 @@ static int rle_next_run(pq_rle *d, sl_err *err) {
         int nb = (d->bw + 7) / 8;
         if (d->end - d->p < nb) return sl_err_set(err, "truncated RLE run value");
         uint64_t v = 0;
-        for (int i = 0; i < nb; i++) v |= (uint64_t)d->p[i] << (8 * i);
+        for (int i = 0; i < nb; i++)
+            v |= (uint64_t)d->p[i] << (8 * i);
         d->p += nb;
         d->packed = false;
         d->value = v;
@@ -114,7 +120,8 @@ int pq_rle_get(pq_rle *d, uint32_t *out, size_t count, sl_err *err) {
             else
                 d->bit += (uint64_t)d->bw * take;
         } else if (out) {
-            for (size_t i = 0; i < take; i++) out[i] = (uint32_t)d->value;
+            for (size_t i = 0; i < take; i++)
+                out[i] = (uint32_t)d->value;
         }
         if (out) out += take;
         d->left -= (uint32_t)take;
@@ -145,8 +152,10 @@ static int dbp_decode(const uint8_t *p, const uint8_t *end, size_t count, int wi
     int64_t *o64 = out;
     size_t i = 0;
     if (count) {
-        if (width == 4) o32[0] = (int32_t)last;
-        else o64[0] = (int64_t)last;
+        if (width == 4)
+            o32[0] = (int32_t)last;
+        else
+            o64[0] = (int64_t)last;
         i = 1;
     }
     while (i < count) {
@@ -164,8 +173,10 @@ static int dbp_decode(const uint8_t *p, const uint8_t *end, size_t count, int wi
             if (bytes > (uint64_t)(end - p)) return sl_err_set(err, "truncated miniblock");
             for (uint64_t j = 0; j < vpm && i < count; j++, i++) {
                 last += min_delta + get_bits(p, j * (uint64_t)bw, bw);
-                if (width == 4) o32[i] = (int32_t)(uint32_t)last;
-                else o64[i] = (int64_t)last;
+                if (width == 4)
+                    o32[i] = (int32_t)(uint32_t)last;
+                else
+                    o64[i] = (int64_t)last;
             }
             p += bytes;
         }
@@ -312,7 +323,8 @@ static int rle_booleans(const pq_values_in *in, uint8_t *out, sl_err *err) {
     for (size_t done = 0; done < in->count;) {
         size_t k = in->count - done < 1024 ? in->count - done : 1024;
         if (pq_rle_get(&d, tmp, k, err) < 0) return -1;
-        for (size_t j = 0; j < k; j++) out[done + j] = tmp[j] != 0;
+        for (size_t j = 0; j < k; j++)
+            out[done + j] = tmp[j] != 0;
         done += k;
     }
     return 0;
@@ -329,7 +341,8 @@ int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
                 return sl_err_set(err, "PLAIN booleans: %zu values need %zu bytes, page has %zu",
                                   in->count, (in->count + 7) / 8, in->n);
             uint8_t *o = out;
-            for (size_t i = 0; i < in->count; i++) o[i] = (in->p[i >> 3] >> (i & 7)) & 1;
+            for (size_t i = 0; i < in->count; i++)
+                o[i] = (in->p[i >> 3] >> (i & 7)) & 1;
             return 0;
         }
         if (in->n / w < in->count)
@@ -366,7 +379,8 @@ int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
                                   in->count, in->count * w, in->n);
             uint8_t *o = out;
             for (size_t i = 0; i < in->count; i++)
-                for (size_t b = 0; b < w; b++) o[i * w + b] = in->p[b * stride + i];
+                for (size_t b = 0; b < w; b++)
+                    o[i * w + b] = in->p[b * stride + i];
             return 0;
         }
         break;

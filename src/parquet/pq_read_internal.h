@@ -61,30 +61,59 @@ static inline int pq_t_skip_field(pq_tdec *d, int type) {
 }
 
 /* ---- decoded footer -------------------------------------------------- */
-enum { PQ_PHYS_BOOLEAN = 0, PQ_PHYS_INT32, PQ_PHYS_INT64, PQ_PHYS_INT96, PQ_PHYS_FLOAT,
-       PQ_PHYS_DOUBLE, PQ_PHYS_BYTE_ARRAY, PQ_PHYS_FIXED };
-enum { PQ_ENC_PLAIN = 0, PQ_ENC_PLAIN_DICTIONARY = 2, PQ_ENC_RLE = 3, PQ_ENC_BIT_PACKED = 4,
-       PQ_ENC_DELTA_BINARY_PACKED = 5, PQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
-       PQ_ENC_DELTA_BYTE_ARRAY = 7, PQ_ENC_RLE_DICTIONARY = 8, PQ_ENC_BYTE_STREAM_SPLIT = 9 };
+enum {
+    PQ_PHYS_BOOLEAN = 0,
+    PQ_PHYS_INT32,
+    PQ_PHYS_INT64,
+    PQ_PHYS_INT96,
+    PQ_PHYS_FLOAT,
+    PQ_PHYS_DOUBLE,
+    PQ_PHYS_BYTE_ARRAY,
+    PQ_PHYS_FIXED
+};
+enum {
+    PQ_ENC_PLAIN = 0,
+    PQ_ENC_PLAIN_DICTIONARY = 2,
+    PQ_ENC_RLE = 3,
+    PQ_ENC_BIT_PACKED = 4,
+    PQ_ENC_DELTA_BINARY_PACKED = 5,
+    PQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+    PQ_ENC_DELTA_BYTE_ARRAY = 7,
+    PQ_ENC_RLE_DICTIONARY = 8,
+    PQ_ENC_BYTE_STREAM_SPLIT = 9
+};
 /* logical type union member ids */
-enum { PQ_LT_NONE = 0, PQ_LT_STRING = 1, PQ_LT_MAP = 2, PQ_LT_LIST = 3, PQ_LT_ENUM = 4,
-       PQ_LT_DECIMAL = 5, PQ_LT_DATE = 6, PQ_LT_TIME = 7, PQ_LT_TIMESTAMP = 8,
-       PQ_LT_INTEGER = 10, PQ_LT_UNKNOWN = 11, PQ_LT_JSON = 12, PQ_LT_BSON = 13,
-       PQ_LT_UUID = 14, PQ_LT_FLOAT16 = 15 };
+enum {
+    PQ_LT_NONE = 0,
+    PQ_LT_STRING = 1,
+    PQ_LT_MAP = 2,
+    PQ_LT_LIST = 3,
+    PQ_LT_ENUM = 4,
+    PQ_LT_DECIMAL = 5,
+    PQ_LT_DATE = 6,
+    PQ_LT_TIME = 7,
+    PQ_LT_TIMESTAMP = 8,
+    PQ_LT_INTEGER = 10,
+    PQ_LT_UNKNOWN = 11,
+    PQ_LT_JSON = 12,
+    PQ_LT_BSON = 13,
+    PQ_LT_UUID = 14,
+    PQ_LT_FLOAT16 = 15
+};
 enum { PQ_UNIT_NONE = 0, PQ_UNIT_MILLIS = 1, PQ_UNIT_MICROS = 2, PQ_UNIT_NANOS = 3 };
 
 typedef struct pq_rschema {
     const char *name;
-    int phys;          /* -1 for groups */
+    int phys; /* -1 for groups */
     int32_t type_length;
-    int repetition;    /* 0 REQUIRED, 1 OPTIONAL, 2 REPEATED, -1 absent */
+    int repetition; /* 0 REQUIRED, 1 OPTIONAL, 2 REPEATED, -1 absent */
     int32_t num_children;
-    int converted;     /* -1 absent */
+    int converted; /* -1 absent */
     int32_t scale, precision;
-    int logical;       /* PQ_LT_*, 0 absent */
-    int unit;          /* PQ_UNIT_* for TIME/TIMESTAMP */
-    bool utc;          /* TIME/TIMESTAMP isAdjustedToUTC */
-    int bit_width;     /* INTEGER */
+    int logical;   /* PQ_LT_*, 0 absent */
+    int unit;      /* PQ_UNIT_* for TIME/TIMESTAMP */
+    bool utc;      /* TIME/TIMESTAMP isAdjustedToUTC */
+    int bit_width; /* INTEGER */
     bool is_signed;
 } pq_rschema;
 
@@ -98,7 +127,7 @@ typedef struct pq_rstats {
 typedef struct pq_rchunk {
     int phys;
     int codec;
-    uint32_t encodings; /* bit per Encoding value < 32 */
+    uint32_t encodings;                                          /* bit per Encoding value < 32 */
     int64_t num_values, unc_size, comp_size, data_off, dict_off; /* dict_off -1 absent */
     pq_rstats st;
 } pq_rchunk;
@@ -110,7 +139,7 @@ typedef struct pq_rgroup {
 
 typedef struct pq_rcol {
     pq_rschema se;
-    int unit_scale; /* timestamps: 1 micros, 1000 millis -> micros, -1000 nanos -> micros */
+    int unit_scale;        /* timestamps: 1 micros, 1000 millis -> micros, -1000 nanos -> micros */
     const char *why_other; /* when type is PQ_OTHER */
 } pq_rcol;
 
@@ -154,11 +183,20 @@ const char *pq_codec_name_any(int codec); /* any CompressionCodec number */
  * copy instead of calling memcpy per value. */
 static inline void pq_copy_elem(uint8_t *d, const uint8_t *s, size_t w) {
     switch (w) {
-    case 1: *d = *s; break;
-    case 4: memcpy(d, s, 4); break;
-    case 8: memcpy(d, s, 8); break;
-    case 16: memcpy(d, s, 16); break;
-    default: memcpy(d, s, w);
+    case 1:
+        *d = *s;
+        break;
+    case 4:
+        memcpy(d, s, 4);
+        break;
+    case 8:
+        memcpy(d, s, 8);
+        break;
+    case 16:
+        memcpy(d, s, 16);
+        break;
+    default:
+        memcpy(d, s, w);
     }
 }
 
@@ -166,11 +204,11 @@ static inline void pq_copy_elem(uint8_t *d, const uint8_t *s, size_t w) {
 typedef struct pq_rle {
     const uint8_t *p, *end;
     int bw;
-    uint32_t left;   /* values left in the current run */
-    bool packed;     /* current run is bit-packed */
-    uint64_t value;  /* RLE run value */
+    uint32_t left;  /* values left in the current run */
+    bool packed;    /* current run is bit-packed */
+    uint64_t value; /* RLE run value */
     const uint8_t *bp, *bp_end;
-    uint64_t bit;    /* bit position in a bit-packed run */
+    uint64_t bit; /* bit position in a bit-packed run */
 } pq_rle;
 int pq_rle_init(pq_rle *d, const uint8_t *p, size_t n, int bw, sl_err *err);
 /* Decodes exactly `count` values into out (NULL to discard). */

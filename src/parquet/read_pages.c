@@ -28,18 +28,28 @@ static int parse_sub(pq_tdec *d, page_hdr *h, int which) {
     while ((r = pq_t_next_field(d, &id, &t)) == 1) {
         int64_t v = 0;
         int rc = 0;
-        if (id == 1) rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->nv);
-        else if (which == PAGE_DICT && id == 2) rc = pq_t_int_range(d, t, 0, 63, &v), h->enc = (int)v;
-        else if (which == PAGE_DATA && id == 2) rc = pq_t_int_range(d, t, 0, 63, &v), h->enc = (int)v;
+        if (id == 1)
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->nv);
+        else if (which == PAGE_DICT && id == 2)
+            rc = pq_t_int_range(d, t, 0, 63, &v), h->enc = (int)v;
+        else if (which == PAGE_DATA && id == 2)
+            rc = pq_t_int_range(d, t, 0, 63, &v), h->enc = (int)v;
         else if (which == PAGE_DATA && id == 3)
             rc = pq_t_int_range(d, t, 0, 63, &v), h->def_enc = (int)v;
-        else if (which == PAGE_DATA_V2 && id == 2) rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->nulls);
-        else if (which == PAGE_DATA_V2 && id == 3) rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->nrows);
-        else if (which == PAGE_DATA_V2 && id == 4) rc = pq_t_int_range(d, t, 0, 63, &v), h->enc = (int)v;
-        else if (which == PAGE_DATA_V2 && id == 5) rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->def_len);
-        else if (which == PAGE_DATA_V2 && id == 6) rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->rep_len);
-        else if (which == PAGE_DATA_V2 && id == 7) rc = pq_t_bool(d, t, &h->is_compressed);
-        else rc = pq_t_skip_field(d, t);
+        else if (which == PAGE_DATA_V2 && id == 2)
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->nulls);
+        else if (which == PAGE_DATA_V2 && id == 3)
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->nrows);
+        else if (which == PAGE_DATA_V2 && id == 4)
+            rc = pq_t_int_range(d, t, 0, 63, &v), h->enc = (int)v;
+        else if (which == PAGE_DATA_V2 && id == 5)
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->def_len);
+        else if (which == PAGE_DATA_V2 && id == 6)
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->rep_len);
+        else if (which == PAGE_DATA_V2 && id == 7)
+            rc = pq_t_bool(d, t, &h->is_compressed);
+        else
+            rc = pq_t_skip_field(d, t);
         if (rc < 0) return -1;
     }
     return r;
@@ -57,9 +67,15 @@ static int parse_page_header(pq_tdec *d, page_hdr *h) {
         int64_t v = 0;
         int rc = 0;
         switch (id) {
-        case 1: rc = pq_t_int_range(d, t, 0, 3, &v), h->type = (int)v; break;
-        case 2: rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->unc), seen_unc = true; break;
-        case 3: rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->comp), seen_comp = true; break;
+        case 1:
+            rc = pq_t_int_range(d, t, 0, 3, &v), h->type = (int)v;
+            break;
+        case 2:
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->unc), seen_unc = true;
+            break;
+        case 3:
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->comp), seen_comp = true;
+            break;
         case 5:
         case 7:
         case 8:
@@ -69,7 +85,8 @@ static int parse_page_header(pq_tdec *d, page_hdr *h) {
             if (id == 7) h->has_dict = true;
             if (id == 8) h->has_v2 = true;
             break;
-        default: rc = pq_t_skip_field(d, t);
+        default:
+            rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -136,7 +153,7 @@ static int inflate_page(colread *cr, const uint8_t *src, size_t n, size_t dn, bo
         return 0;
     }
     if (pq_decompress_check(codec, src, n, dn, err) < 0) return -1;
-    if (grow((void **)&cr->buf, &cr->buf_cap, dn, 1, err) < 0) return -1;
+    if (grow((void **)&cr->buf, &cr->buf_cap, dn ? dn : 1, 1, err) < 0) return -1;
     if (pq_decompress(codec, src, n, cr->buf, dn, err) < 0) return -1;
     *outp = cr->buf;
     return 0;
@@ -155,8 +172,8 @@ static int read_dict(colread *cr, const page_hdr *h, const uint8_t *body, sl_err
     if (phys == PQ_PHYS_BOOLEAN ? nd > unc * 8 : nd > unc / min_bytes)
         return sl_err_set(err, "dictionary of %zu values cannot fit in %zu bytes", nd, unc);
     cr->dict = sl_arena_alloc(&cr->out->heap, nd ? nd * cr->w : 1);
-    pq_values_in in = {.enc = PQ_ENC_PLAIN, .phys = phys, .p = p, .n = unc, .count = nd,
-                       .heap = &cr->out->heap};
+    pq_values_in in = {
+        .enc = PQ_ENC_PLAIN, .phys = phys, .p = p, .n = unc, .count = nd, .heap = &cr->out->heap};
     if (pq_decode_values(&in, cr->dict, err) < 0) return sl_err_prefix(err, "dictionary page");
     cr->ndict = nd;
     cr->have_dict = true;
@@ -182,12 +199,17 @@ static int read_levels(colread *cr, pq_rle *d, size_t nv, size_t *present, sl_er
 
 /* Decodes `present` values densely at row `done`, then spreads them over
  * the page's nv rows according to valid[]. */
-static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t nv,
-                       size_t present, size_t unc, sl_err *err) {
+static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t nv, size_t present,
+                       size_t unc, sl_err *err) {
     size_t w = cr->w;
     uint8_t *vals = cr->out->v.b + cr->done * w;
-    pq_values_in in = {.enc = enc, .phys = cr->c->se.phys, .p = p, .n = n, .count = present,
-                       .dict = cr->have_dict ? cr->dict : NULL, .ndict = cr->ndict,
+    pq_values_in in = {.enc = enc,
+                       .phys = cr->c->se.phys,
+                       .p = p,
+                       .n = n,
+                       .count = present,
+                       .dict = cr->have_dict ? cr->dict : NULL,
+                       .ndict = cr->ndict,
                        .heap = &cr->out->heap,
                        .heap_budget = unc * 256 + ((size_t)16 << 20)};
     if (pq_decode_values(&in, vals, err) < 0)
@@ -208,8 +230,9 @@ static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t 
 
 static int check_rows(colread *cr, size_t nv, sl_err *err) {
     if (nv > cr->n - cr->done)
-        return sl_err_set(err, "page holds %zu values but only %zu of the row group's %zu rows "
-                               "are left",
+        return sl_err_set(err,
+                          "page holds %zu values but only %zu of the row group's %zu rows "
+                          "are left",
                           nv, cr->n - cr->done, cr->n);
     return ensure_rows(cr, cr->done + nv, err);
 }
@@ -266,7 +289,8 @@ static int read_data_v2(colread *cr, const page_hdr *h, const uint8_t *body, sl_
                           nv - present);
     const uint8_t *p;
     size_t vn = unc - lev;
-    if (vn == 0 && comp == lev) p = body + lev; /* empty values section */
+    if (vn == 0 && comp == lev)
+        p = body + lev; /* empty values section */
     else if (inflate_page(cr, body + lev, comp - lev, vn, h->is_compressed, &p, err) < 0)
         return -1;
     if (read_values(cr, h->enc, p, vn, nv, present, unc, err) < 0) return -1;
@@ -293,9 +317,12 @@ static int read_chunk(colread *cr, sl_err *err) {
             return sl_err_set(err, "page at offset %zu declares %lld bytes (limit 1 GiB)", off,
                               (long long)h.unc);
         int rc = 0;
-        if (h.type == PAGE_DICT) rc = read_dict(cr, &h, body, err);
-        else if (h.type == PAGE_DATA) rc = read_data_v1(cr, &h, body, err);
-        else if (h.type == PAGE_DATA_V2) rc = read_data_v2(cr, &h, body, err);
+        if (h.type == PAGE_DICT)
+            rc = read_dict(cr, &h, body, err);
+        else if (h.type == PAGE_DATA)
+            rc = read_data_v1(cr, &h, body, err);
+        else if (h.type == PAGE_DATA_V2)
+            rc = read_data_v2(cr, &h, body, err);
         if (rc < 0) return sl_err_prefix(err, "page at offset %zu", off);
         p = body + h.comp;
     }
@@ -316,8 +343,12 @@ int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *o
         return sl_err_set(err, "%s: column '%s': %s (physical type %s)", r->name, name,
                           c->why_other ? c->why_other : "type not supported",
                           pq_phys_name(c->se.phys));
-    colread cr = {.r = r, .c = c, .ch = &r->rgs[rg].cols[col], .out = out,
-                  .w = pq_out_width(c->se.phys), .n = (size_t)r->rgs[rg].num_rows,
+    colread cr = {.r = r,
+                  .c = c,
+                  .ch = &r->rgs[rg].cols[col],
+                  .out = out,
+                  .w = pq_out_width(c->se.phys),
+                  .n = (size_t)r->rgs[rg].num_rows,
                   .nullable = def->nullable};
     out->type = def->type;
     int rc = 0;

@@ -12,16 +12,10 @@
 #define PQ_DEFAULT_MAX_RG_ROWS ((uint64_t)1 << 28)
 
 const char *pq_enc_name(int enc) {
-    static const char *n[] = {"PLAIN",
-                              "GROUP_VAR_INT",
-                              "PLAIN_DICTIONARY",
-                              "RLE",
-                              "BIT_PACKED",
-                              "DELTA_BINARY_PACKED",
-                              "DELTA_LENGTH_BYTE_ARRAY",
-                              "DELTA_BYTE_ARRAY",
-                              "RLE_DICTIONARY",
-                              "BYTE_STREAM_SPLIT"};
+    static const char *n[] = {
+        "PLAIN",          "GROUP_VAR_INT",       "PLAIN_DICTIONARY",        "RLE",
+        "BIT_PACKED",     "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY",
+        "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
     return enc >= 0 && enc < (int)(sizeof n / sizeof *n) ? n[enc] : "UNKNOWN_ENCODING";
 }
 
@@ -48,12 +42,23 @@ static int parse_stats(pq_tdec *d, int phys, pq_rstats *st) {
     FIELDS(d, id, t, r) {
         int rc;
         switch (id) {
-        case 1: rc = pq_t_binary(d, t, &omax, &omaxl); break;
-        case 2: rc = pq_t_binary(d, t, &omin, &ominl); break;
-        case 3: rc = pq_t_int(d, t, &st->null_count), st->has_null_count = true; break;
-        case 5: rc = pq_t_binary(d, t, &st->max, &st->max_len), st->has_max = true; break;
-        case 6: rc = pq_t_binary(d, t, &st->min, &st->min_len), st->has_min = true; break;
-        default: rc = pq_t_skip_field(d, t);
+        case 1:
+            rc = pq_t_binary(d, t, &omax, &omaxl);
+            break;
+        case 2:
+            rc = pq_t_binary(d, t, &omin, &ominl);
+            break;
+        case 3:
+            rc = pq_t_int(d, t, &st->null_count), st->has_null_count = true;
+            break;
+        case 5:
+            rc = pq_t_binary(d, t, &st->max, &st->max_len), st->has_max = true;
+            break;
+        case 6:
+            rc = pq_t_binary(d, t, &st->min, &st->min_len), st->has_min = true;
+            break;
+        default:
+            rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -129,19 +134,36 @@ static int parse_schema_element(pq_tdec *d, sl_arena *a, pq_rschema *se) {
         const uint8_t *s;
         uint32_t n;
         switch (id) {
-        case 1: rc = pq_t_int_range(d, t, 0, 7, &v), se->phys = (int)v; break;
-        case 2: rc = pq_t_int(d, t, &v), se->type_length = (int32_t)v; break;
-        case 3: rc = pq_t_int_range(d, t, 0, 2, &v), se->repetition = (int)v; break;
+        case 1:
+            rc = pq_t_int_range(d, t, 0, 7, &v), se->phys = (int)v;
+            break;
+        case 2:
+            rc = pq_t_int(d, t, &v), se->type_length = (int32_t)v;
+            break;
+        case 3:
+            rc = pq_t_int_range(d, t, 0, 2, &v), se->repetition = (int)v;
+            break;
         case 4:
             rc = pq_t_binary(d, t, &s, &n);
             if (rc == 0) se->name = sl_arena_strndup(a, (const char *)s, n), has_name = true;
             break;
-        case 5: rc = pq_t_int_range(d, t, 0, INT32_MAX, &v), se->num_children = (int32_t)v; break;
-        case 6: rc = pq_t_int(d, t, &v), se->converted = (int)v; break;
-        case 7: rc = pq_t_int(d, t, &v), se->scale = (int32_t)v; break;
-        case 8: rc = pq_t_int(d, t, &v), se->precision = (int32_t)v; break;
-        case 10: rc = t == PQ_T_STRUCT ? parse_logical(d, se) : pq_t_skip_field(d, t); break;
-        default: rc = pq_t_skip_field(d, t);
+        case 5:
+            rc = pq_t_int_range(d, t, 0, INT32_MAX, &v), se->num_children = (int32_t)v;
+            break;
+        case 6:
+            rc = pq_t_int(d, t, &v), se->converted = (int)v;
+            break;
+        case 7:
+            rc = pq_t_int(d, t, &v), se->scale = (int32_t)v;
+            break;
+        case 8:
+            rc = pq_t_int(d, t, &v), se->precision = (int32_t)v;
+            break;
+        case 10:
+            rc = t == PQ_T_STRUCT ? parse_logical(d, se) : pq_t_skip_field(d, t);
+            break;
+        default:
+            rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -159,7 +181,9 @@ static int parse_column_meta(pq_tdec *d, pq_rchunk *c, const char *colname) {
         int rc = 0, et;
         uint32_t n;
         switch (id) {
-        case 1: rc = pq_t_int_range(d, t, 0, 7, &v), c->phys = (int)v, seen_type = true; break;
+        case 1:
+            rc = pq_t_int_range(d, t, 0, 7, &v), c->phys = (int)v, seen_type = true;
+            break;
         case 2:
             if ((rc = pq_t_list(d, t, &et, &n)) < 0) break;
             for (uint32_t i = 0; i < n && rc == 0; i++) {
@@ -179,15 +203,29 @@ static int parse_column_meta(pq_tdec *d, pq_rchunk *c, const char *colname) {
                                      (int)(sn > 100 ? 100 : sn), (const char *)s, colname);
             }
             break;
-        case 4: rc = pq_t_int_range(d, t, 0, 127, &v), c->codec = (int)v; break;
-        case 5: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->num_values); break;
-        case 6: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->unc_size); break;
-        case 7: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->comp_size); break;
-        case 9: rc = pq_t_int(d, t, &c->data_off), seen_offset = true; break;
-        case 11: rc = pq_t_int(d, t, &c->dict_off); break;
-        case 12: rc = t == PQ_T_STRUCT ? parse_stats(d, c->phys, &c->st) : pq_t_skip_field(d, t);
+        case 4:
+            rc = pq_t_int_range(d, t, 0, 127, &v), c->codec = (int)v;
             break;
-        default: rc = pq_t_skip_field(d, t);
+        case 5:
+            rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->num_values);
+            break;
+        case 6:
+            rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->unc_size);
+            break;
+        case 7:
+            rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->comp_size);
+            break;
+        case 9:
+            rc = pq_t_int(d, t, &c->data_off), seen_offset = true;
+            break;
+        case 11:
+            rc = pq_t_int(d, t, &c->dict_off);
+            break;
+        case 12:
+            rc = t == PQ_T_STRUCT ? parse_stats(d, c->phys, &c->st) : pq_t_skip_field(d, t);
+            break;
+        default:
+            rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -239,10 +277,17 @@ static int parse_row_group(pq_tdec *d, pq_reader *rd, pq_rgroup *g) {
                 rc = parse_column_chunk(d, &g->cols[i], rd->defs[i].name);
             seen_cols = true;
             break;
-        case 2: rc = pq_t_int(d, t, &g->total_bytes); break;
-        case 3: rc = pq_t_int_range(d, t, 0, INT64_MAX, &g->num_rows); break;
-        case 6: rc = pq_t_int(d, t, &g->comp_bytes); break;
-        default: rc = pq_t_skip_field(d, t);
+        case 2:
+            rc = pq_t_int(d, t, &g->total_bytes);
+            break;
+        case 3:
+            rc = pq_t_int_range(d, t, 0, INT64_MAX, &g->num_rows);
+            break;
+        case 6:
+            rc = pq_t_int(d, t, &g->comp_bytes);
+            break;
+        default:
+            rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -258,18 +303,27 @@ static void map_type(pq_rcol *c, pq_column_def *def) {
     c->unit_scale = 1;
     def->type = PQ_OTHER;
     switch (s->phys) {
-    case PQ_PHYS_BOOLEAN: def->type = PQ_BOOLEAN; return;
-    case PQ_PHYS_FLOAT: def->type = PQ_FLOAT; return;
-    case PQ_PHYS_DOUBLE: def->type = PQ_DOUBLE; return;
+    case PQ_PHYS_BOOLEAN:
+        def->type = PQ_BOOLEAN;
+        return;
+    case PQ_PHYS_FLOAT:
+        def->type = PQ_FLOAT;
+        return;
+    case PQ_PHYS_DOUBLE:
+        def->type = PQ_DOUBLE;
+        return;
     case PQ_PHYS_INT32:
-        if (decimal) c->why_other = "DECIMAL is not decoded";
+        if (decimal)
+            c->why_other = "DECIMAL is not decoded";
         else if ((s->logical == PQ_LT_INTEGER && !s->is_signed && s->bit_width == 32) ||
                  s->converted == 13)
             c->why_other = "unsigned 32-bit integers are not decoded";
-        else def->type = PQ_INT32;
+        else
+            def->type = PQ_INT32;
         return;
     case PQ_PHYS_INT64:
-        if (decimal) c->why_other = "DECIMAL is not decoded";
+        if (decimal)
+            c->why_other = "DECIMAL is not decoded";
         else if ((s->logical == PQ_LT_INTEGER && !s->is_signed) || s->converted == 14)
             c->why_other = "unsigned 64-bit integers are not decoded";
         else if (s->logical == PQ_LT_TIMESTAMP || s->converted == 9 || s->converted == 10) {
@@ -282,18 +336,25 @@ static void map_type(pq_rcol *c, pq_column_def *def) {
                 def->type = PQ_OTHER;
                 c->why_other = "TIMESTAMP without a unit";
             }
-        } else def->type = PQ_INT64;
+        } else
+            def->type = PQ_INT64;
         return;
     case PQ_PHYS_BYTE_ARRAY:
-        if (decimal) c->why_other = "DECIMAL is not decoded";
+        if (decimal)
+            c->why_other = "DECIMAL is not decoded";
         else if (s->logical == PQ_LT_STRING || s->logical == PQ_LT_ENUM ||
                  s->logical == PQ_LT_JSON || s->converted == 0 || s->converted == 4 ||
                  s->converted == 19)
             def->type = PQ_STRING;
-        else def->type = PQ_BYTE_ARRAY;
+        else
+            def->type = PQ_BYTE_ARRAY;
         return;
-    case PQ_PHYS_INT96: c->why_other = "INT96 timestamps are not decoded"; return;
-    default: c->why_other = "FIXED_LEN_BYTE_ARRAY is not decoded"; return;
+    case PQ_PHYS_INT96:
+        c->why_other = "INT96 timestamps are not decoded";
+        return;
+    default:
+        c->why_other = "FIXED_LEN_BYTE_ARRAY is not decoded";
+        return;
     }
 }
 
@@ -305,8 +366,9 @@ static int parse_schema(pq_tdec *d, int type, pq_reader *rd) {
     pq_rschema root;
     if (parse_schema_element(d, &rd->arena, &root) < 0) return -1;
     if ((uint32_t)root.num_children != n - 1)
-        return pq_t_fail(d, "nested schema (root has %d children, %u elements): songlake reads "
-                            "flat tables only",
+        return pq_t_fail(d,
+                         "nested schema (root has %d children, %u elements): songlake reads "
+                         "flat tables only",
                          root.num_children, n - 1);
     rd->ncols = n - 1;
     rd->cols = sl_arena_alloc(&rd->arena, n * sizeof *rd->cols);
@@ -339,12 +401,16 @@ static int parse_footer(pq_tdec *d, pq_reader *rd) {
         uint32_t n;
         const uint8_t *s;
         switch (id) {
-        case 1: rc = pq_t_int(d, t, &v), rd->version = (int32_t)v; break;
+        case 1:
+            rc = pq_t_int(d, t, &v), rd->version = (int32_t)v;
+            break;
         case 2:
             if (seen_schema) return pq_t_fail(d, "two schemas");
             rc = parse_schema(d, t, rd), seen_schema = true;
             break;
-        case 3: rc = pq_t_int_range(d, t, 0, INT64_MAX, &rd->num_rows), seen_rows = true; break;
+        case 3:
+            rc = pq_t_int_range(d, t, 0, INT64_MAX, &rd->num_rows), seen_rows = true;
+            break;
         case 4:
             if (!seen_schema || seen_rgs) return pq_t_fail(d, "row groups before the schema");
             if ((rc = pq_t_list(d, t, &et, &n)) < 0) break;
@@ -352,15 +418,18 @@ static int parse_footer(pq_tdec *d, pq_reader *rd) {
             rd->nrg = n;
             rd->rgs = sl_arena_alloc(&rd->arena, (n ? n : 1) * sizeof *rd->rgs);
             memset(rd->rgs, 0, (n ? n : 1) * sizeof *rd->rgs);
-            for (uint32_t i = 0; i < n && rc == 0; i++) rc = parse_row_group(d, rd, &rd->rgs[i]);
+            for (uint32_t i = 0; i < n && rc == 0; i++)
+                rc = parse_row_group(d, rd, &rd->rgs[i]);
             seen_rgs = true;
             break;
         case 6:
             rc = pq_t_binary(d, t, &s, &n);
             if (rc == 0) rd->created_by = sl_arena_strndup(&rd->arena, (const char *)s, n);
             break;
-        case 8: return pq_t_fail(d, "encrypted file");
-        default: rc = pq_t_skip_field(d, t);
+        case 8:
+            return pq_t_fail(d, "encrypted file");
+        default:
+            rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -384,8 +453,7 @@ static int validate(pq_reader *rd, sl_err *err) {
                                   g, name, pq_phys_name(c->phys),
                                   pq_phys_name(rd->cols[i].se.phys));
             if (c->num_values != rg->num_rows)
-                return sl_err_set(err,
-                                  "row group %zu column '%s': %lld values for %lld rows", g,
+                return sl_err_set(err, "row group %zu column '%s': %lld values for %lld rows", g,
                                   name, (long long)c->num_values, (long long)rg->num_rows);
             int64_t start = c->data_off;
             if (c->dict_off > 0 && c->dict_off < c->data_off) start = c->dict_off;
@@ -397,8 +465,9 @@ static int validate(pq_reader *rd, sl_err *err) {
                                   g, name, (long long)start, (long long)c->comp_size,
                                   rd->footer_start);
             if (c->data_off < start || (c->comp_size > 0 && c->data_off - start >= c->comp_size))
-                return sl_err_set(err, "row group %zu column '%s': data page offset %lld outside "
-                                       "its chunk",
+                return sl_err_set(err,
+                                  "row group %zu column '%s': data page offset %lld outside "
+                                  "its chunk",
                                   g, name, (long long)c->data_off);
         }
     }
@@ -515,7 +584,9 @@ static void stat_value(const pq_reader *r, size_t col, const uint8_t *p, size_t 
                        double *f) {
     const pq_rcol *c = &r->cols[col];
     switch (c->se.phys) {
-    case PQ_PHYS_BOOLEAN: *i = n >= 1 ? p[0] != 0 : 0; break;
+    case PQ_PHYS_BOOLEAN:
+        *i = n >= 1 ? p[0] != 0 : 0;
+        break;
     case PQ_PHYS_INT32:
         if (n == 4) *i = le_int(p, 4);
         break;
@@ -533,7 +604,8 @@ static void stat_value(const pq_reader *r, size_t col, const uint8_t *p, size_t 
     case PQ_PHYS_DOUBLE:
         if (n == 8) memcpy(f, p, 8);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 

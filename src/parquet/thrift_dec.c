@@ -86,7 +86,8 @@ int pq_t_next_field(pq_tdec *d, int *id, int *type) {
         uint64_t v;
         if (get_varint(d, &v) < 0) return -1;
         int64_t s = unzigzag(v);
-        if (s < -32768 || s > 32767) return pq_t_fail(d, "field id %lld out of range", (long long)s);
+        if (s < -32768 || s > 32767)
+            return pq_t_fail(d, "field id %lld out of range", (long long)s);
         fid = (int)s;
     }
     if (fid > 32767) return pq_t_fail(d, "field id %d out of range", fid);

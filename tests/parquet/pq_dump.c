@@ -16,14 +16,18 @@
 #include "parquet/parquet.h"
 
 static void put_double(sl_buf *b, double v) {
-    if (isnan(v)) sl_buf_printf(b, "\"NaN\"");
-    else if (isinf(v)) sl_buf_printf(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    else sl_buf_printf(b, "%.17g", v);
+    if (isnan(v))
+        sl_buf_printf(b, "\"NaN\"");
+    else if (isinf(v))
+        sl_buf_printf(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    else
+        sl_buf_printf(b, "%.17g", v);
 }
 
 static void put_hex(sl_buf *b, const uint8_t *p, size_t n) {
     sl_buf_printf(b, "{\"hex\":\"");
-    for (size_t i = 0; i < n; i++) sl_buf_printf(b, "%02x", p[i]);
+    for (size_t i = 0; i < n; i++)
+        sl_buf_printf(b, "%02x", p[i]);
     sl_buf_printf(b, "\"}");
 }
 
@@ -33,17 +37,31 @@ static void put_value(sl_buf *b, const pq_column_data *d, size_t i) {
         return;
     }
     switch (d->type) {
-    case PQ_BOOLEAN: sl_buf_printf(b, d->v.b[i] ? "true" : "false"); break;
-    case PQ_INT32: sl_buf_printf(b, "%" PRId32, d->v.i32[i]); break;
+    case PQ_BOOLEAN:
+        sl_buf_printf(b, d->v.b[i] ? "true" : "false");
+        break;
+    case PQ_INT32:
+        sl_buf_printf(b, "%" PRId32, d->v.i32[i]);
+        break;
     case PQ_INT64:
-    case PQ_TIMESTAMP_US: sl_buf_printf(b, "\"%" PRId64 "\"", d->v.i64[i]); break;
-    case PQ_DOUBLE: put_double(b, d->v.f64[i]); break;
-    case PQ_FLOAT: put_double(b, d->v.f32[i]); break;
-    case PQ_STRING: sl_buf_json_str(b, d->v.str[i].ptr, d->v.str[i].len); break;
+    case PQ_TIMESTAMP_US:
+        sl_buf_printf(b, "\"%" PRId64 "\"", d->v.i64[i]);
+        break;
+    case PQ_DOUBLE:
+        put_double(b, d->v.f64[i]);
+        break;
+    case PQ_FLOAT:
+        put_double(b, d->v.f32[i]);
+        break;
+    case PQ_STRING:
+        sl_buf_json_str(b, d->v.str[i].ptr, d->v.str[i].len);
+        break;
     case PQ_BYTE_ARRAY:
         put_hex(b, (const uint8_t *)d->v.str[i].ptr, d->v.str[i].len);
         break;
-    default: sl_buf_printf(b, "null"); break;
+    default:
+        sl_buf_printf(b, "null");
+        break;
     }
 }
 
@@ -69,8 +87,8 @@ static int dump_stats(pq_reader *r) {
                     sl_buf_printf(&b, ",\"max\":");
                     sl_buf_json_str(&b, (const char *)st.max, st.max_len);
                 } else if (st.type != PQ_BYTE_ARRAY && st.type != PQ_OTHER) {
-                    sl_buf_printf(&b, ",\"min\":\"%" PRId64 "\",\"max\":\"%" PRId64 "\"",
-                                  st.min_i, st.max_i);
+                    sl_buf_printf(&b, ",\"min\":\"%" PRId64 "\",\"max\":\"%" PRId64 "\"", st.min_i,
+                                  st.max_i);
                 }
             }
             sl_buf_printf(&b, "}\n");
@@ -98,7 +116,8 @@ static int dump_rows(pq_reader *r, sl_err *err) {
     pq_column_data *cols = sl_calloc(nc ? nc : 1, sizeof *cols);
     int rc = 0;
     for (size_t g = 0; g < pq_reader_num_row_groups(r) && rc == 0; g++) {
-        for (size_t c = 0; c < nc && rc == 0; c++) rc = pq_reader_read_column(r, g, c, &cols[c], err);
+        for (size_t c = 0; c < nc && rc == 0; c++)
+            rc = pq_reader_read_column(r, g, c, &cols[c], err);
         size_t n = (size_t)pq_reader_row_group_rows(r, g);
         for (size_t i = 0; i < n && rc == 0; i++) {
             sl_buf_putc(&b, '[');
@@ -112,7 +131,8 @@ static int dump_rows(pq_reader *r, sl_err *err) {
                 b.len = 0;
             }
         }
-        for (size_t c = 0; c < nc; c++) pq_column_data_free(&cols[c]);
+        for (size_t c = 0; c < nc; c++)
+            pq_column_data_free(&cols[c]);
     }
     fwrite(b.data, 1, b.len, stdout);
     sl_buf_free(&b);

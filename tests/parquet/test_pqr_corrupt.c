@@ -110,9 +110,9 @@ static int buf_write(void *ctx, const void *p, size_t n, sl_err *err) {
 
 /* A small file from our writer: 3 row groups, nulls, strings, all types. */
 static void writer_file(sl_buf *out, pq_codec codec, bool no_dict) {
-    static const pq_column_def cols[] = {
-        {"id", PQ_INT32, false}, {"big", PQ_INT64, true},        {"d", PQ_DOUBLE, true},
-        {"s", PQ_STRING, true},  {"ts", PQ_TIMESTAMP_US, true}, {"b", PQ_BOOLEAN, false}};
+    static const pq_column_def cols[] = {{"id", PQ_INT32, false},       {"big", PQ_INT64, true},
+                                         {"d", PQ_DOUBLE, true},        {"s", PQ_STRING, true},
+                                         {"ts", PQ_TIMESTAMP_US, true}, {"b", PQ_BOOLEAN, false}};
     enum { ROWS = 50 };
     int32_t id[ROWS];
     int64_t big[ROWS], ts[ROWS];
@@ -219,7 +219,8 @@ static void test_unsupported_types(void **state) {
     assert_non_null(strstr(err.msg, "unsigned 32-bit"));
     assert_int_equal(pq_reader_read_column(r, 0, 1, &d, &err), 0);
     assert_int_equal(d.n, 5);
-    for (int i = 0; i < 5; i++) assert_int_equal(d.v.i32[i], i);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(d.v.i32[i], i);
     pq_column_data_free(&d);
     assert_int_equal(pq_reader_read_column(r, 1, 0, &d, &err), -1);
     assert_non_null(strstr(err.msg, "no column"));

@@ -20,7 +20,8 @@ static void test_rle_spec_bitpacked(void **state) {
     assert_int_equal(pq_rle_init(&d, b, sizeof b, 3, &err), 0);
     uint32_t out[8];
     assert_int_equal(pq_rle_get(&d, out, 8, &err), 0);
-    for (uint32_t i = 0; i < 8; i++) assert_int_equal(out[i], i);
+    for (uint32_t i = 0; i < 8; i++)
+        assert_int_equal(out[i], i);
     assert_int_equal(pq_rle_get(&d, out, 1, &err), -1);
     assert_non_null(strstr(err.msg, "ends early"));
 }
@@ -37,9 +38,12 @@ static void test_rle_runs(void **state) {
     assert_int_equal(pq_rle_get(&d, out, 99, &err), 0);
     assert_int_equal(pq_rle_get(&d, out + 99, 5, &err), 0);
     assert_int_equal(pq_rle_get(&d, out + 104, 304, &err), 0);
-    for (int i = 0; i < 100; i++) assert_int_equal(out[i], 5);
-    for (int i = 0; i < 8; i++) assert_int_equal(out[100 + i], i);
-    for (int i = 108; i < 408; i++) assert_int_equal(out[i], 1);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(out[i], 5);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(out[100 + i], i);
+    for (int i = 108; i < 408; i++)
+        assert_int_equal(out[i], 1);
     /* discarding values works too */
     pq_rle_init(&d, b, sizeof b, 3, &err);
     assert_int_equal(pq_rle_get(&d, NULL, 102, &err), 0);
@@ -55,7 +59,8 @@ static void test_rle_width0_and_errors(void **state) {
     pq_rle_init(&d, zero, 1, 0, &err);
     uint32_t out[10];
     assert_int_equal(pq_rle_get(&d, out, 10, &err), 0);
-    for (int i = 0; i < 10; i++) assert_int_equal(out[i], 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(out[i], 0);
     assert_int_equal(pq_rle_init(&d, zero, 1, 33, &err), -1);
     assert_non_null(strstr(err.msg, "bit width"));
     static const uint8_t trunc_hdr[] = {0x80};
@@ -106,8 +111,12 @@ static void test_plain(void **state) {
     decode_fails(&in, bo, "booleans");
     sl_str s[3];
     static const uint8_t sb[] = {3, 0, 0, 0, 'a', 'b', 'c', 0, 0, 0, 0, 2, 0, 0, 0, 0xc3, 0xa9};
-    in = (pq_values_in){.enc = PQ_ENC_PLAIN, .phys = PQ_PHYS_BYTE_ARRAY, .p = sb, .n = sizeof sb,
-                        .count = 3, .heap = &heap};
+    in = (pq_values_in){.enc = PQ_ENC_PLAIN,
+                        .phys = PQ_PHYS_BYTE_ARRAY,
+                        .p = sb,
+                        .n = sizeof sb,
+                        .count = 3,
+                        .heap = &heap};
     decode_ok(&in, s);
     assert_int_equal(s[0].len, 3);
     assert_memory_equal(s[0].ptr, "abc", 3);
@@ -129,8 +138,13 @@ static void test_dictionary_indexes(void **state) {
     /* width 2: RLE run 3 x 2, then bit-packed 0,1,2,0,... */
     static const uint8_t b[] = {0x02, 0x06, 0x02, 0x03, 0x24, 0x00};
     int64_t out[11];
-    pq_values_in in = {.enc = PQ_ENC_RLE_DICTIONARY, .phys = PQ_PHYS_INT64, .p = b, .n = sizeof b,
-                       .count = 11, .dict = dict, .ndict = 3};
+    pq_values_in in = {.enc = PQ_ENC_RLE_DICTIONARY,
+                       .phys = PQ_PHYS_INT64,
+                       .p = b,
+                       .n = sizeof b,
+                       .count = 11,
+                       .dict = dict,
+                       .ndict = 3};
     decode_ok(&in, out);
     static const int64_t want[] = {30, 30, 30, 10, 20, 30, 10, 10, 10, 10, 10};
     assert_memory_equal(out, want, sizeof want);
@@ -153,16 +167,23 @@ static void test_delta_binary_packed(void **state) {
     /* spec example 1: 1 2 3 4 5 (all miniblock widths 0) */
     static const uint8_t e1[] = {0x80, 0x01, 0x04, 0x05, 0x02, 0x02, 0, 0, 0, 0};
     int32_t o32[8];
-    pq_values_in in = {.enc = PQ_ENC_DELTA_BINARY_PACKED, .phys = PQ_PHYS_INT32, .p = e1,
-                       .n = sizeof e1, .count = 5};
+    pq_values_in in = {.enc = PQ_ENC_DELTA_BINARY_PACKED,
+                       .phys = PQ_PHYS_INT32,
+                       .p = e1,
+                       .n = sizeof e1,
+                       .count = 5};
     decode_ok(&in, o32);
-    for (int i = 0; i < 5; i++) assert_int_equal(o32[i], i + 1);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(o32[i], i + 1);
     /* spec example 2: 7 5 3 1 2 3 4 5: min delta -2, width 2 */
-    static const uint8_t e2[] = {0x80, 0x01, 0x04, 0x08, 0x0e, 0x03, 0x02, 0, 0, 0,
-                                 0xc0, 0x3f, 0, 0, 0, 0, 0, 0};
+    static const uint8_t e2[] = {0x80, 0x01, 0x04, 0x08, 0x0e, 0x03, 0x02, 0, 0,
+                                 0,    0xc0, 0x3f, 0,    0,    0,    0,    0, 0};
     int64_t o64[8];
-    in = (pq_values_in){.enc = PQ_ENC_DELTA_BINARY_PACKED, .phys = PQ_PHYS_INT64, .p = e2,
-                        .n = sizeof e2, .count = 8};
+    in = (pq_values_in){.enc = PQ_ENC_DELTA_BINARY_PACKED,
+                        .phys = PQ_PHYS_INT64,
+                        .p = e2,
+                        .n = sizeof e2,
+                        .count = 8};
     decode_ok(&in, o64);
     static const int64_t want[] = {7, 5, 3, 1, 2, 3, 4, 5};
     assert_memory_equal(o64, want, sizeof want);
@@ -186,12 +207,16 @@ static void test_delta_strings(void **state) {
     sl_arena heap = {0};
     sl_str s[4];
     /* spec: Hello World Foobar ABCDEF; lengths 5 5 6 6 */
-    static const uint8_t dl[] = {0x80, 0x01, 0x04, 0x04, 0x0a, 0x00, 0x01, 0, 0, 0,
-                                 0x02, 0,    0,    0,    'H',  'e',  'l',  'l', 'o', 'W',
-                                 'o',  'r',  'l',  'd',  'F',  'o',  'o',  'b', 'a', 'r',
-                                 'A',  'B',  'C',  'D',  'E',  'F'};
-    pq_values_in in = {.enc = PQ_ENC_DELTA_LENGTH_BYTE_ARRAY, .phys = PQ_PHYS_BYTE_ARRAY,
-                       .p = dl, .n = sizeof dl, .count = 4, .heap = &heap};
+    static const uint8_t dl[] = {0x80, 0x01, 0x04, 0x04, 0x0a, 0x00, 0x01, 0,   0,
+                                 0,    0x02, 0,    0,    0,    'H',  'e',  'l', 'l',
+                                 'o',  'W',  'o',  'r',  'l',  'd',  'F',  'o', 'o',
+                                 'b',  'a',  'r',  'A',  'B',  'C',  'D',  'E', 'F'};
+    pq_values_in in = {.enc = PQ_ENC_DELTA_LENGTH_BYTE_ARRAY,
+                       .phys = PQ_PHYS_BYTE_ARRAY,
+                       .p = dl,
+                       .n = sizeof dl,
+                       .count = 4,
+                       .heap = &heap};
     decode_ok(&in, s);
     static const char *w1[] = {"Hello", "World", "Foobar", "ABCDEF"};
     for (int i = 0; i < 4; i++) {
@@ -202,12 +227,17 @@ static void test_delta_strings(void **state) {
     decode_fails(&in, s, "add up to 22 bytes");
     /* spec: axis axle babble babyhood; prefixes 0 2 0 3, suffixes axis le babble yhood */
     static const uint8_t db[] = {
-        0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0, 0, 0, 0x44, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0,    0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0, 0, 0, 0x70, 0x00, 0, 0, 0, 0, 0, 0, 0,
-        0,    0,    0,    'a',  'x',  'i',  's',  'l',  'e', 'b', 'a', 'b', 'b', 'l', 'e', 'y',
-        'h',  'o',  'o',  'd'};
-    in = (pq_values_in){.enc = PQ_ENC_DELTA_BYTE_ARRAY, .phys = PQ_PHYS_BYTE_ARRAY, .p = db,
-                        .n = sizeof db, .count = 4, .heap = &heap, .heap_budget = 1000};
+        0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0,    0,    0,    0x44, 0x01, 0,    0,   0,   0,
+        0,    0,    0,    0,    0,    0,    0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0,   0,   0,
+        0x70, 0x00, 0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    'a',  'x', 'i', 's',
+        'l',  'e',  'b',  'a',  'b',  'b',  'l',  'e',  'y',  'h',  'o',  'o',  'd'};
+    in = (pq_values_in){.enc = PQ_ENC_DELTA_BYTE_ARRAY,
+                        .phys = PQ_PHYS_BYTE_ARRAY,
+                        .p = db,
+                        .n = sizeof db,
+                        .count = 4,
+                        .heap = &heap,
+                        .heap_budget = 1000};
     decode_ok(&in, s);
     static const char *w2[] = {"axis", "axle", "babble", "babyhood"};
     for (int i = 0; i < 4; i++) {
@@ -232,9 +262,10 @@ static void test_byte_stream_split_and_rle_bool(void **state) {
     uint8_t raw[8], split[8];
     memcpy(raw, f, 8);
     for (int i = 0; i < 2; i++)
-        for (int b = 0; b < 4; b++) split[b * 2 + i] = raw[i * 4 + b];
-    pq_values_in in = {.enc = PQ_ENC_BYTE_STREAM_SPLIT, .phys = PQ_PHYS_FLOAT, .p = split,
-                       .n = 8, .count = 2};
+        for (int b = 0; b < 4; b++)
+            split[b * 2 + i] = raw[i * 4 + b];
+    pq_values_in in = {
+        .enc = PQ_ENC_BYTE_STREAM_SPLIT, .phys = PQ_PHYS_FLOAT, .p = split, .n = 8, .count = 2};
     decode_ok(&in, got);
     assert_true(got[0] == 1.5f && got[1] == -2.25f);
     in.count = 3;
@@ -242,8 +273,8 @@ static void test_byte_stream_split_and_rle_bool(void **state) {
     /* RLE booleans: 4-byte length, then 5 x true and bit-packed 0,1,0,1,... */
     static const uint8_t rb[] = {4, 0, 0, 0, 0x0a, 0x01, 0x03, 0xaa};
     uint8_t bo[13];
-    in = (pq_values_in){.enc = PQ_ENC_RLE, .phys = PQ_PHYS_BOOLEAN, .p = rb, .n = sizeof rb,
-                        .count = 13};
+    in = (pq_values_in){
+        .enc = PQ_ENC_RLE, .phys = PQ_PHYS_BOOLEAN, .p = rb, .n = sizeof rb, .count = 13};
     decode_ok(&in, bo);
     static const uint8_t want[] = {1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1};
     assert_memory_equal(bo, want, 13);

@@ -51,7 +51,8 @@ static sl_str random_string(sl_arena *a, int card) {
     if (k < 3) { /* long string */
         size_t n = 1000 + next() % 70000;
         char *s = sl_arena_alloc(a, n);
-        for (size_t i = 0; i < n; i++) s[i] = (char)('a' + (i * 7 + n) % 26);
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)('a' + (i * 7 + n) % 26);
         return (sl_str){s, (uint32_t)n};
     }
     if (k < 8) return (sl_str){"", 0};
@@ -61,8 +62,10 @@ static sl_str random_string(sl_arena *a, int card) {
         const char *p = pieces[next() % (sizeof pieces / sizeof *pieces)];
         sl_buf_append(&b, p, strlen(p));
     }
-    if (card) sl_buf_printf(&b, "%d", (int)(next() % (uint64_t)card));
-    else sl_buf_printf(&b, "%llu", (unsigned long long)next());
+    if (card)
+        sl_buf_printf(&b, "%d", (int)(next() % (uint64_t)card));
+    else
+        sl_buf_printf(&b, "%llu", (unsigned long long)next());
     char *s = sl_arena_strndup(a, (const char *)b.data, b.len);
     sl_str r = {s, (uint32_t)b.len};
     sl_buf_free(&b);
@@ -86,12 +89,22 @@ static void make_table(table *t, size_t rows, int null_pct, int card) {
             uint64_t x = next();
             if (card) x %= (uint64_t)card;
             switch (ty) {
-            case PQ_BOOLEAN: ((uint8_t *)t->vals[c])[i] = x & 1; break;
-            case PQ_INT32: ((int32_t *)t->vals[c])[i] = (int32_t)(uint32_t)x; break;
+            case PQ_BOOLEAN:
+                ((uint8_t *)t->vals[c])[i] = x & 1;
+                break;
+            case PQ_INT32:
+                ((int32_t *)t->vals[c])[i] = (int32_t)(uint32_t)x;
+                break;
             case PQ_INT64:
-            case PQ_TIMESTAMP_US: ((int64_t *)t->vals[c])[i] = (int64_t)x; break;
-            case PQ_DOUBLE: ((double *)t->vals[c])[i] = (double)(int64_t)x / 3.0; break;
-            default: ((sl_str *)t->vals[c])[i] = random_string(&t->heap, card); break;
+            case PQ_TIMESTAMP_US:
+                ((int64_t *)t->vals[c])[i] = (int64_t)x;
+                break;
+            case PQ_DOUBLE:
+                ((double *)t->vals[c])[i] = (double)(int64_t)x / 3.0;
+                break;
+            default:
+                ((sl_str *)t->vals[c])[i] = random_string(&t->heap, card);
+                break;
             }
         }
     }
@@ -108,10 +121,14 @@ static void free_table(table *t) {
 
 static size_t width(pq_type t) {
     switch (t) {
-    case PQ_BOOLEAN: return 1;
-    case PQ_INT32: return 4;
-    case PQ_STRING: return sizeof(sl_str);
-    default: return 8;
+    case PQ_BOOLEAN:
+        return 1;
+    case PQ_INT32:
+        return 4;
+    case PQ_STRING:
+        return sizeof(sl_str);
+    default:
+        return 8;
     }
 }
 
@@ -160,9 +177,15 @@ static void check_stats(const pq_reader *r, size_t g, size_t c, const table *t, 
         int64_t v = 0;
         double f = 0;
         switch (ty) {
-        case PQ_BOOLEAN: v = ((uint8_t *)t->vals[c])[i]; break;
-        case PQ_INT32: v = ((int32_t *)t->vals[c])[i]; break;
-        case PQ_DOUBLE: f = ((double *)t->vals[c])[i]; break;
+        case PQ_BOOLEAN:
+            v = ((uint8_t *)t->vals[c])[i];
+            break;
+        case PQ_INT32:
+            v = ((int32_t *)t->vals[c])[i];
+            break;
+        case PQ_DOUBLE:
+            f = ((double *)t->vals[c])[i];
+            break;
         case PQ_STRING:
             if (st.has_min_max) {
                 sl_str s = ((sl_str *)t->vals[c])[i];
@@ -170,7 +193,8 @@ static void check_stats(const pq_reader *r, size_t g, size_t c, const table *t, 
                 assert_true(cmp_str(s, st.max, st.max_len) <= 0);
             }
             break;
-        default: v = ((int64_t *)t->vals[c])[i];
+        default:
+            v = ((int64_t *)t->vals[c])[i];
         }
         if (!any || v < mn) mn = v;
         if (!any || v > mx) mx = v;
@@ -280,8 +304,8 @@ static void test_nulls_and_empty(void **state) {
 static void test_row_groups_and_pages(void **state) {
     (void)state;
     rng = 7;
-    roundtrip(2000, 20, 30, PQ_CODEC_SNAPPY, false, 7, 0, 0);     /* 286 row groups */
-    roundtrip(30000, 10, 1000, PQ_CODEC_ZSTD, false, 0, 4096, 0); /* many small pages */
+    roundtrip(2000, 20, 30, PQ_CODEC_SNAPPY, false, 7, 0, 0);       /* 286 row groups */
+    roundtrip(30000, 10, 1000, PQ_CODEC_ZSTD, false, 0, 4096, 0);   /* many small pages */
     roundtrip(20000, 10, 0, PQ_CODEC_SNAPPY, false, 0, 8192, 2048); /* dictionary fallback */
 }
 

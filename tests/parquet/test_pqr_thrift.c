@@ -13,14 +13,13 @@
 
 static void test_struct_fields(void **state) {
     (void)state;
-    static const uint8_t b[] = {
-        0x15, 0x0a,                /* 1: i32 5 */
-        0x18, 0x03, 'a', 'b', 'c', /* 2: binary "abc" */
-        0x11,                      /* 3: bool true */
-        0x1c, 0x16, 0x01, 0x00,    /* 4: struct { 1: i64 -1 } */
-        0x19, 0x35, 0x02, 0x04, 0x06, /* 5: list<i32> [1, 2, 3] */
-        0x05, 0xc8, 0x01, 0x54,    /* 100 (long form): i32 42 */
-        0x00};
+    static const uint8_t b[] = {0x15, 0x0a,                   /* 1: i32 5 */
+                                0x18, 0x03, 'a',  'b',  'c',  /* 2: binary "abc" */
+                                0x11,                         /* 3: bool true */
+                                0x1c, 0x16, 0x01, 0x00,       /* 4: struct { 1: i64 -1 } */
+                                0x19, 0x35, 0x02, 0x04, 0x06, /* 5: list<i32> [1, 2, 3] */
+                                0x05, 0xc8, 0x01, 0x54,       /* 100 (long form): i32 42 */
+                                0x00};
     sl_err err = {{0}};
     pq_tdec d;
     pq_tdec_init(&d, b, sizeof b, "test", &err);
@@ -73,13 +72,13 @@ static void test_struct_fields(void **state) {
 static void test_skip_everything(void **state) {
     (void)state;
     static const uint8_t b[] = {
-        0x13, 0x7f,                               /* 1: byte */
-        0x14, 0x02,                               /* 2: i16 */
-        0x17, 1, 2, 3, 4, 5, 6, 7, 8,             /* 3: double */
-        0x1b, 0x02, 0x55, 0x02, 0x04, 0x06, 0x08, /* 4: map<i32,i32> {1:2, 3:4} */
-        0x1a, 0x11, 0x01,                         /* 5: set<bool> [true] */
-        0x12,                                     /* 6: bool false */
-        0x1c, 0x18, 0x00, 0x00,                   /* 7: struct { 1: "" } */
+        0x13, 0x7f,                                     /* 1: byte */
+        0x14, 0x02,                                     /* 2: i16 */
+        0x17, 1,    2,    3,    4,    5,    6,    7, 8, /* 3: double */
+        0x1b, 0x02, 0x55, 0x02, 0x04, 0x06, 0x08,       /* 4: map<i32,i32> {1:2, 3:4} */
+        0x1a, 0x11, 0x01,                               /* 5: set<bool> [true] */
+        0x12,                                           /* 6: bool false */
+        0x1c, 0x18, 0x00, 0x00,                         /* 7: struct { 1: "" } */
         0x00};
     sl_err err = {{0}};
     pq_tdec d;
@@ -145,18 +144,21 @@ static void test_depth_limit(void **state) {
     (void)state;
     /* nested structs: field 1 of type struct, 100 deep, then stops */
     uint8_t b[201];
-    for (int i = 0; i < 100; i++) b[i] = 0x1c;
+    for (int i = 0; i < 100; i++)
+        b[i] = 0x1c;
     memset(b + 100, 0, 101);
     expect_fail(b, sizeof b, "nested deeper");
     /* lists of lists nest too */
     uint8_t l[300];
     l[0] = 0x19;
-    for (int i = 1; i < 299; i++) l[i] = 0x19; /* list<list<...>> of one element each */
+    for (int i = 1; i < 299; i++)
+        l[i] = 0x19; /* list<list<...>> of one element each */
     l[299] = 0x00;
     expect_fail(l, sizeof l, "nested deeper");
     /* at the limit it still works */
     uint8_t ok[PQ_T_MAX_DEPTH * 2];
-    for (int i = 0; i < PQ_T_MAX_DEPTH - 1; i++) ok[i] = 0x1c;
+    for (int i = 0; i < PQ_T_MAX_DEPTH - 1; i++)
+        ok[i] = 0x1c;
     memset(ok + PQ_T_MAX_DEPTH - 1, 0, PQ_T_MAX_DEPTH + 1);
     sl_err err = {{0}};
     pq_tdec d;
