@@ -45,6 +45,17 @@ static uint64_t get_bits(const uint8_t *b, uint64_t pos, int bw) {
     return v;
 }
 
+/* get_bits with one 8-byte load when the buffer (of n bytes) allows. */
+static inline uint64_t get_bits_n(const uint8_t *b, size_t n, uint64_t pos, int bw) {
+    size_t i = (size_t)(pos >> 3);
+    if (bw <= 56 && i + 8 <= n) {
+        uint64_t v;
+        memcpy(&v, b + i, 8);
+        return (v >> (pos & 7)) & (((uint64_t)1 << bw) - 1);
+    }
+    return get_bits(b, pos, bw);
+}
+
 static int get_uvarint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
     const uint8_t *p = *pp;
     uint64_t r = 0;
@@ -116,7 +127,8 @@ int pq_rle_get(pq_rle *d, uint32_t *out, size_t count, sl_err *err) {
         if (d->packed) {
             if (out)
                 for (size_t i = 0; i < take; i++, d->bit += (uint64_t)d->bw)
-                    out[i] = (uint32_t)get_bits(d->bp, d->bit, d->bw);
+                    out[i] =
+                        (uint32_t)get_bits_n(d->bp, (size_t)(d->bp_end - d->bp), d->bit, d->bw);
             else
                 d->bit += (uint64_t)d->bw * take;
         } else if (out) {
@@ -172,7 +184,7 @@ static int dbp_decode(const uint8_t *p, const uint8_t *end, size_t count, int wi
             uint64_t bytes = vpm * (uint64_t)bw / 8;
             if (bytes > (uint64_t)(end - p)) return sl_err_set(err, "truncated miniblock");
             for (uint64_t j = 0; j < vpm && i < count; j++, i++) {
-                last += min_delta + get_bits(p, j * (uint64_t)bw, bw);
+                last += min_delta + get_bits_n(p, (size_t)bytes, j * (uint64_t)bw, bw);
                 if (width == 4)
                     o32[i] = (int32_t)(uint32_t)last;
                 else
