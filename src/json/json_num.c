@@ -96,13 +96,20 @@ static int number_of(const json_value *v, jnum *n, const uint8_t **tp, size_t *t
     }
 }
 
-int json_to_double(const json_value *v, double *out) {
-    jnum n;
+/* number_of, and the number's double */
+static int number_value(const json_value *v, jnum *n, double *d) {
     const uint8_t *tp = NULL;
     size_t tl = 0;
-    int rc = number_of(v, &n, &tp, &tl);
+    int rc = number_of(v, n, &tp, &tl);
+    if (rc == 1) *d = v->type == JSON_NUMBER ? v->num : jnum_value(n, tp, tl);
+    return rc;
+}
+
+int json_to_double(const json_value *v, double *out) {
+    jnum n;
+    double d = 0;
+    int rc = number_value(v, &n, &d);
     if (rc <= 0) return rc;
-    double d = v->type == JSON_NUMBER ? v->num : jnum_value(&n, tp, tl);
     if (!isfinite(d)) return -1; /* 1e400: out of the double range */
     *out = d;
     return 1;
@@ -110,9 +117,8 @@ int json_to_double(const json_value *v, double *out) {
 
 int json_to_int64(const json_value *v, int64_t *out) {
     jnum n;
-    const uint8_t *tp = NULL;
-    size_t tl = 0;
-    int rc = number_of(v, &n, &tp, &tl);
+    double d = 0;
+    int rc = number_value(v, &n, &d);
     if (rc <= 0) return rc;
     if (n.integer) { /* exact, whatever its size */
         if (n.many) return -1; /* 20+ digits never fit */
@@ -120,7 +126,6 @@ int json_to_int64(const json_value *v, int64_t *out) {
         *out = n.neg ? (int64_t)(0 - n.mant) : (int64_t)n.mant;
         return 1;
     }
-    double d = v->type == JSON_NUMBER ? v->num : jnum_value(&n, tp, tl);
     if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return -1;
     int64_t i = (int64_t)d;
     if ((double)i != d) return -1; /* not integral */

@@ -284,19 +284,39 @@ lone:
     return fail(s, p, "invalid escape: lone surrogate");
 }
 
+static size_t utf8_put(uint8_t *o, long cp);
+
 /* p: just after the opening quote. Returns the byte after the closing
- * quote, or NULL. *esc: whether the body holds escapes. */
-static const uint8_t *scan_string(json_scanner *s, const uint8_t *p, bool *esc) {
-    const uint8_t *end = s->end;
+ * quote, or NULL. Validates escapes, control bytes and UTF-8. *esc: whether
+ * the body holds escapes. With out, the body is also decoded into out from
+ * the first escape on (plain strings are not copied), *off saying where it
+ * starts (NO_OFF: no escape, the value is the input's bytes). */
+static const uint8_t *scan_body(json_scanner *s, const uint8_t *p, bool *esc, sl_buf *out,
+                                uint32_t *off) {
+    const uint8_t *end = s->end, *run = p;
     for (;;) {
         p = find_stop(p, end);
         if (p >= end) return fail(s, end, "unterminated string");
         uint8_t c = *p;
-        if (c == '"') return p + 1;
+        if (c == '"') {
+            if (out && *esc) sl_buf_append(out, run, (size_t)(p - run));
+            return p + 1;
+        }
         if (c == '\\') {
-            long cp;
+            long cp = 0;
+            const uint8_t *q = scan_escape(s, p, &cp);
+            if (!q) return NULL;
+            if (out) {
+                if (out->len >= UINT32_MAX - 8)
+                    return fail(s, p, "decoded strings longer than 4 GiB");
+                if (!*esc) *off = (uint32_t)out->len;
+                sl_buf_reserve(out, (size_t)(p - run) + 4);
+                memcpy(out->data + out->len, run, (size_t)(p - run));
+                out->len += (size_t)(p - run);
+                out->len += utf8_put(out->data + out->len, cp);
+            }
             *esc = true;
-            if (!(p = scan_escape(s, p, &cp))) return NULL;
+            p = run = q;
         } else if (c < 0x20) {
             s->err_at = p;
             snprintf(s->reason, sizeof s->reason, "control character 0x%02X in string", c);
@@ -309,31 +329,8 @@ static const uint8_t *scan_string(json_scanner *s, const uint8_t *p, bool *esc) 
     }
 }
 
-/* The common short plain string: when one 16-byte look finds the closing
- * quote before any other special byte, its end; else NULL (undecided). */
-static inline const uint8_t *scan_str_plain(const json_scanner *s, const uint8_t *p) {
-#ifdef __SSE2__
-    if (s->end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i m = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        int bits = _mm_movemask_epi8(m);
-        if (bits) {
-            const uint8_t *q = p + __builtin_ctz((unsigned)bits);
-            if (*q == '"') return q + 1;
-        }
-    }
-#else
-    (void)s, (void)p;
-#endif
-    return NULL;
-}
-
-/* scan_string with the one-look fast path inlined */
-static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *esc) {
-    const uint8_t *q = scan_str_plain(s, p);
-    return q ? q : scan_string(s, p, esc);
+static const uint8_t *scan_string(json_scanner *s, const uint8_t *p, bool *esc) {
+    return scan_body(s, p, esc, NULL, NULL);
 }
 
 static size_t utf8_put(uint8_t *o, long cp) {
@@ -377,42 +374,31 @@ static void decode_into(json_scanner *s, sl_buf *b, const uint8_t *p, const uint
     b->len = (size_t)(o - b->data);
 }
 
-/* scan_string for a captured value: validates and, from the first escape
- * on, decodes into scratch in the same pass (plain strings are not copied).
- * *off: where the decoded value starts in scratch, or NO_OFF. */
-static const uint8_t *scan_capture(json_scanner *s, const uint8_t *p, uint32_t *off) {
-    const uint8_t *end = s->end, *run = p;
-    sl_buf *b = &s->scratch;
-    *off = NO_OFF;
-    for (;;) {
-        p = find_stop(p, end);
-        if (p >= end) return fail(s, end, "unterminated string");
-        uint8_t c = *p;
-        if (c == '"') {
-            if (*off != NO_OFF) sl_buf_append(b, run, (size_t)(p - run));
-            return p + 1;
-        }
-        if (c == '\\') {
-            long cp = 0;
-            const uint8_t *q = scan_escape(s, p, &cp);
-            if (!q) return NULL;
-            if (b->len >= UINT32_MAX - 8) return fail(s, p, "decoded strings longer than 4 GiB");
-            if (*off == NO_OFF) *off = (uint32_t)b->len;
-            sl_buf_reserve(b, (size_t)(p - run) + 4);
-            memcpy(b->data + b->len, run, (size_t)(p - run));
-            b->len += (size_t)(p - run);
-            b->len += utf8_put(b->data + b->len, cp);
-            p = run = q;
-        } else if (c < 0x20) {
-            s->err_at = p;
-            snprintf(s->reason, sizeof s->reason, "control character 0x%02X in string", c);
-            return NULL;
-        } else {
-            size_t n = utf8_seq(p, end);
-            if (!n) return fail(s, p, "invalid UTF-8");
-            p += n;
+/* The common short plain string: when one 16-byte look finds the closing
+ * quote before any other special byte, its end; else NULL (undecided). */
+static inline const uint8_t *scan_str_plain(const json_scanner *s, const uint8_t *p) {
+#ifdef __SSE2__
+    if (s->end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        int bits = _mm_movemask_epi8(m);
+        if (bits) {
+            const uint8_t *q = p + __builtin_ctz((unsigned)bits);
+            if (*q == '"') return q + 1;
         }
     }
+#else
+    (void)s, (void)p;
+#endif
+    return NULL;
+}
+
+/* scan_string with the one-look fast path inlined */
+static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *esc) {
+    const uint8_t *q = scan_str_plain(s, p);
+    return q ? q : scan_string(s, p, esc);
 }
 
 /* ---- values ---------------------------------------------------------- */
@@ -504,8 +490,9 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
     uint32_t off = NO_OFF;
     switch (*p) {
     case '"': {
+        bool esc = false;
         q = scan_str_plain(s, p + 1);
-        if (!q && !(q = scan_capture(s, p + 1, &off))) return NULL;
+        if (!q && !(q = scan_body(s, p + 1, &esc, &s->scratch, &off))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = JSON_STRING;
         if (off != NO_OFF) {
