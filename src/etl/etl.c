@@ -86,6 +86,8 @@ struct etl {
     etl_phase_times times_s;
     json_fields *song_fields, *event_fields;
     json_scanner **scanners; /* one per worker */
+    sl_buf *wbufs;           /* one per worker: file images, reused so big
+                                files do not fault fresh pages each time */
     int nscanners;
     bool count_only; /* etl_count_plays: merge nothing, count plays */
     uint64_t counted;
@@ -154,9 +156,14 @@ etl *etl_new(lake *lk, const etl_opts *opts) {
 }
 
 static void free_scanners(etl *e) {
-    for (int i = 0; i < e->nscanners; i++) json_scanner_free(e->scanners[i]);
+    for (int i = 0; i < e->nscanners; i++) {
+        json_scanner_free(e->scanners[i]);
+        sl_buf_free(&e->wbufs[i]);
+    }
     free(e->scanners);
+    free(e->wbufs);
     e->scanners = NULL;
+    e->wbufs = NULL;
     e->nscanners = 0;
 }
 
@@ -422,13 +429,14 @@ static void parse_task(void *ctx, size_t i, int worker) {
     run_ctx *rc = ctx;
     etl *e = rc->e;
     file_result *r = &rc->results[i];
-    sl_buf buf = {0};
+    sl_buf *wb = &e->wbufs[worker];
+    wb->len = 0;
     double t0 = sl_now();
-    if (rc->fetch(rc->fctx, rc->base + i, &buf, &r->err) < 0) {
+    if (rc->fetch(rc->fctx, rc->base + i, wb, &r->err) < 0) {
         r->failed = 1;
-        sl_buf_free(&buf);
         return;
     }
+    sl_buf buf = *wb;
     double t1 = sl_now();
     r->bytes = buf.len;
     parse_ctx pc = {e, r, buf.data, buf.len};
@@ -436,7 +444,8 @@ static void parse_task(void *ctx, size_t i, int worker) {
     json_scan(e->scanners[worker], buf.data ? buf.data : (const uint8_t *)"", buf.len, &cb, &pc);
     r->t_read = t1 - t0;
     r->t_parse = sl_now() - t1;
-    sl_buf_free(&buf);
+    /* keep the capacity for the next file unless it is unusually large */
+    if (wb->cap > ((size_t)256 << 20)) sl_buf_free(wb);
 }
 
 static void result_init(file_result *r) {
@@ -632,6 +641,7 @@ static int run_files(etl *e, bool events, size_t nfiles, char *const *sources, e
     if (e->nscanners < threads) {
         free_scanners(e);
         e->scanners = sl_calloc((size_t)threads, sizeof *e->scanners);
+        e->wbufs = sl_calloc((size_t)threads, sizeof *e->wbufs);
         e->nscanners = threads;
     }
     for (int t = 0; t < threads; t++) {
