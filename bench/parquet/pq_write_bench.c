@@ -11,7 +11,8 @@
  * writer in batches of 8,192 as the lake writes them; the time counts
  * encoding, compression and writing the file (close included). Prints one
  * JSON object per codec on stdout: codec, rows, bytes, seconds (wall),
- * cpu_seconds (user + system), mb_per_s (encoded output), rows_per_s. bench/parquet/run.mjs drives it. */
+ * cpu_seconds (user + system), mb_per_s (encoded output), rows_per_s. bench/parquet/run.mjs drives
+ * it. */
 #include "parquet/parquet.h"
 
 #include <fcntl.h>
@@ -39,8 +40,8 @@ static uint64_t mix(uint64_t z) {
 
 static sl_str pool_str(sl_arena *a, const char *fmt, uint64_t k) {
     char tmp[256];
-    int n = snprintf(tmp, sizeof tmp, fmt, (unsigned long long)k, (unsigned long long)(k * 7919 % 1000),
-                     (unsigned long long)(k % 17));
+    int n = snprintf(tmp, sizeof tmp, fmt, (unsigned long long)k,
+                     (unsigned long long)(k * 7919 % 1000), (unsigned long long)(k % 17));
     char *p = sl_arena_strndup(a, tmp, (size_t)n);
     return (sl_str){p, (uint32_t)n};
 }
@@ -59,13 +60,16 @@ static void make_table(table *t, size_t n) {
     t->artist = malloc(n * sizeof(sl_str));
     t->agent = malloc(n * sizeof(sl_str));
     sl_str songs[5000], artists[2000], agents[50];
-    for (uint64_t k = 0; k < 5000; k++) songs[k] = pool_str(&t->strings, "SO%08llX%03lluA%02llu", mix(k));
-    for (uint64_t k = 0; k < 2000; k++) artists[k] = pool_str(&t->strings, "AR%08llX%03lluB%02llu", mix(k + 77));
+    for (uint64_t k = 0; k < 5000; k++)
+        songs[k] = pool_str(&t->strings, "SO%08llX%03lluA%02llu", mix(k));
+    for (uint64_t k = 0; k < 2000; k++)
+        artists[k] = pool_str(&t->strings, "AR%08llX%03lluB%02llu", mix(k + 77));
     for (uint64_t k = 0; k < 50; k++)
-        agents[k] = pool_str(&t->strings,
-                             "\"Mozilla/5.0 (Windows NT 6.%llu; WOW64) AppleWebKit/537.%llu (KHTML, like "
-                             "Gecko) Chrome/36.0.1985.%llu Safari/537.36\"",
-                             k);
+        agents[k] =
+            pool_str(&t->strings,
+                     "\"Mozilla/5.0 (Windows NT 6.%llu; WOW64) AppleWebKit/537.%llu (KHTML, like "
+                     "Gecko) Chrome/36.0.1985.%llu Safari/537.36\"",
+                     k);
     int64_t ts = 1541030400000000ll; /* 2018-11-01 */
     for (size_t i = 0; i < n; i++) {
         uint64_t h = mix(i);
@@ -101,15 +105,16 @@ static void free_table(table *t) {
 static double cpu_seconds(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec / 1e6;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static int run(const table *t, const char *dir, pq_codec codec) {
     static const pq_column_def cols[NCOLS] = {
-        {"songplayId", PQ_INT64, false}, {"user_id", PQ_INT64, true},   {"start_time", PQ_TIMESTAMP_US, false},
-        {"level", PQ_STRING, true},      {"song_id", PQ_STRING, true},  {"artist_id", PQ_STRING, true},
-        {"sessionId", PQ_INT64, true},   {"userAgent", PQ_STRING, true}};
+        {"songplayId", PQ_INT64, false},        {"user_id", PQ_INT64, true},
+        {"start_time", PQ_TIMESTAMP_US, false}, {"level", PQ_STRING, true},
+        {"song_id", PQ_STRING, true},           {"artist_id", PQ_STRING, true},
+        {"sessionId", PQ_INT64, true},          {"userAgent", PQ_STRING, true}};
     char *path = sl_sprintf("%s/songlake_%s.parquet", dir, pq_codec_name(codec));
     int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
     if (fd < 0) {
@@ -175,8 +180,10 @@ int main(int argc, char **argv) {
             }
         }
     } else {
-        const pq_codec all[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY, PQ_CODEC_ZSTD, PQ_CODEC_GZIP};
-        for (int i = 0; i < 4 && rc == 0; i++) rc = run(&t, argv[1], all[i]);
+        const pq_codec all[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY, PQ_CODEC_ZSTD,
+                                PQ_CODEC_GZIP};
+        for (int i = 0; i < 4 && rc == 0; i++)
+            rc = run(&t, argv[1], all[i]);
     }
     free_table(&t);
     return rc == 0 ? 0 : 1;

@@ -11,7 +11,8 @@ int pq_codec_parse(const char *name) {
     if (!strcasecmp(name, "snappy")) return PQ_CODEC_SNAPPY;
     if (!strcasecmp(name, "zstd")) return PQ_CODEC_ZSTD;
     if (!strcasecmp(name, "gzip")) return PQ_CODEC_GZIP;
-    if (!strcasecmp(name, "none") || !strcasecmp(name, "uncompressed")) return PQ_CODEC_UNCOMPRESSED;
+    if (!strcasecmp(name, "none") || !strcasecmp(name, "uncompressed"))
+        return PQ_CODEC_UNCOMPRESSED;
     return -1;
 }
 

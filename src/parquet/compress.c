@@ -57,7 +57,8 @@ pqw_compressor *pqw_compressor_new(pq_codec codec, int level, sl_err *err) {
         break;
     default:
         free(c);
-        sl_err_set(err, "unsupported parquet codec %d (use snappy, zstd, gzip or none)", (int)codec);
+        sl_err_set(err, "unsupported parquet codec %d (use snappy, zstd, gzip or none)",
+                   (int)codec);
         return NULL;
     }
     return c;

@@ -9,7 +9,13 @@
 #include "parquet/parquet.h"
 
 /* ---- parquet.thrift enum values the writer uses ---------------------- */
-enum { PQW_T_BOOLEAN = 0, PQW_T_INT32 = 1, PQW_T_INT64 = 2, PQW_T_DOUBLE = 5, PQW_T_BYTE_ARRAY = 6 };
+enum {
+    PQW_T_BOOLEAN = 0,
+    PQW_T_INT32 = 1,
+    PQW_T_INT64 = 2,
+    PQW_T_DOUBLE = 5,
+    PQW_T_BYTE_ARRAY = 6
+};
 enum { PQW_ENC_PLAIN = 0, PQW_ENC_RLE = 3, PQW_ENC_RLE_DICTIONARY = 8 };
 enum { PQW_PAGE_DATA = 0, PQW_PAGE_DICTIONARY = 2 };
 enum { PQW_REP_REQUIRED = 0, PQW_REP_OPTIONAL = 1 };
@@ -58,7 +64,7 @@ void pqw_tc_field_binary(pqw_thrift *t, int16_t id, const void *p, size_t n);
 void pqw_tc_field_struct(pqw_thrift *t, int16_t id);
 /* Writes a list field header; then write `n` elements of `elem_type`. */
 void pqw_tc_field_list(pqw_thrift *t, int16_t id, int elem_type, uint32_t n);
-void pqw_tc_i32(pqw_thrift *t, int32_t v);                /* list element */
+void pqw_tc_i32(pqw_thrift *t, int32_t v);                  /* list element */
 void pqw_tc_binary(pqw_thrift *t, const void *p, size_t n); /* list element */
 
 /* ---- RLE / bit-packed hybrid encoder ---------------------------------- */
@@ -95,8 +101,8 @@ static inline int pqw_bit_width(uint32_t max_value) {
  * (exactly the dictionary page body) with an open-addressing hash index. */
 typedef struct pqw_dict {
     sl_buf plain;
-    uint32_t *off;   /* count + 1 offsets into plain */
-    uint64_t *hash;  /* per entry, for rehashing */
+    uint32_t *off;  /* count + 1 offsets into plain */
+    uint64_t *hash; /* per entry, for rehashing */
     uint32_t count, cap;
     uint64_t *slots; /* (high 32 hash bits << 32) | (entry index + 1); 0 = empty */
     size_t nslots;   /* power of two */
@@ -131,7 +137,7 @@ int pqw_compress(pqw_compressor *c, const void *p, size_t n, sl_buf *out, sl_err
 typedef struct pqw_stats {
     pq_type type;
     uint64_t null_count;
-    bool has_minmax; /* false while no non-null (non-NaN) value was seen */
+    bool has_minmax;    /* false while no non-null (non-NaN) value was seen */
     int64_t imin, imax; /* BOOLEAN, INT32, INT64, TIMESTAMP */
     double dmin, dmax;  /* DOUBLE, NaN never stored */
     sl_buf smin, smax;  /* STRING */

@@ -55,7 +55,8 @@ void pqw_stats_str(pqw_stats *s, const void *p, size_t n) {
 }
 
 static void le_bytes(uint8_t *out, uint64_t v, int n) {
-    for (int i = 0; i < n; i++) out[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < n; i++)
+        out[i] = (uint8_t)(v >> (8 * i));
 }
 
 void pqw_stats_encode(const pqw_stats *s, pqw_thrift *t, int16_t id) {

@@ -36,7 +36,7 @@ typedef struct pqw_col {
     uint32_t dict_pages, plain_pages; /* data pages of the open chunk */
     pqw_dict dict;
     /* open page */
-    sl_buf defs;  /* one byte per row (nullable columns only) */
+    sl_buf defs; /* one byte per row (nullable columns only) */
     uint32_t *idx;
     size_t nidx, idx_cap;
     sl_buf plain;       /* PLAIN values; BOOLEAN one byte per value until the page closes */
@@ -129,7 +129,8 @@ static void append_plain(pqw_col *c, const void *p, size_t n) {
     if (c->plain.cap - c->plain.len < need) sl_buf_reserve(&c->plain, need);
     uint8_t *o = c->plain.data + c->plain.len;
     if (!c->width) {
-        o[0] = (uint8_t)n, o[1] = (uint8_t)(n >> 8), o[2] = (uint8_t)(n >> 16), o[3] = (uint8_t)(n >> 24);
+        o[0] = (uint8_t)n, o[1] = (uint8_t)(n >> 8), o[2] = (uint8_t)(n >> 16),
+        o[3] = (uint8_t)(n >> 24);
         o += 4;
     }
     memcpy(o, p, n);
@@ -196,10 +197,12 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
         sl_buf_append(pg, "\0\0\0\0", 4);
         pqw_rle e;
         pqw_rle_init(&e, pg, 1);
-        for (size_t i = 0; i < c->defs.len; i++) pqw_rle_put(&e, c->defs.data[i]);
+        for (size_t i = 0; i < c->defs.len; i++)
+            pqw_rle_put(&e, c->defs.data[i]);
         pqw_rle_flush(&e);
         size_t n = pg->len - 4;
-        for (int i = 0; i < 4; i++) pg->data[i] = (uint8_t)(n >> (8 * i));
+        for (int i = 0; i < 4; i++)
+            pg->data[i] = (uint8_t)(n >> (8 * i));
     }
     int enc;
     if (c->dict_mode) {
@@ -207,7 +210,8 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
         sl_buf_putc(pg, (uint8_t)bw);
         pqw_rle e;
         pqw_rle_init(&e, pg, bw);
-        for (size_t i = 0; i < c->nidx; i++) pqw_rle_put(&e, c->idx[i]);
+        for (size_t i = 0; i < c->nidx; i++)
+            pqw_rle_put(&e, c->idx[i]);
         pqw_rle_flush(&e);
         enc = PQW_ENC_RLE_DICTIONARY;
         c->dict_pages++;
@@ -393,7 +397,8 @@ static void free_writer(pq_writer *w) {
 }
 
 static int check_schema(const pq_column_def *cols, size_t ncols, sl_err *err) {
-    if (!cols || ncols == 0) return sl_err_set(err, "parquet writer: a schema needs at least one column");
+    if (!cols || ncols == 0)
+        return sl_err_set(err, "parquet writer: a schema needs at least one column");
     if (ncols > 32767) return sl_err_set(err, "parquet writer: too many columns (%zu)", ncols);
     for (size_t j = 0; j < ncols; j++) {
         if (!cols[j].name || !cols[j].name[0])
@@ -608,15 +613,15 @@ int pq_writer_close(pq_writer *w, pq_file_info *info, sl_err *err) {
     pqw_tc_field_binary(&t, 6, w->created_by, strlen(w->created_by));
     pqw_tc_field_list(&t, 7, PQW_TC_STRUCT, (uint32_t)w->ncols);
     for (size_t j = 0; j < w->ncols; j++) {
-        pqw_tc_struct_begin(&t); /* ColumnOrder */
+        pqw_tc_struct_begin(&t);    /* ColumnOrder */
         pqw_tc_field_struct(&t, 1); /* TYPE_ORDER */
         pqw_tc_struct_end(&t);
         pqw_tc_struct_end(&t);
     }
     pqw_tc_struct_end(&t);
     uint32_t n = (uint32_t)f->len;
-    uint8_t tail[8] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24),
-                       'P', 'A', 'R', '1'};
+    uint8_t tail[8] = {
+        (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24), 'P', 'A', 'R', '1'};
     sl_buf_append(f, tail, 8);
     if (sink_put(w, f->data, f->len, err) < 0) {
         free_writer(w);

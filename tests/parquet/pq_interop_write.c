@@ -48,12 +48,24 @@ typedef struct tfile {
     sl_arena strings;
 } tfile;
 
-static const char *const CHARS[] = {"a", "b", "c", "x", "Z", "0", " ", "-", "\xc3\xa9",
-                                    "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\"", "\\", "\n", "\t", "/"};
-static const char *const POOL[] = {"free", "paid", "", "Mozilla/5.0 (Windows NT 6.1; WOW64)",
-                                   "\xc3\x89mile", "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9f\x8e\xb5 song",
-                                   "NextSong", "Home", "Logout", "a\"quote", "back\\slash",
-                                   "line\nbreak", "SOAXXXX12A8C13F5C2", "ARD7TVE1187B99BFB1"};
+static const char *const CHARS[] = {
+    "a",  "b",  "c",  "x",  "Z", "0", " ", "-", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+    "\"", "\\", "\n", "\t", "/"};
+static const char *const POOL[] = {"free",
+                                   "paid",
+                                   "",
+                                   "Mozilla/5.0 (Windows NT 6.1; WOW64)",
+                                   "\xc3\x89mile",
+                                   "\xe4\xb8\xad\xe6\x96\x87",
+                                   "\xf0\x9f\x8e\xb5 song",
+                                   "NextSong",
+                                   "Home",
+                                   "Logout",
+                                   "a\"quote",
+                                   "back\\slash",
+                                   "line\nbreak",
+                                   "SOAXXXX12A8C13F5C2",
+                                   "ARD7TVE1187B99BFB1"};
 #define NPOOL (sizeof POOL / sizeof POOL[0])
 
 static size_t width_of(pq_type t) {
@@ -76,7 +88,8 @@ static tcol *add_col(tfile *f, const char *name, pq_type type, bool nullable) {
     c->def.nullable = nullable;
     c->valid = calloc(f->nrows + 1, 1);
     c->vals = calloc(f->nrows + 1, width_of(type));
-    for (size_t i = 0; i < f->nrows; i++) c->valid[i] = 1;
+    for (size_t i = 0; i < f->nrows; i++)
+        c->valid[i] = 1;
     return c;
 }
 
@@ -115,8 +128,8 @@ static void gen_cell(tfile *f, tcol *c, size_t j, size_t row, const char *mode) 
         ((int64_t *)c->vals)[row] = dict ? ((int64_t)(h % 50) - 25) * 1000000000007ll : (int64_t)h;
         break;
     case PQ_DOUBLE:
-        ((double *)c->vals)[row] = dict ? ((double)(h % 30) - 15) * 0.375
-                                        : (double)((int64_t)h >> 11) / 1048576.0;
+        ((double *)c->vals)[row] =
+            dict ? ((double)(h % 30) - 15) * 0.375 : (double)((int64_t)h >> 11) / 1048576.0;
         break;
     case PQ_TIMESTAMP_US:
         ((int64_t *)c->vals)[row] = dict ? 1541000000000000ll + (int64_t)(h % 60) * 3600000000ll
@@ -124,31 +137,42 @@ static void gen_cell(tfile *f, tcol *c, size_t j, size_t row, const char *mode) 
         break;
     default:
         ((sl_str *)c->vals)[row] =
-            dict ? (sl_str){POOL[h % NPOOL], (uint32_t)strlen(POOL[h % NPOOL])} : random_string(f, h);
+            dict ? (sl_str){POOL[h % NPOOL], (uint32_t)strlen(POOL[h % NPOOL])}
+                 : random_string(f, h);
     }
 }
 
 static void gen_table(tfile *f, const char *mode) {
-    static const pq_type types[] = {PQ_BOOLEAN, PQ_INT32, PQ_INT64, PQ_DOUBLE, PQ_STRING, PQ_TIMESTAMP_US};
-    static const char *const names[] = {"b_req", "b_opt", "i32_req", "i32_opt", "i64_req", "i64_opt",
-                                        "f64_req", "f64_opt", "s_req",  "s_opt",  "ts_req", "ts_opt"};
+    static const pq_type types[] = {PQ_BOOLEAN, PQ_INT32,  PQ_INT64,
+                                    PQ_DOUBLE,  PQ_STRING, PQ_TIMESTAMP_US};
+    static const char *const names[] = {"b_req",   "b_opt",   "i32_req", "i32_opt",
+                                        "i64_req", "i64_opt", "f64_req", "f64_opt",
+                                        "s_req",   "s_opt",   "ts_req",  "ts_opt"};
     for (size_t k = 0; k < 12; k++) {
         tcol *c = add_col(f, names[k], types[k / 2], k % 2 == 1);
-        for (size_t r = 0; r < f->nrows; r++) gen_cell(f, c, k, r, mode);
+        for (size_t r = 0; r < f->nrows; r++)
+            gen_cell(f, c, k, r, mode);
     }
 }
 
 /* ---- the edge-value file ---------------------------------------------- */
 
 static void fill_special(tfile *f) {
-    const double dvals[] = {NAN, -0.0, 0.0, 1.5, -INFINITY, INFINITY, DBL_MAX, -DBL_MAX,
-                            DBL_MIN, 4.9e-324, -4.9e-324, 1e308, -2.5, NAN, 3.0, 0.1};
+    const double dvals[] = {NAN,     -0.0,     0.0,     1.5,      -INFINITY, INFINITY,
+                            DBL_MAX, -DBL_MAX, DBL_MIN, 4.9e-324, -4.9e-324, 1e308,
+                            -2.5,    NAN,      3.0,     0.1};
     const double dfin[] = {NAN, 3.5, -1e-300, 2.25, 1e300, 0.0, -0.0, 7.0};
     const int32_t ivals[] = {INT32_MIN, INT32_MAX, 0, -1, 1, INT32_MIN + 1, 42, INT32_MAX - 1};
-    const int64_t lvals[] = {INT64_MIN, INT64_MAX, 0, -1, 1, INT64_MIN + 1, 9007199254740993ll,
-                             -9007199254740993ll};
-    const int64_t tvals[] = {0, -1, 1, -2208988800000000ll, 6311433600000000ll, 1541105830796000ll,
-                             1543622400000000ll, 253402300799999999ll};
+    const int64_t lvals[] = {INT64_MIN,          INT64_MAX,          0, -1, 1, INT64_MIN + 1,
+                             9007199254740993ll, -9007199254740993ll};
+    const int64_t tvals[] = {0,
+                             -1,
+                             1,
+                             -2208988800000000ll,
+                             6311433600000000ll,
+                             1541105830796000ll,
+                             1543622400000000ll,
+                             253402300799999999ll};
     size_t n = f->nrows;
     tcol *a = add_col(f, "f64_mix", PQ_DOUBLE, true);
     tcol *b = add_col(f, "f64_finite", PQ_DOUBLE, false);
@@ -166,12 +190,21 @@ static void fill_special(tfile *f) {
     sl_str longs[2];
     for (int k = 0; k < 2; k++) {
         char *p = sl_arena_alloc(&f->strings, long_n[k]);
-        for (size_t i = 0; i < long_n[k]; i++) p[i] = (char)('A' + (i * 7 + (size_t)k) % 26);
+        for (size_t i = 0; i < long_n[k]; i++)
+            p[i] = (char)('A' + (i * 7 + (size_t)k) % 26);
         memcpy(p + 1000, "\xe4\xb8\xad\xf0\x9f\x98\x80", 7); /* multi-byte inside a long value */
         longs[k] = (sl_str){p, (uint32_t)long_n[k]};
     }
-    const char *svals[] = {"", "\xc3\xa9", "\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97", "\xf0\x9f\x98\x80 emoji",
-                           "a\"b\\c\nd\te", "\x7f", "zzz", "", "\xc3\xbf\xc3\xbf", "A"};
+    const char *svals[] = {"",
+                           "\xc3\xa9",
+                           "\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97",
+                           "\xf0\x9f\x98\x80 emoji",
+                           "a\"b\\c\nd\te",
+                           "\x7f",
+                           "zzz",
+                           "",
+                           "\xc3\xbf\xc3\xbf",
+                           "A"};
     for (size_t r = 0; r < n; r++) {
         ((double *)a->vals)[r] = dvals[r % 16];
         a->valid[r] = r % 11 != 10;
@@ -184,8 +217,9 @@ static void fill_special(tfile *f) {
         ((int64_t *)i64->vals)[r] = lvals[r % 8];
         i64->valid[r] = r % 9 != 4;
         ((int64_t *)ts->vals)[r] = tvals[r % 8];
-        sl_str v = r % 13 == 5 ? longs[0] : r % 13 == 9 ? longs[1]
-                                                        : (sl_str){svals[r % 10], (uint32_t)strlen(svals[r % 10])};
+        sl_str v = r % 13 == 5   ? longs[0]
+                   : r % 13 == 9 ? longs[1]
+                                 : (sl_str){svals[r % 10], (uint32_t)strlen(svals[r % 10])};
         ((sl_str *)s->vals)[r] = v;
         s->valid[r] = r % 7 != 6;
         sn->valid[r] = 0;
@@ -242,7 +276,8 @@ static int write_file(const char *dir, tfile *f, sl_buf *manifest, sl_err *err) 
     free(path);
     if (fd < 0) return sl_err_errno(err, errno, "%s/%s", dir, f->name);
     pq_column_def defs[16];
-    for (size_t j = 0; j < f->ncols; j++) defs[j] = f->cols[j].def;
+    for (size_t j = 0; j < f->ncols; j++)
+        defs[j] = f->cols[j].def;
     pq_writer *w = pq_writer_open(defs, f->ncols, &f->opts, pq_sink_fd(fd), err);
     int rc = w ? 0 : -1;
     size_t batch = f->batch ? f->batch : 4096;
@@ -319,7 +354,8 @@ int main(int argc, char **argv) {
     for (int m = 0; m < 3 && rc == 0; m++) {
         for (int k = 0; k < 4 && rc == 0; k++) {
             tfile f;
-            snprintf(names[m * 4 + k], sizeof names[0], "%s_%s.parquet", modes[m], pq_codec_name(codecs[k]));
+            snprintf(names[m * 4 + k], sizeof names[0], "%s_%s.parquet", modes[m],
+                     pq_codec_name(codecs[k]));
             init_file(&f, names[m * 4 + k], modes[m], codecs[k], 5000);
             if (m == 0) f.opts.page_bytes = 1024;
             if (m == 1) f.opts.no_dictionary = true;
@@ -337,7 +373,8 @@ int main(int argc, char **argv) {
      * both files must be the same bytes */
     for (int k = 0; k < 2 && rc == 0; k++) {
         tfile f;
-        init_file(&f, k ? "rg_rows_batch1.parquet" : "rg_rows.parquet", "any", PQ_CODEC_SNAPPY, 10000);
+        init_file(&f, k ? "rg_rows_batch1.parquet" : "rg_rows.parquet", "any", PQ_CODEC_SNAPPY,
+                  10000);
         f.opts.row_group_rows = 1000;
         f.batch = k ? 1 : 777;
         gen_table(&f, "dict");
@@ -373,7 +410,8 @@ int main(int argc, char **argv) {
         sl_buf_printf(&manifest, "\n]\n");
         char *path = sl_sprintf("%s/manifest.json", dir);
         int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-        rc = fd < 0 ? sl_err_errno(&err, errno, "%s", path) : sl_write_all(fd, manifest.data, manifest.len, &err);
+        rc = fd < 0 ? sl_err_errno(&err, errno, "%s", path)
+                    : sl_write_all(fd, manifest.data, manifest.len, &err);
         if (fd >= 0) close(fd);
         free(path);
     }

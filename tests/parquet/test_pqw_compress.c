@@ -36,9 +36,11 @@ static void decompress(pq_codec codec, const sl_buf *z, size_t n, uint8_t *out) 
         break;
     case PQ_CODEC_SNAPPY: {
         size_t len = 0;
-        assert_int_equal(snappy_uncompressed_length((const char *)z->data, z->len, &len), SNAPPY_OK);
+        assert_int_equal(snappy_uncompressed_length((const char *)z->data, z->len, &len),
+                         SNAPPY_OK);
         assert_int_equal(len, n);
-        assert_int_equal(snappy_uncompress((const char *)z->data, z->len, (char *)out, &len), SNAPPY_OK);
+        assert_int_equal(snappy_uncompress((const char *)z->data, z->len, (char *)out, &len),
+                         SNAPPY_OK);
         assert_int_equal(len, n);
         break;
     }

@@ -16,7 +16,6 @@
 
 #include "pqw_test.h"
 
-
 /* Encodes s as field 1 of a fresh struct: header 0x1C, then Statistics. */
 static void encode(const pqw_stats *s, sl_buf *b) {
     b->len = 0;
@@ -32,14 +31,16 @@ static void test_int32(void **state) {
     pqw_stats s;
     pqw_stats_init(&s, PQ_INT32);
     const int32_t v[] = {3, -1, 5, 0};
-    for (int i = 0; i < 4; i++) pqw_stats_int(&s, v[i]);
+    for (int i = 0; i < 4; i++)
+        pqw_stats_int(&s, v[i]);
     s.null_count = 2;
     sl_buf b = {0};
     encode(&s, &b);
     /* 1: max (legacy) 0x18 len 4; 2: min (legacy); 3: null_count i64 0x16 zigzag(2);
      * 5: max_value delta 2 -> 0x28; 6: min_value 0x18; stop; outer stop */
-    ASSERT_BYTES(&b, 0x1C, 0x18, 0x04, 0x05, 0x00, 0x00, 0x00, 0x18, 0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0x16,
-                 0x04, 0x28, 0x04, 0x05, 0x00, 0x00, 0x00, 0x18, 0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00);
+    ASSERT_BYTES(&b, 0x1C, 0x18, 0x04, 0x05, 0x00, 0x00, 0x00, 0x18, 0x04, 0xFF, 0xFF, 0xFF, 0xFF,
+                 0x16, 0x04, 0x28, 0x04, 0x05, 0x00, 0x00, 0x00, 0x18, 0x04, 0xFF, 0xFF, 0xFF, 0xFF,
+                 0x00, 0x00);
     sl_buf_free(&b);
     pqw_stats_free(&s);
 }
@@ -54,10 +55,10 @@ static void test_int64_extremes(void **state) {
     assert_true(s.imin == INT64_MIN && s.imax == INT64_MAX);
     sl_buf b = {0};
     encode(&s, &b);
-    ASSERT_BYTES(&b, 0x1C, 0x18, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x18, 0x08, 0x00,
-                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x16, 0x00, 0x28, 0x08, 0xFF, 0xFF, 0xFF, 0xFF,
-                 0xFF, 0xFF, 0xFF, 0x7F, 0x18, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00,
-                 0x00);
+    ASSERT_BYTES(&b, 0x1C, 0x18, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x18, 0x08,
+                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x16, 0x00, 0x28, 0x08, 0xFF, 0xFF,
+                 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x18, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                 0x00, 0x80, 0x00, 0x00);
     sl_buf_free(&b);
     pqw_stats_free(&s);
 }
@@ -88,7 +89,8 @@ static void test_double_rules(void **state) {
 
     /* NaN first and last is ignored; +0.0 as min is written as -0.0 */
     const double a[] = {NAN, 0.0, 3.5, NAN};
-    for (int i = 0; i < 4; i++) pqw_stats_double(&s, a[i]);
+    for (int i = 0; i < 4; i++)
+        pqw_stats_double(&s, a[i]);
     encode(&s, &b);
     assert_true(double_minmax(&b, &mn, &mx));
     assert_true(mn == 0.0 && signbit(mn));
@@ -207,9 +209,9 @@ static void test_boolean(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_int32),   cmocka_unit_test(test_int64_extremes),
+        cmocka_unit_test(test_int32),        cmocka_unit_test(test_int64_extremes),
         cmocka_unit_test(test_double_rules), cmocka_unit_test(test_all_null),
-        cmocka_unit_test(test_strings), cmocka_unit_test(test_boolean),
+        cmocka_unit_test(test_strings),      cmocka_unit_test(test_boolean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

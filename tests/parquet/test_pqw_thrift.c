@@ -13,7 +13,6 @@
 
 #include "pqw_test.h"
 
-
 static void test_varint(void **state) {
     (void)state;
     sl_buf b = {0};
@@ -57,8 +56,8 @@ static void test_fields(void **state) {
     pqw_tc_field_i32(&t, 40, 0);         /* delta 20 > 15: long form 0x05, zigzag(40) = 80 */
     pqw_tc_field_i16(&t, 2, 7);          /* id goes down: long form 0x04, zigzag(2) = 4, 14 */
     pqw_tc_struct_end(&t);
-    ASSERT_BYTES(&b, 0x15, 0x02, 0x26, 0x01, 0x18, 0x02, 'a', 'b', 0x11, 0x12, 0xE5, 0x0A, 0x05, 0x50,
-                 0x00, 0x04, 0x04, 0x0E, 0x00);
+    ASSERT_BYTES(&b, 0x15, 0x02, 0x26, 0x01, 0x18, 0x02, 'a', 'b', 0x11, 0x12, 0xE5, 0x0A, 0x05,
+                 0x50, 0x00, 0x04, 0x04, 0x0E, 0x00);
     assert_int_equal(t.depth, 0);
     sl_buf_free(&b);
 }
@@ -69,13 +68,13 @@ static void test_nested_struct(void **state) {
     pqw_thrift t;
     pqw_tc_init(&t, &b);
     pqw_tc_struct_begin(&t);
-    pqw_tc_field_i32(&t, 1, -3);    /* 0x15, zigzag(-3) = 5 */
-    pqw_tc_field_struct(&t, 2);     /* delta 1, STRUCT (12): 0x1C */
-    pqw_tc_field_i32(&t, 1, 3);     /* inner ids restart at 0: 0x15 0x06 */
-    pqw_tc_field_struct(&t, 8);     /* delta 7: 0x7C */
-    pqw_tc_struct_end(&t);          /* empty struct: just the stop */
-    pqw_tc_struct_end(&t);          /* inner stop */
-    pqw_tc_field_i32(&t, 3, 1);     /* outer delta from 2 is 1: 0x15 0x02 */
+    pqw_tc_field_i32(&t, 1, -3); /* 0x15, zigzag(-3) = 5 */
+    pqw_tc_field_struct(&t, 2);  /* delta 1, STRUCT (12): 0x1C */
+    pqw_tc_field_i32(&t, 1, 3);  /* inner ids restart at 0: 0x15 0x06 */
+    pqw_tc_field_struct(&t, 8);  /* delta 7: 0x7C */
+    pqw_tc_struct_end(&t);       /* empty struct: just the stop */
+    pqw_tc_struct_end(&t);       /* inner stop */
+    pqw_tc_field_i32(&t, 3, 1);  /* outer delta from 2 is 1: 0x15 0x02 */
     pqw_tc_struct_end(&t);
     ASSERT_BYTES(&b, 0x15, 0x05, 0x1C, 0x15, 0x06, 0x7C, 0x00, 0x00, 0x15, 0x02, 0x00);
     sl_buf_free(&b);
@@ -90,7 +89,7 @@ static void test_lists(void **state) {
     pqw_tc_field_list(&t, 1, PQW_TC_I32, 3); /* 0x19, then size 3 << 4 | I32 = 0x35 */
     pqw_tc_i32(&t, 1);
     pqw_tc_i32(&t, -1);
-    pqw_tc_i32(&t, 64);                      /* zigzag 128: 0x80 0x01 */
+    pqw_tc_i32(&t, 64);                         /* zigzag 128: 0x80 0x01 */
     pqw_tc_field_list(&t, 2, PQW_TC_BINARY, 1); /* 0x19, 0x18 */
     pqw_tc_binary(&t, "x", 1);
     pqw_tc_field_list(&t, 3, PQW_TC_STRUCT, 2); /* 0x19, 0x2C */
@@ -101,8 +100,8 @@ static void test_lists(void **state) {
     }
     pqw_tc_field_list(&t, 4, PQW_TC_STRUCT, 0); /* 0x19, 0x0C */
     pqw_tc_struct_end(&t);
-    ASSERT_BYTES(&b, 0x19, 0x35, 0x02, 0x01, 0x80, 0x01, 0x19, 0x18, 0x01, 'x', 0x19, 0x2C, 0x15, 0x00,
-                 0x00, 0x15, 0x02, 0x00, 0x19, 0x0C, 0x00);
+    ASSERT_BYTES(&b, 0x19, 0x35, 0x02, 0x01, 0x80, 0x01, 0x19, 0x18, 0x01, 'x', 0x19, 0x2C, 0x15,
+                 0x00, 0x00, 0x15, 0x02, 0x00, 0x19, 0x0C, 0x00);
 
     /* 14 elements still fit the short header; 15 need the long form */
     b.len = 0;
@@ -129,16 +128,16 @@ static void test_large_values(void **state) {
     pqw_tc_field_i64(&t, 1, INT64_MIN); /* zigzag = 2^64 - 1: ten bytes */
     pqw_tc_field_i32(&t, 2, INT32_MIN); /* zigzag = 2^32 - 1: five bytes */
     pqw_tc_struct_end(&t);
-    ASSERT_BYTES(&b, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x15, 0xFF, 0xFF,
-                 0xFF, 0xFF, 0x0F, 0x00);
+    ASSERT_BYTES(&b, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x15, 0xFF,
+                 0xFF, 0xFF, 0xFF, 0x0F, 0x00);
     sl_buf_free(&b);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_varint),        cmocka_unit_test(test_zigzag),
-        cmocka_unit_test(test_fields),        cmocka_unit_test(test_nested_struct),
-        cmocka_unit_test(test_lists),         cmocka_unit_test(test_large_values),
+        cmocka_unit_test(test_varint), cmocka_unit_test(test_zigzag),
+        cmocka_unit_test(test_fields), cmocka_unit_test(test_nested_struct),
+        cmocka_unit_test(test_lists),  cmocka_unit_test(test_large_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

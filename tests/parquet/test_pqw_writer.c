@@ -45,6 +45,7 @@ static void test_zero_rows_bytes(void **state) {
     assert_non_null(w);
     pq_file_info info;
     assert_int_equal(pq_writer_close(w, &info, &err), 0);
+    /* clang-format off */
     const uint8_t footer[] = {
         0x15, 0x02,                               /* 1: version = 1 */
         0x19, 0x2C,                               /* 2: schema, list of 2 structs */
@@ -58,6 +59,7 @@ static void test_zero_rows_bytes(void **state) {
         0x28, 0x01, 't',                          /* 6: created_by */
         0x19, 0x1C, 0x1C, 0x00, 0x00,             /* 7: column_orders [{TYPE_ORDER {}}] */
         0x00};
+    /* clang-format on */
     size_t n = sizeof footer;
     assert_int_equal(m.b.len, 4 + n + 8);
     assert_memory_equal(m.b.data, "PAR1", 4);
@@ -207,7 +209,8 @@ static void test_dictionary_not_paying(void **state) {
     sl_err err;
     pq_writer *w = pq_writer_open(cols, 1, &o, sink_of(&m), &err);
     int32_t v[1000];
-    for (int i = 0; i < 1000; i++) v[i] = i * 7;
+    for (int i = 0; i < 1000; i++)
+        v[i] = i * 7;
     pq_column_batch b = {NULL, {.i32 = v}};
     assert_int_equal(pq_writer_write(w, &b, 1000, &err), 0);
     assert_int_equal(pq_writer_close(w, NULL, &err), 0);
@@ -230,7 +233,8 @@ static void test_dictionary_not_paying(void **state) {
 }
 
 static void write_rows(memsink *m, size_t nrows, size_t batch, size_t rg_rows, pq_file_info *info) {
-    pq_column_def cols[] = {{"id", PQ_INT64, false}, {"s", PQ_STRING, true}, {"b", PQ_BOOLEAN, true}};
+    pq_column_def cols[] = {
+        {"id", PQ_INT64, false}, {"s", PQ_STRING, true}, {"b", PQ_BOOLEAN, true}};
     pq_writer_opts o;
     pq_writer_opts_default(&o);
     o.row_group_rows = rg_rows;
@@ -250,7 +254,8 @@ static void write_rows(memsink *m, size_t nrows, size_t batch, size_t rg_rows, p
     size_t sent_before_close = 0;
     for (size_t off = 0; off < nrows; off += batch) {
         size_t n = nrows - off < batch ? nrows - off : batch;
-        pq_column_batch b[3] = {{NULL, {.i64 = id + off}}, {valid + off, {.str = s + off}},
+        pq_column_batch b[3] = {{NULL, {.i64 = id + off}},
+                                {valid + off, {.str = s + off}},
                                 {valid + off, {.b = bv + off}}};
         assert_int_equal(pq_writer_write(w, b, n, &err), 0);
     }
