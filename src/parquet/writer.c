@@ -33,6 +33,8 @@ typedef struct pqw_col {
     int phys;  /* parquet physical type */
     int width; /* PLAIN bytes per value; 0 for BYTE_ARRAY */
     bool dict_mode;
+    bool has_last;     /* last_idx is the dictionary index of the last value put */
+    uint32_t last_idx; /* (runs of equal values skip the hash lookup) */
     uint32_t dict_pages, plain_pages; /* data pages of the open chunk */
     pqw_dict dict;
     /* open page */
@@ -148,15 +150,30 @@ static void fall_back_to_plain(pqw_col *c) {
     c->nidx = 0;
     c->plain_equiv = 0;
     c->dict_mode = false;
+    c->has_last = false;
     if (c->dict_pages == 0) pqw_dict_clear(&c->dict); /* no page refers to it */
+}
+
+/* Dictionary index of (p, n), or -1 when the dictionary is full. */
+static int64_t dict_index(pq_writer *w, pqw_col *c, const void *p, size_t n) {
+    if (c->has_last) {
+        size_t len, pre = c->width ? 0 : 4;
+        const uint8_t *e = pqw_dict_entry(&c->dict, c->last_idx, &len);
+        if (len == n + pre && memcmp(e + pre, p, n) == 0) return c->last_idx;
+    }
+    bool inserted;
+    int64_t i = pqw_dict_put(&c->dict, p, n, w->o.dict_max_bytes, &inserted);
+    if (i < 0) return -1;
+    if (inserted) stats_value(c, p, n); /* the dictionary holds every distinct value */
+    c->last_idx = (uint32_t)i;
+    c->has_last = true;
+    return i;
 }
 
 static void put_value(pq_writer *w, pqw_col *c, const void *p, size_t n) {
     if (c->dict_mode) {
-        bool inserted;
-        int64_t i = pqw_dict_put(&c->dict, p, n, w->o.dict_max_bytes, &inserted);
+        int64_t i = dict_index(w, c, p, n);
         if (i >= 0) {
-            if (inserted) stats_value(c, p, n); /* the dictionary holds every distinct value */
             if (c->nidx == c->idx_cap) {
                 c->idx_cap = c->idx_cap ? c->idx_cap * 2 : 1024;
                 c->idx = sl_realloc(c->idx, c->idx_cap * sizeof *c->idx);
@@ -333,6 +350,7 @@ static int write_chunk(pq_writer *w, pqw_col *c, uint64_t *unc_total, uint64_t *
     c->chunk_uncompressed = c->chunk_values = 0;
     c->dict_pages = c->plain_pages = 0;
     pqw_dict_clear(&c->dict);
+    c->has_last = false;
     c->dict_mode = col_dict_default(w, c);
     pqw_stats_reset(&c->stats);
     return 0;
