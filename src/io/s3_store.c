@@ -25,12 +25,23 @@ typedef struct staged {
     bool done;       /* upload completed */
 } staged;
 
+/* A small file's PUT in flight after writer_close returned. */
+typedef struct s3_put {
+    s3_req req;
+    sl_buf data;
+    struct s3_put *next;
+} s3_put;
+
 typedef struct s3_stage {
     s3_store *s;
     char *prefix; /* root + table + "/" */
     char *name;
     pthread_mutex_t mu;
     sl_vec files; /* staged */
+    s3_put *puts, *puts_tail; /* oldest first */
+    size_t nputs;
+    bool put_failed;
+    sl_err put_err;
 } s3_stage;
 
 typedef struct s3_part {
@@ -184,7 +195,9 @@ int s3_store_cleanup(void *h, sl_err *err) {
     if (rc == 0 && del.len) {
         sl_log(SL_LOG_INFO, "s3: removing %zu file(s) left by killed runs under %s", del.len,
                s->uri);
-        rc = s3_delete_keys(s->c, s->bucket, (char *const *)del.data, del.len, err);
+        sl_err e;
+        if (s3_delete_keys(s->c, s->bucket, (char *const *)del.data, del.len, &e) < 0)
+            sl_log(SL_LOG_WARN, "s3: cleanup (the next run retries): %s", e.msg);
     }
     sl_vec_free(&del);
     free(staging), free(mine);
@@ -346,26 +359,73 @@ static int complete_multipart(s3_writer *w, sl_err *err) {
     return rc;
 }
 
+/* Waits for the oldest small PUT of the stage; called with st->mu held. */
+static void put_reap_one(s3_stage *st) {
+    s3_put *p = st->puts;
+    st->puts = p->next;
+    if (!st->puts) st->puts_tail = NULL;
+    st->nputs--;
+    pthread_mutex_unlock(&st->mu);
+    s3_wait(st->s->c, &p->req);
+    pthread_mutex_lock(&st->mu);
+    if ((p->req.curl_code || p->req.status < 200 || p->req.status >= 300) && !st->put_failed) {
+        st->put_failed = true;
+        s3_req_error(&p->req, &st->put_err);
+    }
+    s3_req_free(&p->req);
+    sl_buf_free(&p->data);
+    free(p);
+}
+
+/* Waits for every small PUT; -1 with the first failure. */
+static int puts_drain(s3_stage *st, sl_err *err) {
+    pthread_mutex_lock(&st->mu);
+    while (st->puts) put_reap_one(st);
+    int rc = st->put_failed ? -1 : 0;
+    if (rc && err) *err = st->put_err;
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
+/* Small files: the PUT goes out and writer_close returns at once, so
+ * thousands of partition files upload in parallel; failures surface at
+ * the latest in stage_commit, which then aborts. */
+static int put_async(s3_writer *w, sl_err *err) {
+    s3_stage *st = w->st;
+    s3_put *p = sl_calloc(1, sizeof *p);
+    p->data = w->buf;
+    memset(&w->buf, 0, sizeof w->buf);
+    s3_req_init(&p->req, "PUT", st->s->bucket, w->up_key, NULL);
+    p->req.body = p->data.data;
+    p->req.body_len = p->data.len;
+    size_t limit = 2 * (size_t)s3_client_settings(st->s->c)->max_connections;
+    pthread_mutex_lock(&st->mu);
+    SL_VEC_AT(&st->files, staged, w->idx).done = true;
+    if (st->puts_tail) st->puts_tail->next = p;
+    else st->puts = p;
+    st->puts_tail = p;
+    st->nputs++;
+    s3_submit(st->s->c, &p->req);
+    while (st->nputs > limit) put_reap_one(st);
+    int rc = st->put_failed ? -1 : 0;
+    if (rc && err) *err = st->put_err;
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
 int s3_writer_close(void *h, uint64_t *bytes, sl_err *err) {
     s3_writer *w = h;
     int rc;
     if (w->upload_id) {
         rc = complete_multipart(w, err);
         if (rc < 0) abort_multipart(w);
-    } else {
-        s3_req r;
-        s3_req_init(&r, "PUT", w->st->s->bucket, w->up_key, NULL);
-        r.body = w->buf.data;
-        r.body_len = w->buf.len;
-        rc = s3_run(w->st->s->c, &r, err);
-        s3_req_free(&r);
-    }
-    if (rc == 0) {
-        pthread_mutex_lock(&w->st->mu);
-        SL_VEC_AT(&w->st->files, staged, w->idx).done = true;
-        pthread_mutex_unlock(&w->st->mu);
-        if (bytes) *bytes = w->total;
-    }
+        if (rc == 0) {
+            pthread_mutex_lock(&w->st->mu);
+            SL_VEC_AT(&w->st->files, staged, w->idx).done = true;
+            pthread_mutex_unlock(&w->st->mu);
+        }
+    } else rc = put_async(w, err);
+    if (rc == 0 && bytes) *bytes = w->total;
     writer_free(w);
     return rc;
 }
@@ -395,7 +455,11 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
     s3_stage *st = h;
     s3_store *s = st->s;
     size_t nf = st->files.len;
-    int rc = 0;
+    int rc = puts_drain(st, err);
+    if (rc < 0) {
+        s3_stage_abort(st);
+        return -1;
+    }
     /* 1. fixed-name files: server-side copy from staging into place */
     s3_req *cp = sl_calloc(nf ? nf : 1, sizeof *cp);
     for (size_t i = 0; i < nf; i++) {
@@ -470,6 +534,7 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
 void s3_stage_abort(void *h) {
     s3_stage *st = h;
     if (!st) return;
+    puts_drain(st, NULL);
     size_t nf = st->files.len;
     char **keys = sl_malloc((nf + 1) * sizeof *keys);
     for (size_t i = 0; i < nf; i++) keys[i] = SL_VEC_AT(&st->files, staged, i).up_key;
