@@ -49,6 +49,8 @@ try {
   {
     const p = pausedLoad(server, lakeB);
     await p.reached;
+    // mid-load, readers are not blocked and still see star A
+    assert.equal(starDigest(server), digestA, 'a reader during the load');
     const killed = server.psql(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
       WHERE application_name = 'songlake'`).trim();
     assert.equal(killed, '1');
