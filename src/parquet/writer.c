@@ -33,8 +33,8 @@ typedef struct pqw_col {
     int phys;  /* parquet physical type */
     int width; /* PLAIN bytes per value; 0 for BYTE_ARRAY */
     bool dict_mode;
-    bool has_last;     /* last_idx is the dictionary index of the last value put */
-    uint32_t last_idx; /* (runs of equal values skip the hash lookup) */
+    bool has_last;                    /* last_idx is the dictionary index of the last value put */
+    uint32_t last_idx;                /* (runs of equal values skip the hash lookup) */
     uint32_t dict_pages, plain_pages; /* data pages of the open chunk */
     pqw_dict dict;
     /* open page */
@@ -569,7 +569,11 @@ int pq_writer_write(pq_writer *w, const pq_column_batch *cols, size_t nrows, sl_
         w->rg_rows += n;
         w->rows += n;
         done += n;
-        if (w->rg_rows >= w->o.row_group_rows || row_group_estimate(w) >= w->o.row_group_bytes)
+        /* the size is checked only at multiples of PQW_SLICE_ROWS rows into the
+         * row group, never where a caller's batch happens to end */
+        bool aligned = w->rg_rows % PQW_SLICE_ROWS == 0;
+        if (w->rg_rows >= w->o.row_group_rows ||
+            (aligned && row_group_estimate(w) >= w->o.row_group_bytes))
             if (flush_row_group(w, err) < 0) return -1;
     }
     return 0;

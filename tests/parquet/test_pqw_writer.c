@@ -232,12 +232,14 @@ static void test_dictionary_not_paying(void **state) {
     sl_buf_free(&m.b);
 }
 
-static void write_rows(memsink *m, size_t nrows, size_t batch, size_t rg_rows, pq_file_info *info) {
+static void write_rows(memsink *m, size_t nrows, size_t batch, size_t rg_rows, size_t rg_bytes,
+                       pq_file_info *info) {
     pq_column_def cols[] = {
         {"id", PQ_INT64, false}, {"s", PQ_STRING, true}, {"b", PQ_BOOLEAN, true}};
     pq_writer_opts o;
     pq_writer_opts_default(&o);
     o.row_group_rows = rg_rows;
+    o.row_group_bytes = rg_bytes;
     sl_err err;
     pq_writer *w = pq_writer_open(cols, 3, &o, sink_of(m), &err);
     assert_non_null(w);
@@ -272,16 +274,28 @@ static void test_streaming_and_determinism(void **state) {
     (void)state;
     memsink a = {0}, b = {0}, c = {0};
     pq_file_info ia, ib, ic;
-    write_rows(&a, 2500, 2500, 1000, &ia);
-    write_rows(&b, 2500, 7, 1000, &ib);
+    write_rows(&a, 2500, 2500, 1000, 0, &ia);
+    write_rows(&b, 2500, 7, 1000, 0, &ib);
     assert_int_equal(ia.row_groups, 3);
     assert_int_equal(ia.rows, 2500);
     assert_int_equal(ia.bytes, a.b.len);
     assert_int_equal(a.b.len, b.b.len);
     assert_memory_equal(a.b.data, b.b.data, a.b.len);
-    write_rows(&c, 2500, 2500, 5000, &ic);
+    write_rows(&c, 2500, 2500, 5000, 0, &ic);
     assert_int_equal(ic.row_groups, 1);
     assert_int_equal(c.b.len > 4, 1);
+
+    /* row groups bounded by bytes: boundaries don't move with the batching */
+    memsink d = {0}, e = {0};
+    pq_file_info id, ie;
+    write_rows(&d, 20000, 20000, 1 << 20, 8192, &id);
+    write_rows(&e, 20000, 3, 1 << 20, 8192, &ie);
+    assert_true(id.row_groups > 2);
+    assert_int_equal(id.row_groups, ie.row_groups);
+    assert_int_equal(d.b.len, e.b.len);
+    assert_memory_equal(d.b.data, e.b.data, d.b.len);
+    sl_buf_free(&d.b);
+    sl_buf_free(&e.b);
     sl_buf_free(&a.b);
     sl_buf_free(&b.b);
     sl_buf_free(&c.b);
