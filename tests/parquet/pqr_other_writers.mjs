@@ -35,12 +35,13 @@ const cols = {
     i % 101 === 0 ? 'x'.repeat(20000 + i) : `é${i % 50}日本🎵${i % 13}`)),
   b: Array.from({ length: N }, (_, i) => (i % 4 === 0 ? null : i % 3 === 0)),
   ts: Array.from({ length: N }, (_, i) => (i % 9 === 0 ? null : 1541030400000000 + i * 977000001)),
+  nul: Array(N).fill(null), // all-null pages: empty (V2: possibly compressed-empty) values
 };
 // pq_dump prints INT64 and TIMESTAMP as strings
 const expected = Array.from({ length: N }, (_, i) => [cols.i32[i],
   cols.i64[i] === null ? null : String(cols.i64[i]), cols.d[i], cols.s[i], cols.b[i],
-  cols.ts[i] === null ? null : String(cols.ts[i])]);
-const wantTypes = ['INT32', 'INT64', 'DOUBLE', 'STRING', 'BOOLEAN', 'TIMESTAMP'];
+  cols.ts[i] === null ? null : String(cols.ts[i]), null]);
+const wantTypes = ['INT32', 'INT64', 'DOUBLE', 'STRING', 'BOOLEAN', 'TIMESTAMP', 'STRING'];
 
 const df = pl.DataFrame([
   pl.Series('i32', cols.i32, pl.Int32),
@@ -49,6 +50,7 @@ const df = pl.DataFrame([
   pl.Series('s', cols.s, pl.Utf8),
   pl.Series('b', cols.b, pl.Bool),
   pl.Series('ts', cols.ts, pl.Int64).cast(pl.Datetime('us')),
+  pl.Series('nul', cols.nul, pl.Utf8),
 ]);
 
 function dump(file) {
