@@ -24,7 +24,12 @@ static void usage(FILE *f) {
             "  --schema NAME    target schema (default public; created if missing)\n"
             "  --help           this text\n"
             "\n"
-            "S3 credentials come from the environment (AWS_ACCESS_KEY_ID, ...), as for build.\n");
+            "A lake on S3 (credentials: environment, ~/.aws with AWS_PROFILE, or instance\n"
+            "metadata, as for build; never put secrets on the command line):\n"
+            "  --endpoint-url URL   S3-compatible endpoint (also AWS_ENDPOINT_URL)\n"
+            "  --region R           AWS region (also AWS_REGION)\n"
+            "  --profile P          profile of ~/.aws/credentials (also AWS_PROFILE)\n"
+            "  --no-sign-request    anonymous requests, for public buckets\n");
 }
 
 /* --name value or --name=value; returns the value or NULL (after a usage
@@ -44,6 +49,8 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name, b
 
 int cmd_load_postgres(int argc, char **argv) {
     const char *lake = NULL, *dsn = NULL, *schema = "public";
+    io_config cfg;
+    memset(&cfg, 0, sizeof cfg);
     for (int i = 1; i < argc; i++) {
         bool bad = false;
         const char *v;
@@ -54,9 +61,15 @@ int cmd_load_postgres(int argc, char **argv) {
         if ((v = flag_value(argc, argv, &i, "--lake", &bad))) lake = v;
         else if ((v = flag_value(argc, argv, &i, "--dsn", &bad))) dsn = v;
         else if ((v = flag_value(argc, argv, &i, "--schema", &bad))) schema = v;
-        else {
-            if (!bad) /* never echo an argument: it may hold a password */
-                fprintf(stderr, "songlake load-postgres: error: unknown option (argument %d); see --help\n", i);
+        else if ((v = flag_value(argc, argv, &i, "--endpoint-url", &bad))) cfg.endpoint_url = v;
+        else if ((v = flag_value(argc, argv, &i, "--region", &bad))) cfg.region = v;
+        else if ((v = flag_value(argc, argv, &i, "--profile", &bad))) cfg.profile = v;
+        else if (!strcmp(argv[i], "--no-sign-request")) cfg.no_sign_request = true;
+        else if (!bad) {
+            /* never echo an argument: it may hold a password */
+            fprintf(stderr, "songlake load-postgres: error: unknown option (argument %d); see --help\n", i);
+            return 2;
+        } else {
             return 2;
         }
     }
@@ -72,8 +85,6 @@ int cmd_load_postgres(int argc, char **argv) {
         fprintf(stderr, "songlake load-postgres: error: --schema needs a name\n");
         return 2;
     }
-    io_config cfg;
-    memset(&cfg, 0, sizeof cfg);
     sl_err err = {{0}};
     if (sink_pg_load(lake, dsn, schema, &cfg, stdout, NULL, &err) < 0) {
         fprintf(stderr, "songlake: error: %s\n", err.msg);

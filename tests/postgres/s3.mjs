@@ -15,7 +15,10 @@ try {
   const b = await run(bin, ['build', '--quiet', '--songs', `${sample}/song_data`, '--logs', `${sample}/log_data`,
     '--out', 's3://lake/sparkify'], { env });
   assert.equal(b.code, 0, `build to S3 failed: ${b.err}`);
-  const r = await run(bin, ['load-postgres', '--lake', 's3://lake/sparkify', '--dsn', server.dsn], { env });
+  // the endpoint as a flag this time (the build took it from AWS_ENDPOINT_URL)
+  const { AWS_ENDPOINT_URL, ...envNoEndpoint } = env;
+  const r = await run(bin, ['load-postgres', '--lake', 's3://lake/sparkify', '--dsn', server.dsn,
+    '--endpoint-url', AWS_ENDPOINT_URL, '--region', 'us-east-1'], { env: envNoEndpoint });
   assert.equal(r.code, 0, `load from S3 failed: ${r.err}`);
   assert.doesNotMatch(r.out + r.err, /S3RVER/);
 
