@@ -339,3 +339,16 @@ test('any input bytes: garbage files are rejected, never a crash', async () => {
   assert.equal(n, rep.tables.songplays.rows);
   assert.ok(n >= 1, 'the good record of zz-good.json is in');
 });
+
+test('empty, blank and BOM-only files: a run with no rows publishes empty tables', async () => {
+  const { out } = lakeOf({ 'e.json': '' }, { 'a.json': '', 'b.json': '\n \r\n\t\n', 'c.json': '\ufeff' });
+  for (const t of ['songplays', 'users', 'songs', 'artists', 'time']) {
+    const m = JSON.parse(fs.readFileSync(path.join(out, t, '_SUCCESS'), 'utf8'));
+    assert.equal(m.rows, 0, t);
+  }
+  // unpartitioned tables keep one 0-row file so their schema stays readable
+  assert.equal(num(await db.one(`SELECT count(*) FROM ${lakeTable(out, 'users')}`)), 0);
+  assert.equal(num(await db.one(`SELECT count(*) FROM ${lakeTable(out, 'artists')}`)), 0);
+  assert.deepEqual(listFiles(path.join(out, 'songplays')), ['_SUCCESS']);
+  assert.deepEqual(readRejects(out), []);
+});
