@@ -20,6 +20,7 @@ size_t pq_out_width(int phys) {
     case PQ_PHYS_FLOAT:
         return 4;
     case PQ_PHYS_INT64:
+    case PQ_PHYS_INT96: /* legacy (Spark, Impala) timestamps, decoded to micros */
     case PQ_PHYS_DOUBLE:
         return 8;
     case PQ_PHYS_BYTE_ARRAY:
@@ -342,12 +343,35 @@ static int rle_booleans(const pq_values_in *in, uint8_t *out, sl_err *err) {
     return 0;
 }
 
+/* INT96 timestamps: 8 bytes of nanoseconds in the day, then a 4-byte Julian
+ * day, little-endian; to microseconds since 1970 (floored). */
+static int plain_int96(const pq_values_in *in, int64_t *out, sl_err *err) {
+    if (in->n / 12 < in->count)
+        return sl_err_set(err, "PLAIN INT96: %zu values need %zu bytes, page has %zu", in->count,
+                          in->count * 12, in->n);
+    for (size_t i = 0; i < in->count; i++) {
+        uint64_t nanos;
+        uint32_t jd;
+        memcpy(&nanos, in->p + i * 12, 8);
+        memcpy(&jd, in->p + i * 12 + 8, 4);
+        if (nanos >= 86400000000000ull)
+            return sl_err_set(err, "INT96 value %zu: %llu nanoseconds is more than a day", i,
+                              (unsigned long long)nanos);
+        int64_t us;
+        if (__builtin_mul_overflow((int64_t)jd - 2440588, (int64_t)86400000000, &us) ||
+            __builtin_add_overflow(us, (int64_t)(nanos / 1000), &out[i]))
+            return sl_err_set(err, "INT96 value %zu: Julian day %u overflows microseconds", i, jd);
+    }
+    return 0;
+}
+
 int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
     size_t w = pq_out_width(in->phys);
     if (!w) return sl_err_set(err, "physical type %s is not decoded", pq_phys_name(in->phys));
     switch (in->enc) {
     case PQ_ENC_PLAIN:
         if (in->phys == PQ_PHYS_BYTE_ARRAY) return plain_strings(in, out, err);
+        if (in->phys == PQ_PHYS_INT96) return plain_int96(in, out, err);
         if (in->phys == PQ_PHYS_BOOLEAN) {
             if (in->n < (in->count + 7) / 8)
                 return sl_err_set(err, "PLAIN booleans: %zu values need %zu bytes, page has %zu",
@@ -384,7 +408,8 @@ int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
         if (in->phys == PQ_PHYS_BYTE_ARRAY) return delta_strings(in, out, err);
         break;
     case PQ_ENC_BYTE_STREAM_SPLIT:
-        if (in->phys != PQ_PHYS_BOOLEAN && in->phys != PQ_PHYS_BYTE_ARRAY) {
+        if (in->phys != PQ_PHYS_BOOLEAN && in->phys != PQ_PHYS_BYTE_ARRAY &&
+            in->phys != PQ_PHYS_INT96) {
             size_t stride = in->n / w;
             if (stride < in->count)
                 return sl_err_set(err, "BYTE_STREAM_SPLIT: %zu values need %zu bytes, page has %zu",

@@ -168,7 +168,7 @@ static int read_dict(colread *cr, const page_hdr *h, const uint8_t *body, sl_err
     if (inflate_page(cr, body, (size_t)h->comp, (size_t)h->unc, true, &p, err) < 0) return -1;
     size_t unc = (size_t)h->unc, nd = (size_t)h->nv;
     int phys = cr->c->se.phys;
-    size_t min_bytes = phys == PQ_PHYS_BYTE_ARRAY ? 4 : cr->w;
+    size_t min_bytes = phys == PQ_PHYS_BYTE_ARRAY ? 4 : phys == PQ_PHYS_INT96 ? 12 : cr->w;
     if (phys == PQ_PHYS_BOOLEAN ? nd > unc * 8 : nd > unc / min_bytes)
         return sl_err_set(err, "dictionary of %zu values cannot fit in %zu bytes", nd, unc);
     cr->dict = sl_arena_alloc(&cr->out->heap, nd ? nd * cr->w : 1);

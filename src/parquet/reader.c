@@ -350,7 +350,7 @@ static void map_type(pq_rcol *c, pq_column_def *def) {
             def->type = PQ_BYTE_ARRAY;
         return;
     case PQ_PHYS_INT96:
-        c->why_other = "INT96 timestamps are not decoded";
+        def->type = PQ_TIMESTAMP_US; /* converted while decoding */
         return;
     default:
         c->why_other = "FIXED_LEN_BYTE_ARRAY is not decoded";
@@ -616,7 +616,8 @@ int pq_reader_column_stats(const pq_reader *r, size_t rg, size_t col, pq_stats *
     out->type = r->defs[col].type;
     out->has_null_count = st->has_null_count && st->null_count >= 0;
     out->null_count = out->has_null_count ? (uint64_t)st->null_count : 0;
-    out->has_min_max = st->has_min && st->has_max;
+    /* INT96 order is undefined by the format: its min/max mean nothing */
+    out->has_min_max = st->has_min && st->has_max && r->cols[col].se.phys != PQ_PHYS_INT96;
     if (out->has_min_max) {
         out->min = st->min, out->min_len = st->min_len;
         out->max = st->max, out->max_len = st->max_len;

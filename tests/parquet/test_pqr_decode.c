@@ -285,6 +285,33 @@ static void test_byte_stream_split_and_rle_bool(void **state) {
     decode_fails(&in, bo, "unsupported encoding");
 }
 
+static void test_int96(void **state) {
+    (void)state;
+    /* 2018-11-01T00:00:00.000001Z: Julian day 2458424, 1000 ns into the day;
+     * 1969-12-31T23:59:59.999999Z: day 2440587, 86399999999000 ns */
+    uint8_t b[36] = {0};
+    uint64_t ns[3] = {1000, 86399999999000ull, 86400000000000ull};
+    uint32_t jd[3] = {2458424, 2440587, 2440588};
+    for (int i = 0; i < 3; i++) {
+        memcpy(b + i * 12, &ns[i], 8);
+        memcpy(b + i * 12 + 8, &jd[i], 4);
+    }
+    int64_t out[3];
+    pq_values_in in = {.enc = PQ_ENC_PLAIN, .phys = PQ_PHYS_INT96, .p = b, .n = 24, .count = 2};
+    decode_ok(&in, out);
+    assert_int_equal(out[0], 1541030400000001);
+    assert_int_equal(out[1], -1);
+    in.n = 23;
+    decode_fails(&in, out, "INT96");
+    in.n = 36;
+    in.count = 3;
+    decode_fails(&in, out, "more than a day");
+    uint32_t far = 0xffffffffu;
+    memcpy(b + 8, &far, 4);
+    in.count = 1;
+    decode_fails(&in, out, "overflows");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rle_spec_bitpacked),
@@ -295,6 +322,7 @@ int main(void) {
         cmocka_unit_test(test_delta_binary_packed),
         cmocka_unit_test(test_delta_strings),
         cmocka_unit_test(test_byte_stream_split_and_rle_bool),
+        cmocka_unit_test(test_int96),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
