@@ -289,6 +289,35 @@ static void t_stop(void **st) {
     free(got);
 }
 
+static int count_record(void *ctx, const json_value *v, json_pos pos) {
+    (void)v, (void)pos;
+    ((int *)ctx)[0]++;
+    return 0;
+}
+
+static int stop_on_reject(void *ctx, json_pos pos, const char *r, const char *raw, size_t n) {
+    (void)pos, (void)r, (void)raw, (void)n;
+    ((int *)ctx)[1]++;
+    return 9;
+}
+
+/* a non-zero on_reject stops the scan too; NULL callbacks are allowed */
+static void t_stop_on_reject(void **st) {
+    (void)st;
+    const char *in = "{\"a\":1}\n{\"a\":x}\n{\"a\":3}\n";
+    json_fields *f = json_fields_new(K3, 3);
+    json_scanner *s = json_scanner_new(f);
+    int seen[2] = {0, 0};
+    json_callbacks cb = {count_record, stop_on_reject};
+    assert_int_equal(json_scan(s, (const uint8_t *)in, strlen(in), &cb, seen), 9);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 1);
+    json_callbacks none = {NULL, NULL};
+    assert_int_equal(json_scan(s, (const uint8_t *)in, strlen(in), &none, NULL), 0);
+    json_scanner_free(s);
+    json_fields_free(f);
+}
+
 /* Every prefix of a document scans without reading past its end (ASan) and
  * accounts for each started record. */
 static void t_prefixes(void **st) {
@@ -382,6 +411,7 @@ int main(void) {
         cmocka_unit_test(t_utf8),        cmocka_unit_test(t_numbers_grammar),
         cmocka_unit_test(t_literals),    cmocka_unit_test(t_depth),
         cmocka_unit_test(t_resume),      cmocka_unit_test(t_stop),
+        cmocka_unit_test(t_stop_on_reject),
         cmocka_unit_test(t_prefixes),    cmocka_unit_test(t_scratch),
         cmocka_unit_test(t_fields),      cmocka_unit_test(t_mutations),
     };
