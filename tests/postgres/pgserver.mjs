@@ -6,7 +6,7 @@
 //
 // pg_hba: the superuser `songlake` connects without a password (trust);
 // every other role must give a SCRAM password over 127.0.0.1.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -94,5 +94,14 @@ export async function startPg() {
     server.stop();
     throw new Error(`${e.message}\n${log}`);
   }
+  // A watchdog for when this process dies without running its exit
+  // handlers (SIGKILL, a CTest timeout): it stops the server and removes
+  // the directory once this process is gone.
+  const pgctl = path.join(PGBIN, 'pg_ctl');
+  const stopCmd = root ? `runuser -u postgres -- '${pgctl}' -D '${data}' -m immediate stop`
+    : `'${pgctl}' -D '${data}' -m immediate stop`;
+  spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ` +
+    `if [ -d '${data}' ]; then ${stopCmd} >/dev/null 2>&1; rm -rf '${dir}'; fi`],
+  { detached: true, stdio: 'ignore' }).unref();
   return server;
 }
