@@ -48,6 +48,13 @@ struct json_scanner {
     const uint8_t *end, *rec; /* input end, current record start */
     const uint8_t *err_at;
     uint64_t nl; /* newlines before the scanning point */
+    /* the k-th key of the previous record and its slot: logs repeat their
+     * key order, so most keys are recognised by one compare */
+    struct key_pred {
+        uint64_t a, b;
+        size_t n;
+        int32_t slot;
+    } pred[32];
     char reason[160];
     uint8_t stack[JSON_MAX_DEPTH];
 };
@@ -128,6 +135,7 @@ static inline int32_t key_find(const json_fields *f, const uint8_t *k, size_t n,
 
 json_scanner *json_scanner_new(const json_fields *f) {
     json_scanner *s = sl_calloc(1, sizeof *s);
+    for (size_t j = 0; j < sizeof s->pred / sizeof *s->pred; j++) s->pred[j].n = SIZE_MAX;
     s->f = f;
     s->vals = sl_calloc(f->n ? f->n : 1, sizeof *s->vals);
     s->soff = sl_calloc(f->n ? f->n : 1, sizeof *s->soff);
@@ -548,14 +556,28 @@ static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
     const json_fields *f = s->f;
     p = skip_ws(s, p + 1);
     if (p < end && *p == '}') return p + 1;
-    for (;;) {
+    for (size_t kth = 0;; kth++) {
         if (p >= end || *p != '"') return unexpected(s, p);
         bool esc = false;
         const uint8_t *k = p + 1;
         if (!(p = scan_str(s, k, &esc))) return NULL;
         int32_t i;
-        if (!esc) {
-            i = key_find(f, k, (size_t)(p - 1 - k), end);
+        size_t n = (size_t)(p - 1 - k);
+        if (!esc && n <= 16 && end - k >= 16 && kth < sizeof s->pred / sizeof *s->pred) {
+            struct key_pred *kp = &s->pred[kth];
+            uint64_t a, b;
+            memcpy(&a, k, 8);
+            memcpy(&b, k + 8, 8);
+            a &= f->mask[n][0];
+            b &= f->mask[n][1];
+            if (kp->n == n && kp->a == a && kp->b == b) {
+                i = kp->slot;
+            } else {
+                i = key_find(f, k, n, end);
+                kp->a = a, kp->b = b, kp->n = n, kp->slot = i;
+            }
+        } else if (!esc) {
+            i = key_find(f, k, n, end);
         } else {
             s->keybuf.len = 0;
             decode_into(s, &s->keybuf, k, p - 1);

@@ -301,6 +301,34 @@ static int stop_on_reject(void *ctx, json_pos pos, const char *r, const char *ra
     return 9;
 }
 
+/* keys are predicted from the previous record's order: changing orders,
+ * look-alike keys at the same place, and records with more keys than the
+ * prediction covers all resolve to the right slot */
+static void t_key_order(void **st) {
+    (void)st;
+    sl_buf in = {0}, want = {0};
+    sl_buf_printf(&in, "{\"a\":1,\"b\":2}\n{\"b\":3,\"a\":4}\n{\"aa\":5,\"a\":6}\n"
+                       "{\"c\":7,\"bb\":8}\n{");
+    for (int i = 0; i < 40; i++) sl_buf_printf(&in, "\"k%d\":%d,", i, i);
+    sl_buf_printf(&in, "\"c\":9}\n{");
+    for (int i = 0; i < 40; i++) sl_buf_printf(&in, "\"k%d\":%d,", i, i);
+    sl_buf_printf(&in, "\"b\":10,\"a\":11,\"c\":12}");
+    sl_buf_putc(&in, 0);
+    char *got = json_log_str(K3, 3, (const char *)in.data);
+    const char *nl = (const char *)in.data;
+    size_t off[6] = {0};
+    for (int r = 1; r < 6; r++) off[r] = (size_t)(strchr(nl + off[r - 1], '\n') - nl) + 1;
+    sl_buf_printf(&want,
+                  "R1:%zu #1=1 #2=2 -\nR2:%zu #4=4 #3=3 -\nR3:%zu #6=6 - -\nR4:%zu - - #7=7\n"
+                  "R5:%zu - - #9=9\nR6:%zu #11=11 #10=10 #12=12\n",
+                  off[0], off[1], off[2], off[3], off[4], off[5]);
+    sl_buf_putc(&want, 0);
+    assert_string_equal(got, (const char *)want.data);
+    free(got);
+    sl_buf_free(&in);
+    sl_buf_free(&want);
+}
+
 /* a non-zero on_reject stops the scan too; NULL callbacks are allowed */
 static void t_stop_on_reject(void **st) {
     (void)st;
@@ -411,7 +439,7 @@ int main(void) {
         cmocka_unit_test(t_utf8),        cmocka_unit_test(t_numbers_grammar),
         cmocka_unit_test(t_literals),    cmocka_unit_test(t_depth),
         cmocka_unit_test(t_resume),      cmocka_unit_test(t_stop),
-        cmocka_unit_test(t_stop_on_reject),
+        cmocka_unit_test(t_stop_on_reject), cmocka_unit_test(t_key_order),
         cmocka_unit_test(t_prefixes),    cmocka_unit_test(t_scratch),
         cmocka_unit_test(t_fields),      cmocka_unit_test(t_mutations),
     };
