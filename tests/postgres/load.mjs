@@ -3,8 +3,11 @@
 // every row of every table equals the lake's as DuckDB reads it, the keys,
 // foreign keys and indexes exist, song-play analysis gives the same answers
 // on both engines from one SQL text, and a second load of the same lake
-// leaves the same contents. Also: --schema, and build --postgres.
+// leaves the same contents. Also: --schema, a lake written by DuckDB the
+// way Spark lays one out (empty _SUCCESS, other names), build --postgres.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startPg } from './pgserver.mjs';
 import {
   ANALYSIS, TABLES, assertSameTable, buildLake, loadPg, openLake, pgRows, sample, songlakeOk, starDigest, tmpdir,
@@ -81,6 +84,26 @@ try {
   assert.equal(r3.code, 0, r3.err);
   for (const t of Object.keys(TABLES)) await assertSameTable(server, lakeDb, t, '"Sparkify Star"');
   assert.equal(starDigest(server), before);
+  // a lake another engine wrote (DuckDB, as Spark lays it out): an empty
+  // _SUCCESS (so the files are listed), other file names, lower-case column
+  // names: the same star
+  const dlake = tmpdir('pg-duck');
+  for (const [t, d] of Object.entries(TABLES)) {
+    const target = path.join(dlake, t);
+    const sel = `SELECT ${d.cols.map((c) => `${c} AS "${c.toLowerCase()}"`).join(', ')} FROM "${t}"`;
+    const parts = Object.keys(d.parts);
+    if (parts.length) {
+      await lakeDb.conn.run(`COPY (${sel}) TO '${target}' (FORMAT parquet, PARTITION_BY (${parts.join(', ')}))`);
+    } else {
+      fs.mkdirSync(target, { recursive: true });
+      await lakeDb.conn.run(`COPY (${sel}) TO '${target}/data_0.parquet' (FORMAT parquet)`);
+    }
+    fs.writeFileSync(path.join(target, '_SUCCESS'), '');
+  }
+  const rd = loadPg(server, dlake, { schema: 'duck' });
+  assert.equal(rd.code, 0, rd.err);
+  assert.equal(starDigest(server, 'duck'), before);
+
   // build --postgres: build, then the same load
   const out2 = tmpdir('pg-lake2');
   const b = songlakeOk(['build', '--quiet', '--songs', `${sample}/song_data`, '--logs', `${sample}/log_data`,
