@@ -54,6 +54,21 @@ const char *pq_type_name(pq_type t) {
     return "OTHER";
 }
 
+size_t pq_value_size(pq_type t) {
+    switch (t) {
+    case PQ_BOOLEAN:
+        return 1;
+    case PQ_INT32:
+    case PQ_FLOAT:
+        return 4;
+    case PQ_STRING:
+    case PQ_BYTE_ARRAY:
+        return sizeof(sl_str);
+    default:
+        return 8;
+    }
+}
+
 void pq_writer_opts_default(pq_writer_opts *o) {
     o->codec = PQ_CODEC_SNAPPY;
     o->compression_level = 0;

@@ -33,6 +33,10 @@ typedef enum pq_codec {
 int pq_codec_parse(const char *name);
 const char *pq_codec_name(pq_codec c);
 const char *pq_type_name(pq_type t);
+/* Bytes of one value slot of type t in a pq_column_batch (1 for BOOLEAN,
+ * 4 INT32, 8 INT64/DOUBLE/TIMESTAMP, sizeof(sl_str) STRING): for callers
+ * that lay out or offset batch arrays generically. */
+size_t pq_value_size(pq_type t);
 
 typedef struct pq_column_def {
     const char *name;

@@ -68,26 +68,13 @@ static const char *const POOL[] = {"free",
                                    "ARD7TVE1187B99BFB1"};
 #define NPOOL (sizeof POOL / sizeof POOL[0])
 
-static size_t width_of(pq_type t) {
-    switch (t) {
-    case PQ_BOOLEAN:
-        return 1;
-    case PQ_INT32:
-        return 4;
-    case PQ_STRING:
-        return sizeof(sl_str);
-    default:
-        return 8;
-    }
-}
-
 static tcol *add_col(tfile *f, const char *name, pq_type type, bool nullable) {
     tcol *c = &f->cols[f->ncols++];
     c->def.name = name;
     c->def.type = type;
     c->def.nullable = nullable;
     c->valid = calloc(f->nrows + 1, 1);
-    c->vals = calloc(f->nrows + 1, width_of(type));
+    c->vals = calloc(f->nrows + 1, pq_value_size(type));
     for (size_t i = 0; i < f->nrows; i++)
         c->valid[i] = 1;
     return c;
@@ -287,7 +274,7 @@ static int write_file(const char *dir, tfile *f, sl_buf *manifest, sl_err *err) 
         for (size_t j = 0; j < f->ncols; j++) {
             const tcol *c = &f->cols[j];
             b[j].valid = c->valid + off;
-            b[j].v.b = (const uint8_t *)c->vals + off * width_of(c->def.type);
+            b[j].v.b = (const uint8_t *)c->vals + off * pq_value_size(c->def.type);
         }
         rc = pq_writer_write(w, b, n, err);
     }

@@ -142,6 +142,11 @@ static void test_codec_names(void **state) {
     }
     assert_string_equal(pq_type_name(PQ_TIMESTAMP_US), "TIMESTAMP");
     assert_string_equal(pq_type_name(PQ_STRING), "STRING");
+    assert_int_equal(pq_value_size(PQ_BOOLEAN), 1);
+    assert_int_equal(pq_value_size(PQ_INT32), 4);
+    assert_int_equal(pq_value_size(PQ_TIMESTAMP_US), 8);
+    assert_int_equal(pq_value_size(PQ_DOUBLE), 8);
+    assert_int_equal(pq_value_size(PQ_STRING), sizeof(sl_str));
 }
 
 int main(void) {
