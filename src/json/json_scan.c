@@ -1,8 +1,10 @@
 /* json scanner: a file image -> one callback per top-level record.
  *
- * One pass, no DOM, no allocation per record. The record object's keys are
+ * One pass, no DOM, no allocation per record. Each key of the record object
+ * is first compared (as two 64-bit words) with the key at the same place in
+ * the previous record, since logs repeat their layout; otherwise it is
  * looked up in a small hash of the requested keys (length and first/last
- * byte); the value of a requested key is captured (strings decoded only
+ * byte). The value of a requested key is captured (strings decoded only
  * when they hold escapes, numbers parsed by json_num.c), every other value
  * is skipped with full validation by an iterative walker bounded by
  * JSON_MAX_DEPTH. String bodies are skipped 16 bytes at a time with SSE2
