@@ -6,8 +6,9 @@
  * - doubles ignore NaN; a zero min is written as -0.0 and a zero max as
  *   +0.0 (the format's rule, since -0.0 == +0.0 may hide either);
  * - no min/max when every value is null (or NaN);
- * - the legacy min/max fields (1, 2), whose order is signed, only for the
- *   signed types INT32/INT64/DOUBLE, as Arrow writes them. */
+ * - the legacy min/max fields (1, 2), whose order is signed, only where
+ *   signed order is the type's order: BOOLEAN, INT32, INT64 (and
+ *   TIMESTAMP), DOUBLE; never for strings. */
 #include "parquet/pq_write_internal.h"
 
 #include <string.h>
@@ -70,6 +71,7 @@ void pqw_stats_encode(const pqw_stats *s, pqw_thrift *t, int16_t id) {
             minb[0] = (uint8_t)s->imin;
             maxb[0] = (uint8_t)s->imax;
             n = maxn = 1;
+            legacy = true; /* false < true in signed order too */
             break;
         case PQ_INT32:
             le_bytes(minb, (uint64_t)s->imin, 4);
