@@ -63,11 +63,11 @@ static void torture(const uint8_t *data, size_t len, const char *what) {
         free(copy);
     }
     assert_true(opened <= 2);
-    /* every byte inverted, every third byte with its low bit flipped */
+    /* every byte inverted, every fourth byte with its low bit flipped */
     static const uint8_t pats[] = {0xff, 0x01};
     uint8_t *buf = malloc(len);
     for (size_t i = 0; i < len; i++)
-        for (size_t p = 0; p < (i % 3 ? 1 : sizeof pats); p++) {
+        for (size_t p = 0; p < (i % 4 ? 1 : sizeof pats); p++) {
             memcpy(buf, data, len);
             buf[i] ^= pats[p];
             flips++;
@@ -149,18 +149,21 @@ static void writer_file(sl_buf *out, pq_codec codec, bool no_dict) {
 
 static void test_writer_files(void **state) {
     (void)state;
-    static const pq_codec codecs[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP,
-                                      PQ_CODEC_ZSTD};
-    for (size_t c = 0; c < 4; c++)
-        for (int nd = c % 2; nd < 2; nd += 2) { /* half the combinations: time under ASan */
-            sl_buf b = {0};
-            writer_file(&b, codecs[c], nd);
-            char what[64];
-            snprintf(what, sizeof what, "writer %s%s", pq_codec_name(codecs[c]),
-                     nd ? " plain" : " dict");
-            torture(b.data, b.len, what);
-            sl_buf_free(&b);
-        }
+    /* two of the eight codec x encoding combinations (time under ASan); the
+     * corpus holds a zstd songlake file and DuckDB files of every codec */
+    static const struct {
+        pq_codec codec;
+        bool no_dict;
+    } files[] = {{PQ_CODEC_SNAPPY, false}, {PQ_CODEC_GZIP, true}};
+    for (size_t i = 0; i < 2; i++) {
+        sl_buf b = {0};
+        writer_file(&b, files[i].codec, files[i].no_dict);
+        char what[64];
+        snprintf(what, sizeof what, "writer %s%s", pq_codec_name(files[i].codec),
+                 files[i].no_dict ? " plain" : " dict");
+        torture(b.data, b.len, what);
+        sl_buf_free(&b);
+    }
 }
 
 static void test_messages(void **state) {
