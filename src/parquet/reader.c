@@ -365,16 +365,12 @@ static int parse_schema(pq_tdec *d, int type, pq_reader *rd) {
     if (n < 1 || et != PQ_T_STRUCT) return pq_t_fail(d, "empty schema");
     pq_rschema root;
     if (parse_schema_element(d, &rd->arena, &root) < 0) return -1;
-    if ((uint32_t)root.num_children != n - 1)
-        return pq_t_fail(d,
-                         "nested schema (root has %d children, %u elements): songlake reads "
-                         "flat tables only",
-                         root.num_children, n - 1);
     rd->ncols = n - 1;
     rd->cols = sl_arena_alloc(&rd->arena, n * sizeof *rd->cols);
     rd->defs = sl_arena_alloc(&rd->arena, n * sizeof *rd->defs);
     memset(rd->cols, 0, n * sizeof *rd->cols);
     memset(rd->defs, 0, n * sizeof *rd->defs);
+    /* elements first, so that a nested file names its first group */
     for (size_t i = 0; i < rd->ncols; i++) {
         pq_rcol *c = &rd->cols[i];
         if (parse_schema_element(d, &rd->arena, &c->se) < 0) return -1;
@@ -388,6 +384,9 @@ static int parse_schema(pq_tdec *d, int type, pq_reader *rd) {
         rd->defs[i].nullable = c->se.repetition == 1;
         map_type(c, &rd->defs[i]);
     }
+    if ((uint32_t)root.num_children != n - 1)
+        return pq_t_fail(d, "schema root has %d children but %u columns follow", root.num_children,
+                         n - 1);
     return 0;
 }
 
@@ -488,7 +487,7 @@ pq_reader *pq_reader_open_mem(const uint8_t *data, size_t len, sl_err *err) {
     }
     if (memcmp(data, "PAR1", 4) != 0 || memcmp(data + len - 4, "PAR1", 4) != 0) {
         sl_err_set(err, "not a Parquet file: no PAR1 magic at %s",
-                   memcmp(data, "PAR1", 4) ? "the start" : "the end");
+                   memcmp(data, "PAR1", 4) ? "the start" : "the end (truncated file?)");
         return NULL;
     }
     uint32_t flen;

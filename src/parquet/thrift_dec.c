@@ -27,7 +27,7 @@ int pq_t_fail(pq_tdec *d, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return sl_err_set(d->err, "%s: %s at byte %zu", d->what, msg, (size_t)(d->p - d->start));
+    return sl_err_set(d->err, "%s at byte %zu: %s", d->what, (size_t)(d->p - d->start), msg);
 }
 
 static int get_byte(pq_tdec *d, uint8_t *b) {
