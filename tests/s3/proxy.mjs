@@ -132,7 +132,7 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
   const env = {
     dir, upstream: `http://127.0.0.1:${upPort}`,
     faults: { rate: 0, kinds: ['500', '503', 'reset', 'stall', 'truncate'], only: null },
-    stats: { requests: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null },
+    stats: { requests: 0, anonymous: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null },
   };
   const sockets = new Set();
   const proxy = http.createServer((req, res) => {
@@ -143,6 +143,7 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
       env.stats.requests++;
       env.stats.byMethod[req.method] = (env.stats.byMethod[req.method] || 0) + 1;
       if (env.stats.log) env.stats.log.push(`${req.method} ${req.url}`);
+      if (!req.headers.authorization) env.stats.anonymous++;
       const why = await checkSignature(req);
       if (why) {
         env.stats.badSignatures++;

@@ -155,6 +155,15 @@ test('credentials from the environment, dl.cfg [AWS], a shared profile and IMDSv
   noBadSignatures();
 });
 
+test('--no-sign-request sends anonymous requests', async () => {
+  const anon = h.s3.stats.anonymous;
+  const r = await run(tool, ['fetch', 's3://lake/in/song_data/A/A/A', path.join(tmp, 'anon')], { env: credEnv({ S3_TOOL_NO_SIGN: '1' }) });
+  assert.equal(r.code, 0, r.err);
+  const n = fs.readdirSync(path.join(sample, 'song_data', 'A', 'A', 'A')).length;
+  assert.equal(fs.readdirSync(path.join(tmp, 'anon')).length, n);
+  assert.equal(h.s3.stats.anonymous - anon, n + 1, 'one listing and one GET per file, none signed');
+});
+
 test('bad credentials, unknown keys, missing buckets and no credentials: clear errors, no secrets', async () => {
   const secret = 'wrong-secret-do-not-print';
   let r = await listWith(credEnv({ AWS_ACCESS_KEY_ID: 'AKIASONGLAKETEST', AWS_SECRET_ACCESS_KEY: secret }));
