@@ -686,6 +686,7 @@ static int run_files(etl *e, bool events, size_t nfiles, char *const *sources, e
     }
     free(ctx[0].results);
     free(ctx[1].results);
+    for (int t = 0; t < e->nscanners; t++) sl_buf_free(&e->wbufs[t]); /* not needed by finish */
     return rc;
 }
 
