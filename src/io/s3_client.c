@@ -119,13 +119,19 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
     if (len > 5 && !strncasecmp(p, "ETag:", 5)) header_value(p, len, 5, r->etag, sizeof r->etag);
     else if (len > 23 && !strncasecmp(p, "x-amz-meta-songlake-run:", 24))
         header_value(p, len, 24, r->meta_run, sizeof r->meta_run);
+    else if (len > 15 && !strncasecmp(p, "Content-Length:", 15)) {
+        char v[32];
+        header_value(p, len, 15, v, sizeof v);
+        r->content_length = strtoll(v, NULL, 10);
+    }
     return len;
 }
 
 static char *req_url(const s3_client *c, const s3_req *r) {
     sl_buf u = {0};
     const char *ep = c->st.endpoint;
-    if (c->st.path_style) {
+    /* dotted bucket names do not match the *.s3 TLS certificate: path style */
+    if (c->st.path_style || strchr(r->bucket, '.')) {
         sl_buf_printf(&u, "%s/", ep);
         s3_uri_encode(&u, r->bucket, strlen(r->bucket), false);
     } else {
@@ -147,6 +153,7 @@ static void start_attempt(s3_client *c, s3_req *r) {
     pv->err[0] = 0;
     r->resp.len = 0;
     r->etag[0] = r->meta_run[0] = 0;
+    r->content_length = -1;
     r->attempts++;
     char *url = req_url(c, r);
     curl_easy_setopt(e, CURLOPT_URL, url);

@@ -92,6 +92,7 @@ typedef struct s3_req {
     sl_buf resp;
     char etag[128];
     char meta_run[64]; /* x-amz-meta-songlake-run */
+    int64_t content_length; /* Content-Length of the response, -1 if none */
     int curl_code;
     char curl_msg[256];
     int attempts;

@@ -354,6 +354,19 @@ static int complete_multipart(s3_writer *w, sl_err *err) {
     r.body = x.data;
     r.body_len = x.len;
     int rc = s3_run(w->st->s->c, &r, err);
+    if (rc < 0 && r.attempts > 1 && r.status == 404 && !r.curl_code) {
+        /* a retry after a lost answer: the first attempt completed the
+         * upload, so it is gone; the object is there with all its bytes */
+        s3_req hd;
+        s3_req_init(&hd, "HEAD", w->st->s->bucket, w->up_key, NULL);
+        sl_err e2;
+        if (s3_run(w->st->s->c, &hd, &e2) == 0 && hd.content_length >= 0 &&
+            (uint64_t)hd.content_length == w->total) {
+            rc = 0;
+            w->upload_id[0] = 0; /* nothing left to abort */
+        }
+        s3_req_free(&hd);
+    }
     s3_req_free(&r);
     sl_buf_free(&x), sl_buf_free(&q);
     return rc;
@@ -418,7 +431,7 @@ int s3_writer_close(void *h, uint64_t *bytes, sl_err *err) {
     int rc;
     if (w->upload_id) {
         rc = complete_multipart(w, err);
-        if (rc < 0) abort_multipart(w);
+        if (rc < 0 && w->upload_id[0]) abort_multipart(w);
         if (rc == 0) {
             pthread_mutex_lock(&w->st->mu);
             SL_VEC_AT(&w->st->files, staged, w->idx).done = true;

@@ -70,8 +70,9 @@ test('cleanup removes orphans of killed runs older than the live manifest, and n
 test('faults on a share of requests: output identical to a clean run', async () => {
   h.s3.faults.rate = 0.25;
   const f = await sl(['fetch', 's3://lake/in', path.join(tmp, 'fetch-faults')], { SONGLAKE_S3_MAX_ATTEMPTS: '30' });
-  const src = mkSrc('fsrc', { 'a/part-00000.parquet': crypto.randomBytes(300000), 'b/part-00000.parquet': 'b', 'rejects.jsonl': 'r' });
-  const p = await sl(['publish', 's3://lake/flt', 'tab', src, 'RF'], { SONGLAKE_S3_MAX_ATTEMPTS: '30' });
+  const src = mkSrc('fsrc', { 'a/part-00000.parquet': crypto.randomBytes(300000), 'b/part-00000.parquet': 'b', 'c/part-00000.parquet': crypto.randomBytes(11 << 20), 'rejects.jsonl': 'r' });
+  const p = await sl(['publish', 's3://lake/flt', 'tab', src, 'RF'], { SONGLAKE_S3_MAX_ATTEMPTS: '30',
+    SONGLAKE_S3_MULTIPART_THRESHOLD: String(5 << 20), SONGLAKE_S3_PART_SIZE: String(5 << 20) });
   const faults = h.s3.stats.faults;
   h.s3.faults.rate = 0;
   assert.equal(f.code, 0, f.err);
@@ -82,7 +83,7 @@ test('faults on a share of requests: output identical to a clean run', async () 
   assert.equal(d.code, 0, d.err);
   fs.rmSync(path.join(tmp, 'flt-back', '_SUCCESS'));
   const ren = path.join(tmp, 'flt-want');
-  for (const [a, b] of [['a/part-00000.parquet', 'a/part-00000-RF.parquet'], ['b/part-00000.parquet', 'b/part-00000-RF.parquet'], ['rejects.jsonl', 'rejects.jsonl']]) {
+  for (const [a, b] of [['a/part-00000.parquet', 'a/part-00000-RF.parquet'], ['b/part-00000.parquet', 'b/part-00000-RF.parquet'], ['c/part-00000.parquet', 'c/part-00000-RF.parquet'], ['rejects.jsonl', 'rejects.jsonl']]) {
     fs.mkdirSync(path.dirname(path.join(ren, b)), { recursive: true });
     fs.copyFileSync(path.join(src, a), path.join(ren, b));
   }
