@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { run } from './proxy.mjs';
+import { run, KEYS } from './proxy.mjs';
 import { h, useS3, sample, tmp, aws, noBadSignatures, awsKeys } from './harness.mjs';
 import { TABLES, duck, rows } from '../e2e/lib.mjs';
 
@@ -79,5 +79,23 @@ test('faults on a share of requests: the same rows; faults on all: a clear error
   const lines = f.err.trim().split('\n');
   assert.match(lines[lines.length - 1], /^songlake: error: .*s3:\/\/lake\/.*(InternalError|SlowDown|failed)/);
   assert.deepEqual(await awsKeys('out/'), after);
+  noBadSignatures();
+});
+
+test('songlake build takes S3 credentials and the endpoint from --config (dl.cfg); no secret in the output', async () => {
+  const cfg = path.join(tmp, 'dl.cfg');
+  fs.writeFileSync(cfg, `[AWS]\nAWS_ACCESS_KEY_ID = AKIADLCFGKEY\nAWS_SECRET_ACCESS_KEY = '${KEYS.AKIADLCFGKEY}'\n` +
+    `[songlake]\nendpoint_url = ${h.s3.endpoint}\n`);
+  const env = { ...h.tenv, AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_CONFIG_FILE: '/dev/null' };
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  delete env.AWS_ENDPOINT_URL;
+  const r = await run(bin, ['build', '--config', cfg, ...s3args('s3://lake/cfgout')], { env });
+  assert.equal(r.code, 0, r.err);
+  assert.ok(!r.out.includes(KEYS.AKIADLCFGKEY) && !r.err.includes(KEYS.AKIADLCFGKEY));
+  const rep = await aws(['s3', 'cp', 's3://lake/cfgout/_songlake/report.json', '-']);
+  assert.equal(rep.code, 0, rep.err);
+  assert.ok(JSON.parse(rep.out).run_id, 'report.json is there');
+  assert.ok(!rep.out.includes(KEYS.AKIADLCFGKEY));
   noBadSignatures();
 });
