@@ -389,10 +389,14 @@ int build_run(build_opts *o) {
     double t4 = sl_now();
     pt.finish = t4 - t3;
     pt.total = t4 - t0;
-    if (leader) {
-        report = report_json(o, run_id, &songs, &logs, e, lk, &pt);
-        lr = lake_publish(lk, report, strlen(report), &err);
+    if (leader) { /* the tables first, so the report can say how long that took */
+        lr = lake_commit_tables(lk, &err);
         pt.publish = sl_now() - t4;
+        pt.total = sl_now() - t0;
+        if (lr == 0) {
+            report = report_json(o, run_id, &songs, &logs, e, lk, &pt);
+            lr = lake_commit_report(lk, report, strlen(report), &err);
+        }
     }
     published = all_ok(&rk, lr);
     if (!published) goto out;
