@@ -138,7 +138,7 @@ static int s3_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool 
 typedef struct s3_batch {
     s3_client *c;
     const io_list *files;
-    s3_req *reqs;
+    s3_req **reqs; /* allocated while in flight: 8 bytes per idle file */
     uint8_t *state; /* 0 not submitted, 1 submitted, 2 taken */
     size_t next, window, pending;
     uint64_t pending_bytes;
@@ -154,13 +154,14 @@ static void batch_pump(s3_batch *b, size_t must) {
         size_t i = b->next++;
         char *bucket = NULL, *key = NULL;
         s3_parse_uri(b->files->files[i].uri, &bucket, &key, NULL);
-        s3_req_init(&b->reqs[i], "GET", bucket ? bucket : "", key ? key : "", NULL);
+        b->reqs[i] = sl_malloc(sizeof(s3_req));
+        s3_req_init(b->reqs[i], "GET", bucket ? bucket : "", key ? key : "", NULL);
         free(bucket), free(key);
-        sl_buf_reserve(&b->reqs[i].resp, (size_t)b->files->files[i].size + 1);
+        sl_buf_reserve(&b->reqs[i]->resp, (size_t)b->files->files[i].size + 1);
         b->state[i] = 1;
         b->pending++;
         b->pending_bytes += b->files->files[i].size;
-        s3_submit(b->c, &b->reqs[i]);
+        s3_submit(b->c, b->reqs[i]);
     }
 }
 
@@ -193,7 +194,7 @@ static int s3_batch_get(void *h, size_t i, sl_buf *out, sl_err *err) {
     }
     batch_pump(b, i);
     pthread_mutex_unlock(&b->mu);
-    s3_req *r = &b->reqs[i];
+    s3_req *r = b->reqs[i];
     s3_wait(b->c, r);
     int rc = 0;
     if (r->curl_code || r->status < 200 || r->status >= 300) rc = s3_req_error(r, err);
@@ -207,6 +208,8 @@ static int s3_batch_get(void *h, size_t i, sl_buf *out, sl_err *err) {
     b->pending--;
     b->pending_bytes -= b->files->files[i].size;
     s3_req_free(r);
+    free(r);
+    b->reqs[i] = NULL;
     batch_pump(b, 0);
     pthread_mutex_unlock(&b->mu);
     return rc;
@@ -217,8 +220,9 @@ static void s3_batch_close(void *h) {
     if (!b) return;
     for (size_t i = 0; i < b->next; i++)
         if (b->state[i] == 1) {
-            s3_wait(b->c, &b->reqs[i]);
-            s3_req_free(&b->reqs[i]);
+            s3_wait(b->c, b->reqs[i]);
+            s3_req_free(b->reqs[i]);
+            free(b->reqs[i]);
         }
     s3_client_close(b->c);
     pthread_mutex_destroy(&b->mu);
