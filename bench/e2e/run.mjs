@@ -51,6 +51,9 @@ const SIZES = {
   s: { songs: 2000, events: 220000 },    // ~100 MB of logs
   m: { songs: 6000, events: 870000 },    // ~400 MB
   l: { songs: 15000, events: 2400000 },  // ~1.1 GB
+  // l's events over 240 days: the same input in 8x smaller daily files
+  // (songlake holds a window of whole files in memory, so RSS follows file size)
+  ld: { songs: 15000, events: 2400000, days: 240 },
 };
 const sizes = String(args.sizes || 'sample,s,m,l').split(',');
 
@@ -78,9 +81,9 @@ function dataset(name) {
   let gen = null;
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     fs.rmSync(dir, { recursive: true, force: true });
-    const { songs, events } = SIZES[name];
+    const { songs, events, days = 30 } = SIZES[name];
     gen = run(bin, ['generate', '--out', dir, '--songs', String(songs), '--events', String(events),
-      '--seed', '42', '--quiet']);
+      '--days', String(days), '--seed', '42', '--quiet']);
     fs.writeFileSync(path.join(dir, '.complete'), '');
   }
   return { dir, gen };
@@ -109,6 +112,7 @@ async function sameRows(a, b) {
 const results = [];
 for (const name of sizes) {
   const { dir, gen } = dataset(name);
+  const load0 = os.loadavg()[0];
   const logBytes = dirBytes(path.join(dir, 'log_data'));
   const songBytes = dirBytes(path.join(dir, 'song_data'));
   const inMB = (logBytes + songBytes) / 1e6;
@@ -144,7 +148,7 @@ for (const name of sizes) {
     walls: xs.map((x) => x.wall),
   });
   const r = { name, inMB, logMB: logBytes / 1e6, songMB: songBytes / 1e6, gen, sl: pick(sl), dk: pick(dk),
-    sl0: nofsync ? pick(sl0) : null, phases, phases0, check };
+    sl0: nofsync ? pick(sl0) : null, phases, phases0, check, load: [load0, os.loadavg()[0]] };
   results.push(r);
   console.log(JSON.stringify(r));
   fs.rmSync(slOut, { recursive: true, force: true });
@@ -160,7 +164,8 @@ function machine() {
   } catch { /* not Linux */ }
   const nproc = spawnSync('nproc', [], { encoding: 'utf8' }).stdout?.trim() || String(os.cpus().length);
   const sl = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
-  return { cpu, nproc, ram: (os.totalmem() / 2 ** 30).toFixed(1), kernel: `${os.type()} ${os.release()}`, sl };
+  const commit = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || '?';
+  return { cpu, nproc, ram: (os.totalmem() / 2 ** 30).toFixed(1), kernel: `${os.type()} ${os.release()}`, sl, commit };
 }
 
 // ---- report ----
@@ -168,7 +173,7 @@ const m = machine();
 const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2);
 const lines = [];
 lines.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} cores ` +
-  `(${m.cpu}), ${m.ram} GiB RAM, ${m.kernel}; ${m.sl} (Release build); DuckDB ${duckVersion()} via ` +
+  `(${m.cpu}), ${m.ram} GiB RAM, ${m.kernel}; ${m.sl} at commit ${m.commit} (${path.basename(build)}); DuckDB ${duckVersion()} via ` +
   `@duckdb/node-api in its own node process (tests/e2e/reference.mjs). ${runs} runs per engine and size, ` +
   `alternating; wall = median, RSS = largest peak resident set (wait4 ru_maxrss) over the runs; ` +
   `--threads ${threads} for both; inputs in the page cache (generated just before), outputs under ${outRoot} ` +
@@ -187,12 +192,12 @@ for (const r of results) {
 lines.push('');
 lines.push('All runs (wall seconds), CPU seconds (user+sys, median) and rows checked:');
 lines.push('');
-lines.push('| data | songlake runs | DuckDB runs | songlake CPU s | DuckDB CPU s | songplays rows | time rows | generate s |');
-lines.push('|---|---|---|---:|---:|---:|---:|---:|');
+lines.push('| data | songlake runs | DuckDB runs | songlake CPU s | DuckDB CPU s | songplays rows | time rows | generate s | load avg before, after |');
+lines.push('|---|---|---|---:|---:|---:|---:|---:|---|');
 for (const r of results) {
   lines.push(`| ${r.name} | ${r.sl.walls.map(f2).join(', ')} | ${r.dk.walls.map(f2).join(', ')} | ${f2(r.sl.cpu)} | ` +
     `${f2(r.dk.cpu)} | ${r.check.songplays.rows.toLocaleString('en-US')} | ${r.check.time.rows.toLocaleString('en-US')} | ` +
-    `${r.gen ? f2(r.gen.wall) : '-'} |`);
+    `${r.gen ? f2(r.gen.wall) : '-'} | ${r.load.map(f1).join(', ')} |`);
 }
 if (nofsync) {
   lines.push('');
