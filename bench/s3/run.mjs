@@ -4,7 +4,8 @@
 // each file to disk) beside `aws s3 cp --recursive` of the same prefix in
 // the same run, and prints objects/s and the ratio. Data: the bundled
 // sample's 71 song files, and N generated song files (`songlake generate`,
-// default 15,000), uploaded straight into s3rver.
+// default 15,000), uploaded straight into s3rver. Then times `songlake
+// build` of the generated data from S3 to S3 beside local to local.
 //
 // usage: node bench/s3/run.mjs [--build DIR] [--songs N] [--connections C]
 // (run from the source root; DIR defaults to ./build)
@@ -81,6 +82,16 @@ try {
       throw new Error('file counts differ');
     console.log(`| ${name} | ${n} | ${list.s.toFixed(2)} | ${(n / ours.s).toFixed(0)} | ${(n / theirs.s).toFixed(0)} | ${(theirs.s / ours.s).toFixed(1)}x |`);
   }
+  // the whole pipeline: songlake build from S3 to S3 beside local to local
+  await upload(s3, path.join(gen, 'log_data'), 'gen-logs');
+  const local = await timed(() => run(songlake, ['build', '--quiet', '--songs', path.join(gen, 'song_data'),
+    '--logs', path.join(gen, 'log_data'), '--out', path.join(tmp, 'lake')], { env }));
+  if (local.r.code !== 0) throw new Error(local.r.err);
+  const remote = await timed(() => run(songlake, ['build', '--quiet', '--songs', 's3://bench/gen',
+    '--logs', 's3://bench/gen-logs', '--out', 's3://bench/lake'], { env }));
+  if (remote.r.code !== 0) throw new Error(remote.r.err);
+  console.log(`\nsonglake build, ${nsongs} song files + 30 log files: local to local ${local.s.toFixed(2)} s, ` +
+    `S3 to S3 ${remote.s.toFixed(2)} s`);
 } finally {
   await s3.close();
   fs.rmSync(tmp, { recursive: true, force: true });
