@@ -40,8 +40,7 @@ int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec 
         s3_list_page pg;
         rc = s3_run(c, &r, err);
         if (rc == 0) rc = s3_xml_list(r.resp.data, r.resp.len, &pg, err);
-        if (rc < 0 && r.status < 300 && !r.curl_code)
-            sl_err_prefix(err, "%s", r.label);
+        if (rc < 0 && r.status < 300 && !r.curl_code) sl_err_prefix(err, "%s", r.label);
         s3_req_free(&r);
         free(token);
         token = NULL;
@@ -57,7 +56,8 @@ int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec 
 }
 
 void s3_objs_free(sl_vec *objs) {
-    for (size_t i = 0; i < objs->len; i++) free(SL_VEC_AT(objs, s3_obj, i).key);
+    for (size_t i = 0; i < objs->len; i++)
+        free(SL_VEC_AT(objs, s3_obj, i).key);
     sl_vec_free(objs);
 }
 
@@ -84,9 +84,11 @@ static int s3_list(const char *uri, const io_config *cfg, io_list *out, sl_err *
     char *prefix;
     if (glob) {
         size_t p = magic;
-        while (p && key[p - 1] != '/') p--;
+        while (p && key[p - 1] != '/')
+            p--;
         prefix = sl_strndup(key, p);
-    } else prefix = sl_strdup(key);
+    } else
+        prefix = sl_strdup(key);
     char *dir = (!glob && klen && key[klen - 1] != '/') ? sl_sprintf("%s/", key) : sl_strdup(key);
     sl_vec objs;
     sl_vec_init(&objs, sizeof(s3_obj));
@@ -95,9 +97,12 @@ static int s3_list(const char *uri, const io_config *cfg, io_list *out, sl_err *
     for (size_t i = 0; rc == 0 && i < objs.len; i++) {
         s3_obj *o = &SL_VEC_AT(&objs, s3_obj, i);
         bool take;
-        if (glob) take = io_glob_match_path(key, o->key);
-        else if (klen && !strcmp(o->key, key)) take = true; /* named file */
-        else take = !strncmp(o->key, dir, dl) && o->key[dl] && !any_hidden(o->key + dl);
+        if (glob)
+            take = io_glob_match_path(key, o->key);
+        else if (klen && !strcmp(o->key, key))
+            take = true; /* named file */
+        else
+            take = !strncmp(o->key, dir, dl) && o->key[dl] && !any_hidden(o->key + dl);
         if (take) io_list_push(out, &cap, sl_sprintf("s3://%s/%s", bucket, o->key), o->size);
     }
     if (rc == 0 && out->n == 0)
@@ -138,7 +143,7 @@ static int s3_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool 
 typedef struct s3_batch {
     s3_client *c;
     const io_list *files;
-    s3_req **reqs; /* allocated while in flight: 8 bytes per idle file */
+    s3_req **reqs;  /* allocated while in flight: 8 bytes per idle file */
     uint8_t *state; /* 0 not submitted, 1 submitted, 2 taken */
     size_t next, window, pending;
     uint64_t pending_bytes;
@@ -149,8 +154,9 @@ typedef struct s3_batch {
 
 static void batch_pump(s3_batch *b, size_t must) {
     while (b->next < b->files->n &&
-           (b->next <= must || (b->pending < b->window &&
-                                b->pending_bytes + b->files->files[b->next].size <= BATCH_MAX_BYTES))) {
+           (b->next <= must ||
+            (b->pending < b->window &&
+             b->pending_bytes + b->files->files[b->next].size <= BATCH_MAX_BYTES))) {
         size_t i = b->next++;
         char *bucket = NULL, *key = NULL;
         s3_parse_uri(b->files->files[i].uri, &bucket, &key, NULL);
@@ -165,8 +171,7 @@ static void batch_pump(s3_batch *b, size_t must) {
     }
 }
 
-static void *s3_batch_open(const io_list *files, const io_config *cfg, int lookahead,
-                           sl_err *err) {
+static void *s3_batch_open(const io_list *files, const io_config *cfg, int lookahead, sl_err *err) {
     s3_batch *b = sl_calloc(1, sizeof *b);
     b->c = s3_client_open(cfg, err);
     if (!b->c) {
@@ -197,7 +202,8 @@ static int s3_batch_get(void *h, size_t i, sl_buf *out, sl_err *err) {
     s3_req *r = b->reqs[i];
     s3_wait(b->c, r);
     int rc = 0;
-    if (r->curl_code || r->status < 200 || r->status >= 300) rc = s3_req_error(r, err);
+    if (r->curl_code || r->status < 200 || r->status >= 300)
+        rc = s3_req_error(r, err);
     else {
         free(out->data);
         *out = r->resp;

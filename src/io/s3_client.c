@@ -46,9 +46,13 @@ struct s3_client {
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init_once(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
-const s3_settings *s3_client_settings(const s3_client *c) { return &c->st; }
+const s3_settings *s3_client_settings(const s3_client *c) {
+    return &c->st;
+}
 
 void s3_req_init(s3_req *r, const char *method, const char *bucket, const char *key,
                  const char *query) {
@@ -75,7 +79,8 @@ void s3_req_add_header(s3_req *r, const char *fmt, ...) {
 
 void s3_req_free(s3_req *r) {
     free(r->bucket), free(r->key), free(r->query), free(r->label);
-    for (int i = 0; i < 4; i++) free(r->hdr[i]);
+    for (int i = 0; i < 4; i++)
+        free(r->hdr[i]);
     sl_buf_free(&r->resp);
     free(r->priv);
     memset(r, 0, sizeof *r);
@@ -106,8 +111,10 @@ static int on_seek(void *ud, curl_off_t off, int origin) {
 static void header_value(const char *p, size_t n, size_t name_len, char *dst, size_t dsz) {
     const char *v = p + name_len;
     size_t vn = n - name_len;
-    while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
-    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) vn--;
+    while (vn && (*v == ' ' || *v == '\t'))
+        v++, vn--;
+    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
+        vn--;
     if (vn >= dsz) vn = dsz - 1;
     memcpy(dst, v, vn);
     dst[vn] = 0;
@@ -116,7 +123,8 @@ static void header_value(const char *p, size_t n, size_t name_len, char *dst, si
 static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
     s3_req *r = ud;
     size_t len = sz * n;
-    if (len > 5 && !strncasecmp(p, "ETag:", 5)) header_value(p, len, 5, r->etag, sizeof r->etag);
+    if (len > 5 && !strncasecmp(p, "ETag:", 5))
+        header_value(p, len, 5, r->etag, sizeof r->etag);
     else if (len > 23 && !strncasecmp(p, "x-amz-meta-songlake-run:", 24))
         header_value(p, len, 24, r->meta_run, sizeof r->meta_run);
     else if (len > 15 && !strncasecmp(p, "Content-Length:", 15)) {
@@ -173,7 +181,8 @@ static void start_attempt(s3_client *c, s3_req *r) {
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, t);
     struct curl_slist *h = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    if (!strcmp(r->method, "HEAD")) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    if (!strcmp(r->method, "HEAD"))
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     else if (!strcmp(r->method, "PUT")) {
         curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
@@ -237,12 +246,14 @@ static void finish_attempt(s3_client *c, s3_req *r, CURLcode res) {
     if (s3_retryable((int)res, r->status, code) && r->attempts < c->st.max_attempts) {
         double d = s3_backoff_delay(r->attempts, c->st.retry_base, 20.0, next_rand(c));
         if (now + d - pv->first_start <= c->st.max_retry_seconds) {
-            sl_log(SL_LOG_DEBUG, "s3: retrying %s %s/%s (attempt %d): %s %ld", r->method,
-                   r->bucket, r->key, r->attempts, res ? r->curl_msg : "HTTP", r->status);
+            sl_log(SL_LOG_DEBUG, "s3: retrying %s %s/%s (attempt %d): %s %ld", r->method, r->bucket,
+                   r->key, r->attempts, res ? r->curl_msg : "HTTP", r->status);
             pv->not_before = now + d;
             pv->next = NULL;
-            if (c->qtail) c->qtail->priv->next = r;
-            else c->qhead = r;
+            if (c->qtail)
+                c->qtail->priv->next = r;
+            else
+                c->qhead = r;
             c->qtail = r;
             return;
         }
@@ -353,8 +364,10 @@ void s3_submit(s3_client *c, s3_req *r) {
     r->priv->first_start = sl_now();
     r->priv->not_before = 0;
     r->priv->next = NULL;
-    if (c->qtail) c->qtail->priv->next = r;
-    else c->qhead = r;
+    if (c->qtail)
+        c->qtail->priv->next = r;
+    else
+        c->qhead = r;
     c->qtail = r;
     pthread_mutex_unlock(&c->mu);
     curl_multi_wakeup(c->multi);
@@ -362,14 +375,17 @@ void s3_submit(s3_client *c, s3_req *r) {
 
 void s3_wait(s3_client *c, s3_req *r) {
     pthread_mutex_lock(&c->mu);
-    while (!r->done) pthread_cond_wait(&c->cv, &c->mu);
+    while (!r->done)
+        pthread_cond_wait(&c->cv, &c->mu);
     pthread_mutex_unlock(&c->mu);
 }
 
 int s3_req_error(const s3_req *r, sl_err *err) {
     char tries[64] = "", name[1024];
-    if (r->label) snprintf(name, sizeof name, "%s", r->label);
-    else snprintf(name, sizeof name, "s3://%s/%s", r->bucket, r->key);
+    if (r->label)
+        snprintf(name, sizeof name, "%s", r->label);
+    else
+        snprintf(name, sizeof name, "s3://%s/%s", r->bucket, r->key);
     if (r->attempts > 1) snprintf(tries, sizeof tries, " (after %d attempts)", r->attempts);
     if (r->curl_code)
         return sl_err_set(err, "%s: %s %s failed: %s%s", name, r->method,
@@ -378,9 +394,9 @@ int s3_req_error(const s3_req *r, sl_err *err) {
     s3_xml_error(r->resp.data, r->resp.len, code, sizeof code, msg, sizeof msg);
     if (!code[0] && r->status == 404) snprintf(code, sizeof code, "%s", "NotFound");
     const char *hint = s3_error_hint(r->status, code);
-    return sl_err_set(err, "%s: %ld %s%s%s%s%s%s%s", name, r->status,
-                      code[0] ? code : "error", msg[0] ? ": " : "", msg, hint[0] ? " (" : "",
-                      hint, hint[0] ? ")" : "", tries);
+    return sl_err_set(err, "%s: %ld %s%s%s%s%s%s%s", name, r->status, code[0] ? code : "error",
+                      msg[0] ? ": " : "", msg, hint[0] ? " (" : "", hint, hint[0] ? ")" : "",
+                      tries);
 }
 
 int s3_run(s3_client *c, s3_req *r, sl_err *err) {

@@ -40,13 +40,17 @@ static int on_ini(void *ud, const char *section, const char *name, const char *v
     if (strcasecmp(section, c->section) != 0) return 1;
     c->found = true;
     size_t n = strlen(value);
-    if (!strcasecmp(name, "aws_access_key_id")) set_str(&c->out->akid, value, n);
-    else if (!strcasecmp(name, "aws_secret_access_key")) set_str(&c->out->secret, value, n);
-    else if (!strcasecmp(name, "aws_session_token")) set_str(&c->out->token, value, n);
+    if (!strcasecmp(name, "aws_access_key_id"))
+        set_str(&c->out->akid, value, n);
+    else if (!strcasecmp(name, "aws_secret_access_key"))
+        set_str(&c->out->secret, value, n);
+    else if (!strcasecmp(name, "aws_session_token"))
+        set_str(&c->out->token, value, n);
     else if (!strcasecmp(name, "region") || (c->dlcfg && (!strcasecmp(name, "aws_region") ||
-                                                         !strcasecmp(name, "aws_default_region"))))
+                                                          !strcasecmp(name, "aws_default_region"))))
         set_str(&c->out->region, value, n);
-    else if (!c->dlcfg && !strcasecmp(name, "endpoint_url")) set_str(&c->out->endpoint, value, n);
+    else if (!c->dlcfg && !strcasecmp(name, "endpoint_url"))
+        set_str(&c->out->endpoint, value, n);
     return 1;
 }
 
@@ -64,7 +68,9 @@ static void clear_creds(s3_settings *s) {
     s->akid = s->secret = s->token = NULL;
 }
 
-static bool have_creds(const s3_settings *s) { return s->akid && *s->akid && s->secret && *s->secret; }
+static bool have_creds(const s3_settings *s) {
+    return s->akid && *s->akid && s->secret && *s->secret;
+}
 
 static char *home_file(const char *envname, const char *rel) {
     const char *v = env(envname);
@@ -141,7 +147,8 @@ static char *json_field(const char *doc, const char *name) {
     const char *p = strstr(doc, pat);
     if (!p) return NULL;
     p += strlen(pat);
-    while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
     if (*p != '"') return NULL;
     const char *e = strchr(++p, '"');
     return e ? sl_strndup(p, (size_t)(e - p)) : NULL;
@@ -153,7 +160,8 @@ static int imds_creds(s3_settings *s) {
     const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     if (!base) base = "http://169.254.169.254";
     size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/') bl--;
+    while (bl && base[bl - 1] == '/')
+        bl--;
     sl_buf b = {0};
     char *url = sl_sprintf("%.*s/latest/api/token", (int)bl, base), *hdr = NULL, *role = NULL;
     int rc = -1;
@@ -200,8 +208,10 @@ int s3_settings_resolve(const io_config *cfg, s3_settings *s, sl_err *err) {
     int have_profile = shared_profile(pname, &prof);
     if (cfg->profile && !have_profile) {
         s3_settings_free(&prof);
-        return sl_err_set(err, "AWS profile '%s' not found in the shared credentials or config "
-                               "file (~/.aws/credentials, ~/.aws/config)", cfg->profile);
+        return sl_err_set(err,
+                          "AWS profile '%s' not found in the shared credentials or config "
+                          "file (~/.aws/credentials, ~/.aws/config)",
+                          cfg->profile);
     }
     if (cfg->no_sign_request) {
         s->cred_source = "none (--no-sign-request)";
@@ -259,7 +269,8 @@ int s3_settings_resolve(const io_config *cfg, s3_settings *s, sl_err *err) {
             return sl_err_set(err, "endpoint URL '%s' must start with http:// or https://", ep);
         }
         size_t n = strlen(ep);
-        while (n && ep[n - 1] == '/') n--;
+        while (n && ep[n - 1] == '/')
+            n--;
         s->endpoint = sl_strndup(ep, n);
         s->path_style = true;
     } else {
@@ -274,8 +285,8 @@ int s3_settings_resolve(const io_config *cfg, s3_settings *s, sl_err *err) {
     s->timeout_seconds = knob(cfg->timeout_seconds, "SONGLAKE_S3_TIMEOUT_SECONDS", 30);
     s->list_page_size = (int)knob(cfg->list_page_size, "SONGLAKE_S3_LIST_PAGE_SIZE", 1000);
     s->cleanup_grace = knob(cfg->cleanup_grace_seconds, "SONGLAKE_S3_CLEANUP_GRACE_SECONDS", 3600);
-    s->multipart_threshold = (size_t)knob((double)cfg->multipart_threshold,
-                                          "SONGLAKE_S3_MULTIPART_THRESHOLD", 16 << 20);
+    s->multipart_threshold =
+        (size_t)knob((double)cfg->multipart_threshold, "SONGLAKE_S3_MULTIPART_THRESHOLD", 16 << 20);
     s->part_size = (size_t)knob((double)cfg->multipart_part_size, "SONGLAKE_S3_PART_SIZE", 8 << 20);
     if (s->max_connections < 1) s->max_connections = 1;
     if (s->max_attempts < 1) s->max_attempts = 1;

@@ -58,8 +58,8 @@ void s3_xml_escape(sl_buf *b, const char *s);
 typedef struct s3_settings {
     char *akid, *secret, *token; /* NULL when anonymous */
     char *region;
-    char *endpoint;  /* scheme://host[:port], no trailing slash */
-    bool path_style; /* custom endpoints; virtual-host on AWS otherwise */
+    char *endpoint;          /* scheme://host[:port], no trailing slash */
+    bool path_style;         /* custom endpoints; virtual-host on AWS otherwise */
     const char *cred_source; /* static description, never a secret */
     int max_connections, max_attempts, list_page_size;
     double max_retry_seconds, retry_base, timeout_seconds, cleanup_grace;
@@ -91,7 +91,7 @@ typedef struct s3_req {
     long status;
     sl_buf resp;
     char etag[128];
-    char meta_run[64]; /* x-amz-meta-songlake-run */
+    char meta_run[64];      /* x-amz-meta-songlake-run */
     int64_t content_length; /* Content-Length of the response, -1 if none */
     int curl_code;
     char curl_msg[256];
@@ -120,8 +120,7 @@ int s3_req_error(const s3_req *r, sl_err *err);
 
 /* ---- listing and the output store (s3_backend.c, s3_store.c) ------------ */
 /* Lists every object under prefix (all pages) into objs (s3_obj). */
-int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec *objs,
-                   sl_err *err);
+int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec *objs, sl_err *err);
 void s3_objs_free(sl_vec *objs);
 /* Deletes keys with DeleteObjects, 1000 per request, batches in parallel. */
 int s3_delete_keys(s3_client *c, const char *bucket, char *const *keys, size_t n, sl_err *err);

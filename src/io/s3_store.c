@@ -37,7 +37,7 @@ typedef struct s3_stage {
     char *prefix; /* root + table + "/" */
     char *name;
     pthread_mutex_t mu;
-    sl_vec files; /* staged */
+    sl_vec files;             /* staged */
     s3_put *puts, *puts_tail; /* oldest first */
     size_t nputs;
     bool put_failed;
@@ -234,8 +234,8 @@ void *s3_stage_create(void *h, const char *relpath, const char **final_name, sl_
     } else {
         w->final_rel = sl_strdup(relpath);
         fk = sl_sprintf("%s%s", st->prefix, relpath);
-        w->up_key = sl_sprintf("%s.songlake-staging-%s/%s/%s", st->s->root, st->s->run_id,
-                               st->name, relpath);
+        w->up_key = sl_sprintf("%s.songlake-staging-%s/%s/%s", st->s->root, st->s->run_id, st->name,
+                               relpath);
     }
     pthread_mutex_lock(&st->mu);
     staged *f = sl_vec_push(&st->files);
@@ -393,7 +393,8 @@ static void put_reap_one(s3_stage *st) {
 /* Waits for every small PUT; -1 with the first failure. */
 static int puts_drain(s3_stage *st, sl_err *err) {
     pthread_mutex_lock(&st->mu);
-    while (st->puts) put_reap_one(st);
+    while (st->puts)
+        put_reap_one(st);
     int rc = st->put_failed ? -1 : 0;
     if (rc && err) *err = st->put_err;
     pthread_mutex_unlock(&st->mu);
@@ -414,12 +415,15 @@ static int put_async(s3_writer *w, sl_err *err) {
     size_t limit = 2 * (size_t)s3_client_settings(st->s->c)->max_connections;
     pthread_mutex_lock(&st->mu);
     SL_VEC_AT(&st->files, staged, w->idx).done = true;
-    if (st->puts_tail) st->puts_tail->next = p;
-    else st->puts = p;
+    if (st->puts_tail)
+        st->puts_tail->next = p;
+    else
+        st->puts = p;
     st->puts_tail = p;
     st->nputs++;
     s3_submit(st->s->c, &p->req);
-    while (st->nputs > limit) put_reap_one(st);
+    while (st->nputs > limit)
+        put_reap_one(st);
     int rc = st->put_failed ? -1 : 0;
     if (rc && err) *err = st->put_err;
     pthread_mutex_unlock(&st->mu);
@@ -437,7 +441,8 @@ int s3_writer_close(void *h, uint64_t *bytes, sl_err *err) {
             SL_VEC_AT(&w->st->files, staged, w->idx).done = true;
             pthread_mutex_unlock(&w->st->mu);
         }
-    } else rc = put_async(w, err);
+    } else
+        rc = put_async(w, err);
     if (rc == 0 && bytes) *bytes = w->total;
     writer_free(w);
     return rc;
@@ -520,7 +525,8 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
     sl_vec_init(&del, sizeof(char *));
     sl_err e;
     char **keep = sl_malloc((nf + 1) * sizeof *keep);
-    for (size_t i = 0; i < nf; i++) keep[i] = SL_VEC_AT(&st->files, staged, i).final_key;
+    for (size_t i = 0; i < nf; i++)
+        keep[i] = SL_VEC_AT(&st->files, staged, i).final_key;
     char *succ = sl_sprintf("%s_SUCCESS", st->prefix);
     keep[nf] = succ;
     qsort(keep, nf + 1, sizeof *keep, key_cmp);
@@ -529,7 +535,8 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
             char *k = SL_VEC_AT(&objs, s3_obj, i).key;
             if (!bsearch(&k, keep, nf + 1, sizeof *keep, key_cmp)) *(char **)sl_vec_push(&del) = k;
         }
-    } else sl_log(SL_LOG_WARN, "s3: listing the previous %s files: %s", st->name, e.msg);
+    } else
+        sl_log(SL_LOG_WARN, "s3: listing the previous %s files: %s", st->name, e.msg);
     for (size_t i = 0; i < nf; i++) {
         staged *f = &SL_VEC_AT(&st->files, staged, i);
         if (strcmp(f->final_key, f->up_key)) *(char **)sl_vec_push(&del) = f->up_key;
@@ -550,7 +557,8 @@ void s3_stage_abort(void *h) {
     puts_drain(st, NULL);
     size_t nf = st->files.len;
     char **keys = sl_malloc((nf + 1) * sizeof *keys);
-    for (size_t i = 0; i < nf; i++) keys[i] = SL_VEC_AT(&st->files, staged, i).up_key;
+    for (size_t i = 0; i < nf; i++)
+        keys[i] = SL_VEC_AT(&st->files, staged, i).up_key;
     sl_err e;
     if (nf && s3_delete_keys(st->s->c, st->s->bucket, keys, nf, &e) < 0)
         sl_log(SL_LOG_WARN, "s3: removing the files of the failed run: %s", e.msg);

@@ -71,7 +71,8 @@ static int xml_run(const void *p, size_t n, xml_leaf_fn fn, void *ctx, sl_err *e
         rc = sl_err_set(err, "malformed XML from S3 (line %lu: %s)",
                         (unsigned long)XML_GetCurrentLineNumber(xp),
                         XML_ErrorString(XML_GetErrorCode(xp)));
-    for (int i = 0; i < d.depth; i++) free(d.names[i]);
+    for (int i = 0; i < d.depth; i++)
+        free(d.names[i]);
     sl_buf_free(&d.text);
     XML_ParserFree(xp);
     return rc;
@@ -82,7 +83,8 @@ static bool at(int depth, const char *const *path, int want, ...) {
     va_list ap;
     va_start(ap, want);
     bool ok = true;
-    for (int i = 0; i < want && ok; i++) ok = !strcmp(path[i], va_arg(ap, const char *));
+    for (int i = 0; i < want && ok; i++)
+        ok = !strcmp(path[i], va_arg(ap, const char *));
     va_end(ap);
     return ok;
 }
@@ -128,7 +130,8 @@ int s3_xml_list(const void *p, size_t n, s3_list_page *out, sl_err *err) {
     list_ctx c = {.pg = out};
     int rc = xml_run(p, n, list_leaf, &c, err);
     free(c.cur.key);
-    if (rc == 0 && !c.root_ok) rc = sl_err_set(err, "unexpected XML from S3 (not a ListBucketResult)");
+    if (rc == 0 && !c.root_ok)
+        rc = sl_err_set(err, "unexpected XML from S3 (not a ListBucketResult)");
     if (rc == 0 && out->truncated && (!out->next_token || !*out->next_token))
         rc = sl_err_set(err, "S3 listing is truncated but has no NextContinuationToken");
     if (rc < 0) s3_list_page_free(out);
@@ -136,8 +139,10 @@ int s3_xml_list(const void *p, size_t n, s3_list_page *out, sl_err *err) {
 }
 
 void s3_list_page_free(s3_list_page *pg) {
-    for (size_t i = 0; i < pg->objs.len; i++) free(SL_VEC_AT(&pg->objs, s3_obj, i).key);
-    for (size_t i = 0; i < pg->prefixes.len; i++) free(SL_VEC_AT(&pg->prefixes, char *, i));
+    for (size_t i = 0; i < pg->objs.len; i++)
+        free(SL_VEC_AT(&pg->objs, s3_obj, i).key);
+    for (size_t i = 0; i < pg->prefixes.len; i++)
+        free(SL_VEC_AT(&pg->prefixes, char *, i));
     sl_vec_free(&pg->objs);
     sl_vec_free(&pg->prefixes);
     free(pg->next_token);
@@ -160,9 +165,12 @@ static void copy_trunc(char *dst, size_t sz, const char *t, size_t n) {
 
 static void err_leaf(void *ud, int depth, const char *const *path, const char *t, size_t n) {
     err_ctx *c = ud;
-    if (depth == 1) c->root_ok = !strcmp(path[0], "Error");
-    else if (at(depth, path, 2, "Error", "Code")) copy_trunc(c->code, c->code_sz, t, n);
-    else if (at(depth, path, 2, "Error", "Message")) copy_trunc(c->msg, c->msg_sz, t, n);
+    if (depth == 1)
+        c->root_ok = !strcmp(path[0], "Error");
+    else if (at(depth, path, 2, "Error", "Code"))
+        copy_trunc(c->code, c->code_sz, t, n);
+    else if (at(depth, path, 2, "Error", "Message"))
+        copy_trunc(c->msg, c->msg_sz, t, n);
 }
 
 int s3_xml_error(const void *p, size_t n, char *code, size_t code_sz, char *msg, size_t msg_sz) {
@@ -193,7 +201,8 @@ int s3_xml_initiate(const void *p, size_t n, char **upload_id, sl_err *err) {
     if (rc < 0 || !*upload_id || !**upload_id) {
         free(*upload_id);
         *upload_id = NULL;
-        return rc < 0 ? -1 : sl_err_set(err, "S3 did not return an UploadId for the multipart upload");
+        return rc < 0 ? -1
+                      : sl_err_set(err, "S3 did not return an UploadId for the multipart upload");
     }
     return 0;
 }
@@ -208,8 +217,10 @@ typedef struct del_ctx {
 
 static void del_leaf(void *ud, int depth, const char *const *path, const char *t, size_t n) {
     del_ctx *c = ud;
-    if (depth == 1) c->root_ok = !strcmp(path[0], "DeleteResult");
-    else if (at(depth, path, 3, "DeleteResult", "Error", "Key")) copy_trunc(c->key, sizeof c->key, t, n);
+    if (depth == 1)
+        c->root_ok = !strcmp(path[0], "DeleteResult");
+    else if (at(depth, path, 3, "DeleteResult", "Error", "Key"))
+        copy_trunc(c->key, sizeof c->key, t, n);
     else if (at(depth, path, 3, "DeleteResult", "Error", "Code"))
         copy_trunc(c->code, sizeof c->code, t, n);
     else if (at(depth, path, 3, "DeleteResult", "Error", "Message"))
@@ -234,13 +245,26 @@ int s3_xml_delete_result(const void *p, size_t n, int *nerrors, sl_err *err) {
 void s3_xml_escape(sl_buf *b, const char *s) {
     for (; *s; s++) {
         switch (*s) {
-        case '&': sl_buf_append(b, "&amp;", 5); break;
-        case '<': sl_buf_append(b, "&lt;", 4); break;
-        case '>': sl_buf_append(b, "&gt;", 4); break;
-        case '"': sl_buf_append(b, "&quot;", 6); break;
-        case '\'': sl_buf_append(b, "&apos;", 6); break;
-        case '\r': sl_buf_append(b, "&#13;", 5); break;
-        default: sl_buf_putc(b, (uint8_t)*s);
+        case '&':
+            sl_buf_append(b, "&amp;", 5);
+            break;
+        case '<':
+            sl_buf_append(b, "&lt;", 4);
+            break;
+        case '>':
+            sl_buf_append(b, "&gt;", 4);
+            break;
+        case '"':
+            sl_buf_append(b, "&quot;", 6);
+            break;
+        case '\'':
+            sl_buf_append(b, "&apos;", 6);
+            break;
+        case '\r':
+            sl_buf_append(b, "&#13;", 5);
+            break;
+        default:
+            sl_buf_putc(b, (uint8_t)*s);
         }
     }
 }

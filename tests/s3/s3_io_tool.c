@@ -43,7 +43,9 @@ static void walk(const char *root, const char *rel, sl_vec *out) {
     free(path);
 }
 
-static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void mkdirs(char *p) {
     for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
@@ -60,7 +62,8 @@ static int fetch(const char *uri, const char *dest, const io_config *cfg) {
     io_batch_reader *br = io_batch_open(&l, cfg, 8, &e);
     if (!br) return die(&e);
     size_t ul = strlen(uri);
-    while (ul && uri[ul - 1] == '/') ul--;
+    while (ul && uri[ul - 1] == '/')
+        ul--;
     int rc = 0;
     sl_buf b = {0};
     for (size_t i = 0; i < l.n && !rc; i++) {
@@ -69,7 +72,8 @@ static int fetch(const char *uri, const char *dest, const io_config *cfg) {
             break;
         }
         const char *rel = l.files[i].uri + ul;
-        while (*rel == '/') rel++;
+        while (*rel == '/')
+            rel++;
         char *p = sl_sprintf("%s/%s", dest, rel);
         mkdirs(p);
         FILE *f = fopen(p, "wb");
@@ -84,8 +88,8 @@ static int fetch(const char *uri, const char *dest, const io_config *cfg) {
     return rc;
 }
 
-static int publish(const char *out, const char *table, const char *src, const char *run,
-                   bool fail, const io_config *cfg) {
+static int publish(const char *out, const char *table, const char *src, const char *run, bool fail,
+                   const io_config *cfg) {
     sl_err e = {{0}};
     io_store *s = io_store_open(out, cfg, run, &e);
     if (!s) return die(&e);
@@ -120,7 +124,8 @@ static int publish(const char *out, const char *table, const char *src, const ch
         if (w) {
             char *name = sl_strdup(io_writer_name(w));
             uint64_t bytes = 0;
-            if (io_writer_close(w, &bytes, &e) < 0) rc = die(&e);
+            if (io_writer_close(w, &bytes, &e) < 0)
+                rc = die(&e);
             else {
                 printf("%s\n", name);
                 sl_buf_printf(&man, "%s{\"path\":\"%s\",\"bytes\":%llu}", i ? "," : "", name,
@@ -132,10 +137,13 @@ static int publish(const char *out, const char *table, const char *src, const ch
     }
     sl_buf_printf(&man, "]}");
     if (st) {
-        if (rc || fail) io_stage_abort(st);
-        else if (io_stage_commit(st, man.data, man.len, &e) < 0) rc = die(&e);
+        if (rc || fail)
+            io_stage_abort(st);
+        else if (io_stage_commit(st, man.data, man.len, &e) < 0)
+            rc = die(&e);
     }
-    for (size_t i = 0; i < files.len; i++) free(SL_VEC_AT(&files, char *, i));
+    for (size_t i = 0; i < files.len; i++)
+        free(SL_VEC_AT(&files, char *, i));
     sl_vec_free(&files);
     sl_buf_free(&man);
     io_store_close(s);
@@ -151,7 +159,8 @@ int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "list")) {
         io_list l;
         if (io_list_inputs(argv[2], &cfg, &l, &e) < 0) return die(&e);
-        for (size_t i = 0; i < l.n; i++) printf("%llu\t%s\n", (unsigned long long)l.files[i].size, l.files[i].uri);
+        for (size_t i = 0; i < l.n; i++)
+            printf("%llu\t%s\n", (unsigned long long)l.files[i].size, l.files[i].uri);
         io_list_free(&l);
         return 0;
     }
@@ -164,7 +173,8 @@ int main(int argc, char **argv) {
     }
     if (argc >= 4 && !strcmp(argv[1], "fetch")) return fetch(argv[2], argv[3], &cfg);
     if (argc >= 6 && !strcmp(argv[1], "publish"))
-        return publish(argv[2], argv[3], argv[4], argv[5], argc > 6 && !strcmp(argv[6], "fail"), &cfg);
+        return publish(argv[2], argv[3], argv[4], argv[5], argc > 6 && !strcmp(argv[6], "fail"),
+                       &cfg);
     fprintf(stderr, "usage: s3_io_tool list|cat|fetch|publish ...\n");
     return 2;
 }

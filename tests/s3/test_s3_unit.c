@@ -47,8 +47,8 @@ static void test_xml_list(void **state) {
     s3_list_page_free(&pg);
 
     const char *bad[] = {"<ListBucketResult><Contents>", "<Error><Code>X</Code></Error>",
-                         "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
-                         "", "not xml"};
+                         "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>", "",
+                         "not xml"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err.msg[0] = 0;
         assert_int_equal(s3_xml_list(bad[i], strlen(bad[i]), &pg, &err), -1);
@@ -146,8 +146,8 @@ static void test_backoff(void **state) {
         assert_true(d >= prev && d <= 20 * 0.75);
         prev = d;
     }
-    assert_true(s3_retryable(7, 0, ""));   /* couldn't connect */
-    assert_true(s3_retryable(28, 0, ""));  /* timeout */
+    assert_true(s3_retryable(7, 0, ""));    /* couldn't connect */
+    assert_true(s3_retryable(28, 0, ""));   /* timeout */
     assert_true(s3_retryable(56, 200, "")); /* reset mid-body */
     assert_true(s3_retryable(0, 500, "InternalError"));
     assert_true(s3_retryable(0, 503, "SlowDown"));
@@ -210,10 +210,18 @@ static char *write_tmp(const char *name, const char *text) {
 }
 
 static void clear_env(void) {
-    const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                          "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
-                          "AWS_ENDPOINT_URL_S3", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
+    const char *vars[] = {"AWS_ACCESS_KEY_ID",
+                          "AWS_SECRET_ACCESS_KEY",
+                          "AWS_SESSION_TOKEN",
+                          "AWS_PROFILE",
+                          "AWS_REGION",
+                          "AWS_DEFAULT_REGION",
+                          "AWS_ENDPOINT_URL",
+                          "AWS_ENDPOINT_URL_S3",
+                          "AWS_SHARED_CREDENTIALS_FILE",
+                          "AWS_CONFIG_FILE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
     setenv("HOME", tmpdir, 1); /* no ~/.aws of the machine running the tests */
 }
@@ -325,9 +333,12 @@ static void test_cred_chain(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_xml_list),       cmocka_unit_test(test_xml_error),
-        cmocka_unit_test(test_xml_initiate_delete), cmocka_unit_test(test_uri_and_encoding),
-        cmocka_unit_test(test_backoff),        cmocka_unit_test(test_md5_names_time),
+        cmocka_unit_test(test_xml_list),
+        cmocka_unit_test(test_xml_error),
+        cmocka_unit_test(test_xml_initiate_delete),
+        cmocka_unit_test(test_uri_and_encoding),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_md5_names_time),
         cmocka_unit_test(test_cred_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
