@@ -96,8 +96,11 @@ static int s3_list(const char *uri, const io_config *cfg, io_list *out, sl_err *
     size_t cap = 0, dl = strlen(dir);
     for (size_t i = 0; rc == 0 && i < objs.len; i++) {
         s3_obj *o = &SL_VEC_AT(&objs, s3_obj, i);
+        size_t ol = strlen(o->key);
         bool take;
-        if (glob)
+        if (ol && o->key[ol - 1] == '/')
+            take = false; /* a "folder" marker made by consoles, not a file */
+        else if (glob)
             take = io_glob_match_path(key, o->key);
         else if (klen && !strcmp(o->key, key))
             take = true; /* named file */

@@ -44,6 +44,7 @@ test('lists like the AWS CLI and reads every file back byte for byte', async () 
   sameTree(path.join(tmp, 'fetch1'), sample);
   // globs, single files, and names starting with _ or . are not inputs
   await aws(['s3', 'cp', '--quiet', path.join(sample, 'log_data', '2018', '11', '2018-11-01-events.json'), 's3://lake/in/log_data/_SUCCESS']);
+  await putRaw('in/log_data/2018/', ''); // a console's "folder" marker is not a file
   const g = await sl(['list', 's3://lake/in/log_data/2018/*/2018-11-0?-events.json']);
   assert.equal(g.code, 0, g.err);
   assert.equal(g.out.trim().split('\n').length, 9);
