@@ -18,6 +18,70 @@
 #include "io/io_internal.h"
 #include "io/s3_internal.h"
 
+/* ---- a shared client for one-shot calls ---------------------------------- */
+/* list_inputs and read_raw are called once per location or file (the
+ * PostgreSQL loader reads a lake file by file): they share one client per
+ * configuration, kept for the life of the process, instead of resolving
+ * credentials and opening connections for every file. */
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static s3_client *shared_c;
+static io_config shared_cfg;
+
+static bool str_eq(const char *a, const char *b) {
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool cfg_eq(const io_config *a, const io_config *b) {
+    return str_eq(a->access_key_id, b->access_key_id) &&
+           str_eq(a->secret_access_key, b->secret_access_key) &&
+           str_eq(a->session_token, b->session_token) && str_eq(a->profile, b->profile) &&
+           str_eq(a->region, b->region) && str_eq(a->endpoint_url, b->endpoint_url) &&
+           str_eq(a->config_file, b->config_file) && a->no_sign_request == b->no_sign_request &&
+           a->max_connections == b->max_connections && a->max_attempts == b->max_attempts &&
+           a->max_retry_seconds == b->max_retry_seconds &&
+           a->timeout_seconds == b->timeout_seconds &&
+           a->retry_base_seconds == b->retry_base_seconds && a->list_page_size == b->list_page_size;
+}
+
+static char *dup_or_null(const char *s) {
+    return s ? sl_strdup(s) : NULL;
+}
+
+static s3_client *shared_client(const io_config *cfg, sl_err *err) {
+    static const io_config none = {0};
+    if (!cfg) cfg = &none;
+    pthread_mutex_lock(&shared_mu);
+    if (!shared_c || !cfg_eq(&shared_cfg, cfg)) {
+        s3_client *c = s3_client_open(cfg, err);
+        if (!c) {
+            pthread_mutex_unlock(&shared_mu);
+            return NULL;
+        }
+        /* a previous client may be in use by another thread: keep it */
+        static sl_vec retired;
+        if (shared_c) {
+            if (!retired.elem) sl_vec_init(&retired, sizeof(s3_client *));
+            *(s3_client **)sl_vec_push(&retired) = shared_c;
+        }
+        shared_c = c;
+        free((char *)shared_cfg.access_key_id), free((char *)shared_cfg.secret_access_key);
+        free((char *)shared_cfg.session_token), free((char *)shared_cfg.profile);
+        free((char *)shared_cfg.region), free((char *)shared_cfg.endpoint_url);
+        free((char *)shared_cfg.config_file);
+        shared_cfg = *cfg;
+        shared_cfg.access_key_id = dup_or_null(cfg->access_key_id);
+        shared_cfg.secret_access_key = dup_or_null(cfg->secret_access_key);
+        shared_cfg.session_token = dup_or_null(cfg->session_token);
+        shared_cfg.profile = dup_or_null(cfg->profile);
+        shared_cfg.region = dup_or_null(cfg->region);
+        shared_cfg.endpoint_url = dup_or_null(cfg->endpoint_url);
+        shared_cfg.config_file = dup_or_null(cfg->config_file);
+    }
+    s3_client *c = shared_c;
+    pthread_mutex_unlock(&shared_mu);
+    return c;
+}
+
 /* ---- listing ------------------------------------------------------------ */
 int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec *objs,
                    sl_err *err) {
@@ -74,7 +138,7 @@ static bool any_hidden(const char *rel) {
 static int s3_list(const char *uri, const io_config *cfg, io_list *out, sl_err *err) {
     char *bucket, *key;
     if (s3_parse_uri(uri, &bucket, &key, err) < 0) return -1;
-    s3_client *c = s3_client_open(cfg, err);
+    s3_client *c = shared_client(cfg, err);
     if (!c) {
         free(bucket), free(key);
         return -1;
@@ -111,7 +175,6 @@ static int s3_list(const char *uri, const io_config *cfg, io_list *out, sl_err *
     if (rc == 0 && out->n == 0)
         rc = sl_err_set(err, "%s: no such file, directory or matching objects in the bucket", uri);
     s3_objs_free(&objs);
-    s3_client_close(c);
     free(bucket), free(key), free(prefix), free(dir);
     return rc;
 }
@@ -121,7 +184,7 @@ static int s3_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool 
                        sl_err *err) {
     char *bucket, *key;
     if (s3_parse_uri(uri, &bucket, &key, err) < 0) return -1;
-    s3_client *c = s3_client_open(cfg, err);
+    s3_client *c = shared_client(cfg, err);
     int rc = -1;
     if (c) {
         s3_req r;
@@ -135,7 +198,6 @@ static int s3_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool 
         }
         if (rc == 0 && *exists) sl_buf_append(out, r.resp.data, r.resp.len);
         s3_req_free(&r);
-        s3_client_close(c);
     }
     free(bucket), free(key);
     return rc;
