@@ -243,28 +243,14 @@ int s3_xml_delete_result(const void *p, size_t n, int *nerrors, sl_err *err) {
 }
 
 void s3_xml_escape(sl_buf *b, const char *s) {
+    static const char *const ESC[128] = {['&'] = "&amp;",  ['<'] = "&lt;",    ['>'] = "&gt;",
+                                         ['"'] = "&quot;", ['\''] = "&apos;", ['\r'] = "&#13;"};
     for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            sl_buf_append(b, "&amp;", 5);
-            break;
-        case '<':
-            sl_buf_append(b, "&lt;", 4);
-            break;
-        case '>':
-            sl_buf_append(b, "&gt;", 4);
-            break;
-        case '"':
-            sl_buf_append(b, "&quot;", 6);
-            break;
-        case '\'':
-            sl_buf_append(b, "&apos;", 6);
-            break;
-        case '\r':
-            sl_buf_append(b, "&#13;", 5);
-            break;
-        default:
-            sl_buf_putc(b, (uint8_t)*s);
-        }
+        unsigned char c = (unsigned char)*s;
+        const char *e = c < 128 ? ESC[c] : NULL;
+        if (e)
+            sl_buf_append(b, e, strlen(e));
+        else
+            sl_buf_putc(b, c);
     }
 }
