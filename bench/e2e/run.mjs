@@ -173,7 +173,8 @@ const m = machine();
 const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2);
 const lines = [];
 lines.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} cores ` +
-  `(${m.cpu}), ${m.ram} GiB RAM, ${m.kernel}; ${m.sl} at commit ${m.commit} (${path.basename(build)}); DuckDB ${duckVersion()} via ` +
+  `(${m.cpu}), ${m.ram} GiB RAM, ${m.kernel}; ${m.sl} (${path.basename(build)}, binary built ` +
+  `${fs.statSync(bin).mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC; HEAD ${m.commit} at report time); DuckDB ${duckVersion()} via ` +
   `@duckdb/node-api in its own node process (tests/e2e/reference.mjs). ${runs} runs per engine and size, ` +
   `alternating; wall = median, RSS = largest peak resident set (wait4 ru_maxrss) over the runs; ` +
   `--threads ${threads} for both; inputs in the page cache (generated just before), outputs under ${outRoot} ` +
