@@ -289,11 +289,6 @@ int build_run(build_opts *o) {
     if (leader) run_id = make_run_id();
     dist_bcast_str(&run_id);
     if (rk.size > 1) {
-        if (io_is_s3(o->out)) {
-            sl_err_set(&err, "--out %s: publishing to S3 from several MPI ranks is not supported "
-                       "yet; write to a shared filesystem or run one process", o->out);
-            rk.failed_here = true;
-        }
         o->max_rejects_global = o->max_rejects; /* checked on the sum, by the leader */
         o->max_rejects = UINT64_MAX;
         o->progress = o->progress && leader;
@@ -378,6 +373,9 @@ int build_run(build_opts *o) {
     }
     lr = leader ? etl_finish(e, &err) : 0;
     if (lr == 0) lr = lake_finish(lk, &err);
+    /* a follower's files are complete (uploads done) before the leader
+     * writes any _SUCCESS that names them */
+    if (lr == 0 && !leader) lr = lake_commit_tables(lk, &err);
     if (!all_ok(&rk, lr)) goto out;
     if (rk.size > 1) {
         sl_buf files = {0};

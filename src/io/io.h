@@ -36,8 +36,9 @@ typedef struct io_config {
     int list_page_size;           /* ListObjectsV2 max-keys, 1..1000 (1000) */
     double cleanup_grace_seconds; /* orphans younger than this are kept (3600) */
     /* MPI rank > 0 (docs/mpi.md): writes files into the stages that the
-     * leader (rank 0, same run id) opened; never locks, cleans up, commits or
-     * deletes a stage: the leader does, or the next run's cleanup. */
+     * leader (rank 0, same run id) opened; never locks or cleans up, and its
+     * io_stage_commit only completes this rank's files (waits for uploads)
+     * without writing _SUCCESS or deleting anything: the leader commits. */
     bool stage_follower;
 } io_config;
 

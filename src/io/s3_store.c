@@ -17,6 +17,7 @@
 typedef struct s3_store {
     s3_client *c;
     char *bucket, *root, *run_id, *uri;
+    bool follower; /* io_config.stage_follower: an MPI rank > 0 (docs/mpi.md) */
 } s3_store;
 
 typedef struct staged {
@@ -121,6 +122,7 @@ void *s3_store_open(const char *uri, const io_config *cfg, const char *run_id, s
     free(key);
     s->run_id = sl_strdup(run_id);
     s->uri = sl_strdup(uri);
+    s->follower = cfg && cfg->stage_follower;
     /* fail early, with S3's reason, when the bucket is missing or denied */
     sl_buf q = {0};
     sl_buf_printf(&q, "list-type=2&max-keys=1&prefix=");
@@ -478,6 +480,12 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
         s3_stage_abort(st);
         return -1;
     }
+    if (s->follower) {
+        /* every upload of this rank is complete: the leader commits them
+         * (they are in its manifest and carry this run's id) */
+        stage_free(st);
+        return 0;
+    }
     /* 1. fixed-name files: server-side copy from staging into place */
     s3_req *cp = sl_calloc(nf ? nf : 1, sizeof *cp);
     for (size_t i = 0; i < nf; i++) {
@@ -533,7 +541,12 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
     if (s3_list_prefix(s->c, s->bucket, st->prefix, &objs, &e) == 0) {
         for (size_t i = 0; i < objs.len; i++) {
             char *k = SL_VEC_AT(&objs, s3_obj, i).key;
-            if (!bsearch(&k, keep, nf + 1, sizeof *keep, key_cmp)) *(char **)sl_vec_push(&del) = k;
+            if (bsearch(&k, keep, nf + 1, sizeof *keep, key_cmp)) continue;
+            /* other ranks' part files of this run (MPI) are in the manifest too */
+            char *run = s3_run_of_name(k);
+            bool ours = run && !strcmp(run, s->run_id);
+            free(run);
+            if (!ours) *(char **)sl_vec_push(&del) = k;
         }
     } else
         sl_log(SL_LOG_WARN, "s3: listing the previous %s files: %s", st->name, e.msg);

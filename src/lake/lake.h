@@ -115,6 +115,8 @@ int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err);
  * the tables took: commit the five tables (each _SUCCESS last), then write
  * report.json and commit _songlake (rejects.jsonl, report.json). */
 int lake_commit_tables(lake *lk, sl_err *err);
+/* (A follower's lake_commit_tables only completes its own files, waiting for
+ * uploads, before the leader publishes them; it writes no _SUCCESS.) */
 int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err);
 /* Discards everything this run wrote; the previous lake is untouched. */
 void lake_abort(lake *lk);
