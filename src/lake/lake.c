@@ -3,6 +3,7 @@
  * in a small batch (colset) before going to the Parquet writer, which keeps
  * at most one row group per open file. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,36 +252,56 @@ static void part_discard(part *p) {
     memset(p, 0, sizeof *p);
 }
 
-static int part_close(lake *lk, int table, part *p, sl_err *err) {
-    table_state *ts = &lk->t[table];
+/* A closed file: what its manifest entry needs. */
+typedef struct closed_file {
+    char *name;
+    uint64_t rows, bytes;
+} closed_file;
+
+/* Closes p's Parquet writer and file (no shared state: callable from
+ * several threads at once on different parts). Frees p either way. */
+static int part_finish(part *p, closed_file *out, sl_err *err) {
     pq_file_info info;
-    if (colset_flush(&p->cs, p->pw, err) < 0) goto fail;
+    int rc = -1;
+    if (colset_flush(&p->cs, p->pw, err) < 0) goto done;
     pq_writer *pw = p->pw;
     p->pw = NULL;
-    if (pq_writer_close(pw, &info, err) < 0) goto fail;
+    if (pq_writer_close(pw, &info, err) < 0) goto done;
     char *name = sl_strdup(io_writer_name(p->iow));
     uint64_t bytes = 0;
     io_writer *iow = p->iow;
     p->iow = NULL;
     if (io_writer_close(iow, &bytes, err) < 0) {
         free(name);
-        goto fail;
+        goto done;
     }
+    *out = (closed_file){name, info.rows, bytes};
+    rc = 0;
+done:
+    part_discard(p);
+    return rc;
+}
+
+/* Adds a closed file to its table's manifest and stats; frees f->name. */
+static void manifest_add(lake *lk, int table, closed_file *f) {
+    table_state *ts = &lk->t[table];
     if (ts->manifest.len) sl_buf_putc(&ts->manifest, ',');
     sl_buf_append(&ts->manifest, "{\"path\":", 8);
-    sl_buf_json_str(&ts->manifest, name, strlen(name));
-    sl_buf_printf(&ts->manifest, ",\"rows\":%llu,\"bytes\":%llu}", (unsigned long long)info.rows,
-                  (unsigned long long)bytes);
-    ts->stats.rows += info.rows;
+    sl_buf_json_str(&ts->manifest, f->name, strlen(f->name));
+    sl_buf_printf(&ts->manifest, ",\"rows\":%llu,\"bytes\":%llu}", (unsigned long long)f->rows,
+                  (unsigned long long)f->bytes);
+    ts->stats.rows += f->rows;
     ts->stats.files++;
-    ts->stats.bytes += bytes;
-    free(name);
-    part_discard(p);
+    ts->stats.bytes += f->bytes;
+    free(f->name);
+    f->name = NULL;
+}
+
+static int part_close(lake *lk, int table, part *p, sl_err *err) {
+    closed_file f;
+    if (part_finish(p, &f, err) < 0) return sl_err_prefix(err, "%s", TABLES[table].name);
+    manifest_add(lk, table, &f);
     return 0;
-fail:
-    sl_err_prefix(err, "%s", TABLES[table].name);
-    part_discard(p);
-    return -1;
 }
 
 static int part_row_done(part *p, sl_err *err) {
@@ -491,35 +512,94 @@ static char *song_dir(const lake_song *s) {
     return (char *)b.data;
 }
 
+/* Song partitions are written in parallel (most hold one or two rows, so
+ * the cost is creating a directory and a file each: filesystem work that
+ * two threads overlap). Each task writes partition g = rows
+ * [start[g], start[g+1]); the manifest is assembled afterwards in partition
+ * order, so output is the same for any thread count. */
+typedef struct songs_job {
+    lake *lk;
+    const lake_song *rows;
+    const size_t *start;
+    closed_file *files;
+    pthread_mutex_t mu;
+    size_t failed; /* smallest failing partition, or SIZE_MAX */
+    sl_err err;
+} songs_job;
+
+static int write_song_part(lake *lk, const lake_song *rows, size_t n, closed_file *out,
+                           sl_err *err) {
+    char *dir = song_dir(&rows[0]);
+    part p;
+    int rc = part_open(lk, LAKE_SONGS, &p, dir, err);
+    free(dir);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        put_str(&p.cs, 0, rows[k].title);
+        put_f64(&p.cs, 1, rows[k].duration, rows[k].has_duration);
+        put_str(&p.cs, 2, rows[k].song_id);
+        rc = part_row_done(&p, err);
+    }
+    if (rc < 0) {
+        part_discard(&p);
+        return -1;
+    }
+    if (part_finish(&p, out, err) < 0) return sl_err_prefix(err, "%s", TABLES[LAKE_SONGS].name);
+    return 0;
+}
+
+static void songs_task(void *ctx, size_t g, int worker) {
+    (void)worker;
+    songs_job *j = ctx;
+    pthread_mutex_lock(&j->mu);
+    bool skip = j->failed < g; /* an earlier partition failed: its error wins */
+    pthread_mutex_unlock(&j->mu);
+    if (skip) return;
+    sl_err e;
+    if (write_song_part(j->lk, j->rows + j->start[g], j->start[g + 1] - j->start[g], &j->files[g],
+                        &e) == 0)
+        return;
+    pthread_mutex_lock(&j->mu);
+    if (g < j->failed) {
+        j->failed = g;
+        j->err = e;
+    }
+    pthread_mutex_unlock(&j->mu);
+}
+
 int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
     if (lk->opts.follower) return 0; /* the leader writes dimensions */
     if (n > 1) qsort(rows, n, sizeof *rows, song_cmp);
-    for (size_t i = 0; i < n;) {
+    size_t *start = sl_malloc((n + 1) * sizeof *start), ng = 0;
+    for (size_t i = 0; i < n; ng++) {
+        start[ng] = i;
         size_t j = i + 1;
         while (j < n && rows[j].has_year == rows[i].has_year && rows[j].year == rows[i].year &&
                str_cmp(rows[j].artist_id, rows[i].artist_id) == 0)
             j++;
-        char *dir = song_dir(&rows[i]);
-        part p;
-        int rc = part_open(lk, LAKE_SONGS, &p, dir, err);
-        free(dir);
-        if (rc < 0) {
-            part_discard(&p);
-            return -1;
-        }
-        for (size_t k = i; k < j; k++) {
-            put_str(&p.cs, 0, rows[k].title);
-            put_f64(&p.cs, 1, rows[k].duration, rows[k].has_duration);
-            put_str(&p.cs, 2, rows[k].song_id);
-            if (part_row_done(&p, err) < 0) {
-                part_discard(&p);
-                return -1;
-            }
-        }
-        if (part_close(lk, LAKE_SONGS, &p, err) < 0) return -1;
         i = j;
     }
-    return 0;
+    start[ng] = n;
+    songs_job job = {.lk = lk, .rows = rows, .start = start,
+                     .files = sl_calloc(ng ? ng : 1, sizeof(closed_file))};
+    pthread_mutex_init(&job.mu, NULL);
+    job.failed = SIZE_MAX;
+    sl_parallel_for(ng, lk->opts.threads, songs_task, &job);
+    pthread_mutex_destroy(&job.mu);
+    int rc = 0;
+    if (job.failed != SIZE_MAX) {
+        *err = job.err;
+        rc = -1;
+    }
+    /* closed files go to the manifest in partition order; after a failure
+     * the stage is aborted, so the entries only need freeing */
+    for (size_t g = 0; g < ng; g++) {
+        if (!job.files[g].name) continue;
+        if (rc == 0) manifest_add(lk, LAKE_SONGS, &job.files[g]);
+        else free(job.files[g].name);
+    }
+    free(job.files);
+    free(start);
+    return rc;
 }
 
 static int artist_cmp(const void *x, const void *y) {
@@ -554,7 +634,7 @@ static int user_cmp(const void *x, const void *y) {
 }
 
 int lake_write_users(lake *lk, lake_user *rows, size_t n, sl_err *err) {
-    if (lk->opts.follower) return 0; /* the leader writes dimensions */
+    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
     if (n > 1) qsort(rows, n, sizeof *rows, user_cmp);
     part p;
     if (part_open(lk, LAKE_USERS, &p, "", err) < 0) {
@@ -612,7 +692,7 @@ static void sort_i64(int64_t *v, size_t n) {
 /* Writes sorted start times (ts[k * stride]) as the time table, one file per
  * (year, month). */
 static int write_time_sorted(lake *lk, const int64_t *ts, size_t stride, size_t n, sl_err *err) {
-    if (lk->opts.follower) return 0; /* the leader writes dimensions */
+    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
     lake_time cur = {0};
     part p;
     bool open = false;
@@ -681,8 +761,22 @@ int lake_finish(lake *lk, sl_err *err) {
     return 0;
 }
 
+/* A follower's "commit" completes its files in the leader's stages (waits
+ * for uploads) and lets go of the stages; the leader publishes them. */
+static int follower_commit(lake *lk, sl_err *err) {
+    if (lake_finish(lk, err) < 0) return -1;
+    for (int t = 0; t <= LAKE_NTABLES; t++) {
+        io_stage **sp = t < LAKE_NTABLES ? &lk->t[t].stage : &lk->meta;
+        io_stage *st = *sp;
+        *sp = NULL;
+        if (st && io_stage_commit(st, "", 0, err) < 0)
+            return sl_err_prefix(err, "%s", t < LAKE_NTABLES ? TABLES[t].name : "_songlake");
+    }
+    return 0;
+}
+
 int lake_commit_tables(lake *lk, sl_err *err) {
-    if (lk->opts.follower) return sl_err_set(err, "internal: a follower rank cannot publish");
+    if (lk->opts.follower) return follower_commit(lk, err);
     if (lake_finish(lk, err) < 0) return -1;
     /* Every file of every table is complete before the first commit, so a
      * failure up to here leaves the previous lake as it was. */
