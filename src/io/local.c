@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +93,50 @@ static int mkdir_p(char *path, sl_err *err) {
     if (e != ENOENT || !slash || slash == path) return sl_err_errno(err, e, "%s", path);
     *slash = 0;
     int rc = mkdir_p(path, err);
+    *slash = '/';
+    if (rc < 0) return -1;
+    if (mkdir(path, 0755) == 0 || (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+        return 0;
+    return sl_err_errno(err, errno, "%s", path);
+}
+
+/* Marks a directory as the top of a hierarchy (ext2/3/4 FS_TOPDIR_FL):
+ * the Orlov allocator then spreads its subdirectories over block groups
+ * instead of packing them into the parent's. A songs table creates ~15,000
+ * partition directories; packed into one group, each new inode rescans
+ * that group's recently freed inodes (O(n^2) in the kernel, seconds when a
+ * previous lake was just deleted). Best effort: other filesystems ignore
+ * or refuse the flag, which changes nothing. */
+static void spread_subdirs(const char *path) {
+#ifdef FS_IOC_SETFLAGS
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+        flags |= FS_TOPDIR_FL;
+        (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+    }
+    close(fd);
+#else
+    (void)path;
+#endif
+}
+
+/* mkdir_p for directories inside a stage: every directory it creates to
+ * hold another one gets spread_subdirs. */
+static int mkdir_p_spread(char *path, sl_err *err) {
+    if (mkdir(path, 0755) == 0) return 0;
+    int e = errno;
+    struct stat st;
+    if (e == EEXIST) {
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+        return sl_err_errno(err, ENOTDIR, "%s", path);
+    }
+    char *slash = strrchr(path, '/');
+    if (e != ENOENT || !slash || slash == path) return sl_err_errno(err, e, "%s", path);
+    *slash = 0;
+    int rc = mkdir_p_spread(path, err);
+    if (rc == 0) spread_subdirs(path);
     *slash = '/';
     if (rc < 0) return -1;
     if (mkdir(path, 0755) == 0 || (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
@@ -370,6 +416,7 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
         free(st);
         return NULL;
     }
+    spread_subdirs(st->dir);
     return st;
 }
 
@@ -399,7 +446,7 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
     if (fd < 0 && errno == ENOENT) { /* first file of its directory */
         char *slash = strrchr(path, '/');
         *slash = 0;
-        int rc = mkdir_p(path, err);
+        int rc = mkdir_p_spread(path, err);
         *slash = '/';
         if (rc < 0) {
             free(path);
@@ -479,9 +526,9 @@ static void local_writer_abort(void *h) {
 static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
     lstage *st = h;
     lstore *s = st->s;
-    if (s->follower) {
+    if (s->follower) { /* our files are closed; the leader commits them */
         stage_free(st);
-        return sl_err_set(err, "internal: a follower rank cannot commit");
+        return 0;
     }
     char *success = path_join(st->dir, "_SUCCESS");
     char *old = NULL;
