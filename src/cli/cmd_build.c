@@ -175,9 +175,10 @@ static char *make_run_id(void) {
  * One code path for one process and for N MPI ranks: with one rank every
  * dist_* collective is the identity. Rank r parses the r-th contiguous byte
  * range of the sorted event logs; every rank reads the (small) song catalog
- * whole so each holds the same match index; rank 0 (the leader) writes the
- * dimensions, the rejects and the report, and publishes once every rank has
- * finished. Every rank passes the same sequence of collectives, failed or
+ * whole so each holds the same match index; users and start times are
+ * shuffled to the rank that owns each key, which writes its share; rank 0
+ * (the leader) writes songs, artists, the rejects and the report, and
+ * publishes once every rank has finished. Every rank passes the same sequence of collectives, failed or
  * not, so a failure anywhere ends every rank at the next sync point. */
 
 /* [lo, hi) of the files whose first byte falls in this rank's share. */
@@ -229,12 +230,6 @@ static int gather_merge(rank_ctx *rc, const sl_buf *mine, merge_fn merge, void *
     return r;
 }
 
-static int merge_users_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
-    return etl_merge_users(ctx, p, n, err);
-}
-static int merge_times_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
-    return etl_merge_times(ctx, p, n, err);
-}
 static int merge_rejects_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
     if (n < 8) return 0;
     uint64_t count;
@@ -245,16 +240,32 @@ static int merge_files_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
     return lake_import_files(ctx, p, n, err);
 }
 
-/* After the events: the leader gathers users, start times, rejects and event
- * statistics from the other ranks. */
+/* The users and time shuffle: each key goes to the rank that owns it, which
+ * merges what it receives in rank order (= input order). */
+typedef void (*export_fn)(const etl *e, sl_buf *out, int nparts);
+static int shuffle(rank_ctx *rc, etl *e, export_fn exp, void (*clear)(etl *),
+                   int (*merge)(etl *, const uint8_t *, size_t, sl_err *), sl_err *err) {
+    sl_buf *send = sl_calloc((size_t)rc->size, sizeof *send);
+    sl_buf *recv = sl_calloc((size_t)rc->size, sizeof *recv);
+    exp(e, send, rc->size);
+    int r = dist_alltoall(send, recv, err);
+    if (r == 0) clear(e);
+    for (int k = 0; k < rc->size; k++) {
+        if (r == 0) r = merge(e, recv[k].data, recv[k].len, err);
+        sl_buf_free(&send[k]);
+        sl_buf_free(&recv[k]);
+    }
+    free(send);
+    free(recv);
+    return r;
+}
+
+/* After the events: users and start times are shuffled to their owners; the
+ * leader gathers rejects and every rank's event statistics. */
 static int combine_ranks(rank_ctx *rc, etl *e, lake *lk, sl_err *err) {
+    int r = shuffle(rc, e, etl_export_users, etl_clear_users, etl_merge_users, err);
+    if (r == 0) r = shuffle(rc, e, etl_export_times, etl_clear_times, etl_merge_times, err);
     sl_buf b = {0};
-    if (rc->rank) etl_export_users(e, &b);
-    int r = gather_merge(rc, &b, merge_users_cb, e, err);
-    b.len = 0;
-    if (rc->rank) etl_export_times(e, &b);
-    if (r == 0) r = gather_merge(rc, &b, merge_times_cb, e, err);
-    b.len = 0;
     if (rc->rank) {
         sl_buf rej;
         uint64_t count;
@@ -371,7 +382,7 @@ int build_run(build_opts *o) {
                             (unsigned long long)o->max_rejects_global);
         if (!all_ok(&rk, lr)) goto out;
     }
-    lr = leader ? etl_finish(e, &err) : 0;
+    lr = etl_finish(e, &err); /* each rank writes its share of users and time */
     if (lr == 0) lr = lake_finish(lk, &err);
     /* a follower's files are complete (uploads done) before the leader
      * writes any _SUCCESS that names them */

@@ -804,16 +804,29 @@ static bool get_str(const uint8_t **p, const uint8_t *end, sl_str *s) {
     return true;
 }
 
-void etl_export_users(const etl *e, sl_buf *out) {
+/* Rank that owns a key in the users/time shuffle: the same on every rank. */
+static size_t owner_of(int64_t k, int nparts) {
+    return nparts > 1 ? (size_t)(sl_hash(&k, sizeof k) % (uint64_t)nparts) : 0;
+}
+
+void etl_export_users(const etl *e, sl_buf *out, int nparts) {
     for (size_t i = 0; i < e->users.len; i++) {
         const user_rec *u = &SL_VEC_AT(&e->users, user_rec, i);
-        sl_buf_append(out, &u->uid, sizeof u->uid);
-        sl_buf_append(out, &u->ts, sizeof u->ts);
-        put_str(out, u->first);
-        put_str(out, u->last);
-        put_str(out, u->gender);
-        put_str(out, u->level);
+        sl_buf *b = &out[owner_of(u->uid, nparts)];
+        sl_buf_append(b, &u->uid, sizeof u->uid);
+        sl_buf_append(b, &u->ts, sizeof u->ts);
+        put_str(b, u->first);
+        put_str(b, u->last);
+        put_str(b, u->gender);
+        put_str(b, u->level);
     }
+}
+
+void etl_clear_users(etl *e) {
+    for (size_t i = 0; i < e->users.len; i++) free(SL_VEC_AT(&e->users, user_rec, i).blob);
+    e->users.len = 0;
+    sl_map_free(&e->user_idx);
+    sl_map_init(&e->user_idx);
 }
 
 int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
@@ -829,9 +842,15 @@ int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     return 0;
 }
 
-void etl_export_times(const etl *e, sl_buf *out) {
+void etl_export_times(const etl *e, sl_buf *out, int nparts) {
     for (size_t i = 0; i < e->times.cap; i++)
-        if (e->times.keys[i] != TS_EMPTY) sl_buf_append(out, &e->times.keys[i], 8);
+        if (e->times.keys[i] != TS_EMPTY)
+            sl_buf_append(&out[owner_of(e->times.keys[i], nparts)], &e->times.keys[i], 8);
+}
+
+void etl_clear_times(etl *e) {
+    free(e->times.keys);
+    memset(&e->times, 0, sizeof e->times);
 }
 
 int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err) {

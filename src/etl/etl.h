@@ -55,11 +55,17 @@ int etl_count_plays(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fe
                     uint64_t *count, sl_err *err);
 /* The next songplay gets id base + 1. */
 void etl_set_songplay_base(etl *e, uint64_t base);
-/* Latest event per user and distinct start times, as bytes for another rank;
- * merging them in rank order (= input order) keeps SPEC's rules exact. */
-void etl_export_users(const etl *e, sl_buf *out);
+/* The users/time shuffle: this rank's latest event per user and distinct
+ * start times as bytes, split into out[0..nparts) by the rank that owns each
+ * key (a hash of userId / start time). The owner clears its own and merges
+ * what every rank sent it in rank order (= input order), which keeps SPEC's
+ * "latest, ties to the later record" rule exact; etl_finish then writes that
+ * rank's share of users and time. */
+void etl_export_users(const etl *e, sl_buf *out, int nparts);
+void etl_clear_users(etl *e);
 int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err);
-void etl_export_times(const etl *e, sl_buf *out);
+void etl_export_times(const etl *e, sl_buf *out, int nparts);
+void etl_clear_times(etl *e);
 int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err);
 /* Replaces the event statistics with the sums over all ranks. */
 void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched);

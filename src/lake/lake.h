@@ -69,9 +69,10 @@ typedef struct lake_opts {
     size_t row_group_bytes;
     int threads;
     const char *part_prefix; /* file name prefix, default "part-00000" (MPI: per rank) */
-    /* A follower (MPI rank > 0, docs/mpi.md) writes only songplays files into
-     * the leader's stage; its dimension writes are no-ops and its rejects stay
-     * in memory for lake_take_rejects. It never publishes. */
+    /* A follower (MPI rank > 0, docs/mpi.md) writes its songplays, users and
+     * time files into the leader's stage; its songs/artists writes are no-ops
+     * and its rejects stay in memory for lake_take_rejects. It never
+     * publishes. */
     bool follower;
 } lake_opts;
 

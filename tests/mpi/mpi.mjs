@@ -1,5 +1,5 @@
 // `mpirun -np N songlake build` against the single-process build, with real
-// Open MPI: for N = 1..4, on the bundled sample and on a generated set with
+// Open MPI: for N = 1..4 (users and time shuffled to their owner ranks), on the bundled sample and on a generated set with
 // rejects, every table holds the same rows (songplayIds included) and
 // rejects.jsonl the same lines in the same order. Then a run where one rank
 // fails (a corrupt .gz only the last rank reads) exits non-zero and leaves the
@@ -60,8 +60,12 @@ for (const [name, songs, logsDir] of [
     assert.equal(m.code, 0, `mpirun -np ${np} on ${name} failed:\n${m.err}`);
     await sameLake(out, single, `${name}, -np ${np}`);
     if (np > 1) {
-      const parts = new Set(listFiles(path.join(out, 'songplays')).map((f) => path.basename(f).slice(0, 10)));
-      assert.ok(parts.size > 1, `${name} -np ${np}: songplays written by several ranks (${[...parts]})`);
+      // songplays by input range; users and time by the rank owning each key (the shuffle)
+      for (const t of ['songplays', 'users', 'time']) {
+        const parts = new Set(listFiles(path.join(out, t)).filter((f) => f.endsWith('.parquet'))
+          .map((f) => path.basename(f).slice(0, 10)));
+        assert.ok(parts.size > 1, `${name} -np ${np}: ${t} written by several ranks (${[...parts]})`);
+      }
     }
     console.log(`${name}: -np ${np} equals the single-process build`);
   }
