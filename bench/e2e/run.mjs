@@ -10,7 +10,7 @@
 //
 //   node bench/e2e/run.mjs [--sizes sample,s,m,l] [--runs 3] [--threads N]
 //                          [--data DIR] [--out-root DIR] [--nofsync]
-//                          [--doc docs/benchmarks.md] [--no-doc]
+//                          [--doc docs/benchmarks.md] [--no-doc] [--from-log FILE]
 // --nofsync also runs songlake with the bench_nofsync LD_PRELOAD shim (no
 // fsync), to show what durability costs on this disk (DuckDB does not fsync).
 // --out-root: where both engines write (default the OS temp dir).
@@ -109,8 +109,12 @@ async function sameRows(a, b) {
   return out;
 }
 
-const results = [];
-for (const name of sizes) {
+// --from-log FILE: rebuild the report and chart from the JSON lines a
+// previous run printed (one per size), without running anything
+const results = args['from-log']
+  ? fs.readFileSync(args['from-log'], 'utf8').split('\n').filter((l) => l.startsWith('{"name"')).map((l) => JSON.parse(l))
+  : [];
+for (const name of args['from-log'] ? [] : sizes) {
   const { dir, gen } = dataset(name);
   const load0 = os.loadavg()[0];
   const logBytes = dirBytes(path.join(dir, 'log_data'));
@@ -200,7 +204,7 @@ for (const r of results) {
     `${f2(r.dk.cpu)} | ${r.check.songplays.rows.toLocaleString('en-US')} | ${r.check.time.rows.toLocaleString('en-US')} | ` +
     `${r.gen ? f2(r.gen.wall) : '-'} | ${r.load.map(f1).join(', ')} |`);
 }
-if (nofsync) {
+if (results.some((r) => r.sl0)) {
   lines.push('');
   lines.push('songlake with fsync disabled (bench_nofsync LD_PRELOAD shim, measured in the same run; not a ' +
     'shipped option: it shows what durability costs here, since DuckDB does not fsync):');
@@ -244,8 +248,8 @@ function duckVersion() {
 
 // ---- chart: time and memory against input size, both engines ----
 function nice(max) {
-  const p = 10 ** Math.floor(Math.log10(max)), m = max / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  const p = 10 ** Math.floor(Math.log10(max));
+  return [1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10].find((k) => k * p >= max) * p;
 }
 function chart(results) {
   const W = 760, H = 340, L = 60, T = 40, gap = 90, pw = (W - L - 30 - gap) / 2, ph = H - T - 70;
