@@ -62,13 +62,15 @@ static uint64_t list_bytes(const io_list *l) {
     return b;
 }
 
-static int run_source(etl *e, bool events, const io_list *l, const build_opts *o, sl_err *err) {
+typedef int (*etl_run_fn)(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
+                          void *fctx, sl_err *err);
+
+static int run_source(etl *e, etl_run_fn fn, const io_list *l, const build_opts *o, sl_err *err) {
     io_batch_reader *br = io_batch_open(l, &o->io, o->threads * 4, err);
     if (!br) return -1;
     fetch_ctx fc = {br};
     char **uris = uris_of(l);
-    int rc = events ? etl_run_events(e, l->n, uris, fetch_file, &fc, err)
-                    : etl_run_songs(e, l->n, uris, fetch_file, &fc, err);
+    int rc = fn(e, l->n, uris, fetch_file, &fc, err);
     free(uris);
     io_batch_close(br);
     return rc;
@@ -174,12 +176,12 @@ static char *make_run_id(void) {
 /* ---- ranks (docs/mpi.md) ----------------------------------------------
  * One code path for one process and for N MPI ranks: with one rank every
  * dist_* collective is the identity. Rank r parses the r-th contiguous byte
- * range of the sorted event logs; every rank reads the (small) song catalog
- * whole so each holds the same match index; users and start times are
- * shuffled to the rank that owns each key, which writes its share; rank 0
- * (the leader) writes songs, artists, the rejects and the report, and
- * publishes once every rank has finished. Every rank passes the same sequence of collectives, failed or
- * not, so a failure anywhere ends every rank at the next sync point. */
+ * range of the sorted song files and of the sorted event logs; songs,
+ * artists, users and start times are shuffled to the rank that owns each key,
+ * which writes its share; every rank gets the deduplicated songs for the
+ * match index; rank 0 (the leader) writes the rejects and the report, and
+ * publishes once every rank has finished. Every rank passes the same sequence
+ * of collectives, failed or not, so a failure anywhere ends every rank at the next sync point. */
 
 /* [lo, hi) of the files whose first byte falls in this rank's share. */
 static void my_range(const io_list *l, int rank, int size, size_t *lo, size_t *hi) {
@@ -240,6 +242,22 @@ static int merge_files_cb(void *ctx, const uint8_t *p, size_t n, sl_err *err) {
     return lake_import_files(ctx, p, n, err);
 }
 
+/* The leader appends every other rank's rejects so far, in rank order. */
+static int gather_rejects(rank_ctx *rc, lake *lk, sl_err *err) {
+    sl_buf b = {0};
+    if (rc->rank) {
+        sl_buf rej;
+        uint64_t count;
+        lake_take_rejects(lk, &rej, &count);
+        sl_buf_append(&b, &count, 8);
+        sl_buf_append(&b, rej.data, rej.len);
+        sl_buf_free(&rej);
+    }
+    int r = gather_merge(rc, &b, merge_rejects_cb, lk, err);
+    sl_buf_free(&b);
+    return r;
+}
+
 /* The users and time shuffle: each key goes to the rank that owns it, which
  * merges what it receives in rank order (= input order). */
 typedef void (*export_fn)(const etl *e, sl_buf *out, int nparts);
@@ -260,22 +278,43 @@ static int shuffle(rank_ctx *rc, etl *e, export_fn exp, void (*clear)(etl *),
     return r;
 }
 
+/* After the song files: songs (by song_id) and artists (by artist_id) go to
+ * their owner ranks, which keep the first record in input order and write
+ * their share; the leader appends every rank's song rejects; then every rank
+ * gets every song for the match index. Every rank calls every collective. */
+static int combine_catalog(rank_ctx *rc, etl *e, lake *lk, sl_err *err) {
+    int r = shuffle(rc, e, etl_export_songs, etl_clear_songs, etl_merge_songs, err);
+    int r2 = shuffle(rc, e, etl_export_artists, etl_clear_artists, etl_merge_artists, err);
+    if (r == 0) r = r2;
+    if (r == 0) r = etl_write_catalog(e, err);
+    r2 = gather_rejects(rc, lk, err);
+    if (r == 0) r = r2;
+    sl_buf mine = {0}, all = {0};
+    etl_export_songs(e, &mine, 1);
+    r2 = dist_allgather(&mine, &all, err);
+    if (r == 0) r = r2;
+    if (r == 0) {
+        etl_clear_songs(e);
+        r = etl_merge_songs(e, all.data, all.len, err);
+        etl_build_match_index(e);
+    }
+    sl_buf_free(&mine);
+    sl_buf_free(&all);
+    etl_source_stats st = *etl_song_stats(e);
+    uint64_t v[5] = {st.files, st.bytes, st.read, st.accepted, st.rejected};
+    dist_sum_u64(v, 5);
+    st = (etl_source_stats){v[0], v[1], v[2], v[3], v[4]};
+    etl_absorb_song_stats(e, &st);
+    return r;
+}
+
 /* After the events: users and start times are shuffled to their owners; the
  * leader gathers rejects and every rank's event statistics. */
 static int combine_ranks(rank_ctx *rc, etl *e, lake *lk, sl_err *err) {
     int r = shuffle(rc, e, etl_export_users, etl_clear_users, etl_merge_users, err);
     if (r == 0) r = shuffle(rc, e, etl_export_times, etl_clear_times, etl_merge_times, err);
-    sl_buf b = {0};
-    if (rc->rank) {
-        sl_buf rej;
-        uint64_t count;
-        lake_take_rejects(lk, &rej, &count);
-        sl_buf_append(&b, &count, 8);
-        sl_buf_append(&b, rej.data, rej.len);
-        sl_buf_free(&rej);
-    }
-    if (r == 0) r = gather_merge(rc, &b, merge_rejects_cb, lk, err);
-    sl_buf_free(&b);
+    int r2 = gather_rejects(rc, lk, err);
+    if (r == 0) r = r2;
     etl_source_stats st = *etl_event_stats(e);
     uint64_t v[6] = {st.files, st.bytes, st.read, st.accepted, st.rejected, etl_matched_plays(e)};
     dist_sum_u64(v, 6);
@@ -335,14 +374,17 @@ int build_run(build_opts *o) {
     double t1 = sl_now();
     pr.what = "songs";
     pr.total_files = songs.n;
-    if (lr == 0) lr = run_source(e, false, &songs, o, &err);
-    if (!all_ok(&rk, lr)) goto out;
-    if (!leader) { /* the leader keeps the catalog's rejects: drop our copies */
-        sl_buf rej;
-        uint64_t n;
-        lake_take_rejects(lk, &rej, &n);
-        sl_buf_free(&rej);
+    if (rk.size == 1) {
+        if (lr == 0) lr = run_source(e, etl_run_songs, &songs, o, &err);
+    } else { /* this rank's share of the catalog, then the shuffle */
+        size_t a = 0, z = 0;
+        my_range(&songs, rk.rank, rk.size, &a, &z);
+        io_list share = {songs.files + a, z - a};
+        if (lr == 0) lr = run_source(e, etl_parse_songs, &share, o, &err);
+        if (!all_ok(&rk, lr)) goto out;
+        lr = combine_catalog(&rk, e, lk, &err);
     }
+    if (!all_ok(&rk, lr)) goto out;
     double t2 = sl_now();
     pt.songs = t2 - t1;
 
@@ -366,7 +408,7 @@ int build_run(build_opts *o) {
     pr.what = "events";
     pr.total_files = mine.n;
     pr.start = t2;
-    lr = run_source(e, true, &mine, o, &err);
+    lr = run_source(e, etl_run_events, &mine, o, &err);
     if (!all_ok(&rk, lr)) goto out;
     double t3 = sl_now();
     pt.events = t3 - t2;

@@ -473,7 +473,8 @@ static sl_str gkeep(etl *e, sl_str s) {
     return o;
 }
 
-static void merge_song(etl *e, const song_rec *s) {
+/* First record of each song_id wins (SPEC 2): callers merge in input order. */
+static void merge_song_only(etl *e, const song_rec *s) {
     bool ins;
     uint32_t *ix = sl_map_upsert(&e->song_idx, s->song_id.ptr, s->song_id.len, &ins);
     if (ins) {
@@ -486,18 +487,28 @@ static void merge_song(etl *e, const song_rec *s) {
         g->artist_name = gkeep(e, s->artist_name);
         g->location = gkeep(e, s->location);
     }
-    ix = sl_map_upsert(&e->artist_idx, s->artist_id.ptr, s->artist_id.len, &ins);
+}
+
+/* First record of each artist_id wins. */
+static void merge_artist_only(etl *e, const lake_artist *a) {
+    bool ins;
+    uint32_t *ix = sl_map_upsert(&e->artist_idx, a->artist_id.ptr, a->artist_id.len, &ins);
     if (ins) {
         *ix = (uint32_t)e->artists.len;
-        lake_artist *a = sl_vec_push(&e->artists);
-        a->artist_id = gkeep(e, s->artist_id);
-        a->name = gkeep(e, s->artist_name);
-        a->location = gkeep(e, s->location);
-        a->latitude = s->lat;
-        a->has_latitude = s->has_lat;
-        a->longitude = s->lon;
-        a->has_longitude = s->has_lon;
+        lake_artist *g = sl_vec_push(&e->artists);
+        *g = *a;
+        g->artist_id = gkeep(e, a->artist_id);
+        g->name = gkeep(e, a->name);
+        g->location = gkeep(e, a->location);
     }
+}
+
+static void merge_song(etl *e, const song_rec *s) {
+    merge_song_only(e, s);
+    lake_artist a = {.artist_id = s->artist_id, .name = s->artist_name, .location = s->location,
+                     .latitude = s->lat, .has_latitude = s->has_lat, .longitude = s->lon,
+                     .has_longitude = s->has_lon};
+    merge_artist_only(e, &a);
 }
 
 /* A user's row is replaced each time a later file has a later event: its
@@ -690,10 +701,8 @@ static int run_files(etl *e, bool events, size_t nfiles, char *const *sources, e
     return rc;
 }
 
-int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
-                  sl_err *err) {
-    if (run_files(e, false, nfiles, sources, fetch, fctx, err) < 0) return -1;
-    /* match index: (title, artist_name, duration) -> smallest song_id */
+/* match index: (title, artist_name, duration) -> smallest song_id */
+void etl_build_match_index(etl *e) {
     for (size_t i = 0; i < e->songs.len; i++) {
         const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
         if (!s->title.ptr || !s->artist_name.ptr || !s->has_duration) continue;
@@ -712,7 +721,10 @@ int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetc
             if (c < 0 || (c == 0 && s->song_id.len < o->song_id.len)) *ix = (uint32_t)i;
         }
     }
-    /* songs and artists tables */
+}
+
+/* The songs and artists tables from the catalog this etl holds. */
+int etl_write_catalog(etl *e, sl_err *err) {
     lake_song *rows = sl_calloc(e->songs.len, sizeof *rows);
     for (size_t i = 0; i < e->songs.len; i++) {
         const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
@@ -733,6 +745,18 @@ int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetc
     rc = lake_write_artists(e->lk, arts, e->artists.len, err);
     free(arts);
     return rc;
+}
+
+int etl_parse_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                    sl_err *err) {
+    return run_files(e, false, nfiles, sources, fetch, fctx, err);
+}
+
+int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                  sl_err *err) {
+    if (etl_parse_songs(e, nfiles, sources, fetch, fctx, err) < 0) return -1;
+    etl_build_match_index(e);
+    return etl_write_catalog(e, err);
 }
 
 int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
@@ -861,6 +885,102 @@ int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err) {
         set_add(&e->times, t);
     }
     return 0;
+}
+
+/* The catalog shuffle (song records by song_id, artist records by
+ * artist_id) and the gather of the deduplicated songs to every rank. */
+static size_t owner_of_str(sl_str k, int nparts) {
+    return nparts > 1 ? (size_t)(sl_hash(k.ptr, k.len) % (uint64_t)nparts) : 0;
+}
+
+static void put_opt_f64(sl_buf *b, double v, bool has) {
+    uint8_t h = has;
+    sl_buf_append(b, &h, 1);
+    sl_buf_append(b, &v, sizeof v);
+}
+
+static bool get_opt_f64(const uint8_t **p, const uint8_t *end, double *v, bool *has) {
+    uint8_t h;
+    if (!get_bytes(p, end, &h, 1) || !get_bytes(p, end, v, sizeof *v)) return false;
+    *has = h != 0;
+    return true;
+}
+
+void etl_export_songs(const etl *e, sl_buf *out, int nparts) {
+    for (size_t i = 0; i < e->songs.len; i++) {
+        const song_rec *r = &SL_VEC_AT(&e->songs, song_rec, i);
+        sl_buf *b = &out[owner_of_str(r->song_id, nparts)];
+        put_str(b, r->song_id);
+        put_str(b, r->artist_id);
+        put_str(b, r->title);
+        put_str(b, r->artist_name);
+        put_str(b, r->location);
+        sl_buf_append(b, &r->year, sizeof r->year);
+        put_opt_f64(b, 0, r->has_year);
+        put_opt_f64(b, r->duration, r->has_duration);
+        put_opt_f64(b, r->lat, r->has_lat);
+        put_opt_f64(b, r->lon, r->has_lon);
+    }
+}
+
+void etl_clear_songs(etl *e) {
+    e->songs.len = 0;
+    sl_map_free(&e->song_idx);
+    sl_map_init(&e->song_idx);
+    sl_map_free(&e->match_idx);
+    sl_map_init(&e->match_idx);
+}
+
+int etl_merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+    const uint8_t *end = p + n;
+    while (p < end) {
+        song_rec r = {0};
+        double unused;
+        if (!get_str(&p, end, &r.song_id) || !get_str(&p, end, &r.artist_id) ||
+            !get_str(&p, end, &r.title) || !get_str(&p, end, &r.artist_name) ||
+            !get_str(&p, end, &r.location) || !get_bytes(&p, end, &r.year, sizeof r.year) ||
+            !get_opt_f64(&p, end, &unused, &r.has_year) ||
+            !get_opt_f64(&p, end, &r.duration, &r.has_duration) ||
+            !get_opt_f64(&p, end, &r.lat, &r.has_lat) || !get_opt_f64(&p, end, &r.lon, &r.has_lon))
+            return sl_err_set(err, "internal: truncated song records from another rank");
+        merge_song_only(e, &r);
+    }
+    return 0;
+}
+
+void etl_export_artists(const etl *e, sl_buf *out, int nparts) {
+    for (size_t i = 0; i < e->artists.len; i++) {
+        const lake_artist *a = &SL_VEC_AT(&e->artists, lake_artist, i);
+        sl_buf *b = &out[owner_of_str(a->artist_id, nparts)];
+        put_str(b, a->artist_id);
+        put_str(b, a->name);
+        put_str(b, a->location);
+        put_opt_f64(b, a->latitude, a->has_latitude);
+        put_opt_f64(b, a->longitude, a->has_longitude);
+    }
+}
+
+void etl_clear_artists(etl *e) {
+    e->artists.len = 0;
+    sl_map_free(&e->artist_idx);
+    sl_map_init(&e->artist_idx);
+}
+
+int etl_merge_artists(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+    const uint8_t *end = p + n;
+    while (p < end) {
+        lake_artist a = {0};
+        if (!get_str(&p, end, &a.artist_id) || !get_str(&p, end, &a.name) ||
+            !get_str(&p, end, &a.location) || !get_opt_f64(&p, end, &a.latitude, &a.has_latitude) ||
+            !get_opt_f64(&p, end, &a.longitude, &a.has_longitude))
+            return sl_err_set(err, "internal: truncated artist records from another rank");
+        merge_artist_only(e, &a);
+    }
+    return 0;
+}
+
+void etl_absorb_song_stats(etl *e, const etl_source_stats *s) {
+    e->song_stats = *s;
 }
 
 void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched) {

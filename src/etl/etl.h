@@ -67,7 +67,24 @@ int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err);
 void etl_export_times(const etl *e, sl_buf *out, int nparts);
 void etl_clear_times(etl *e);
 int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err);
-/* Replaces the event statistics with the sums over all ranks. */
+/* etl_run_songs in steps, for a catalog split over ranks: parse this rank's
+ * song files (first-wins within them), shuffle song records by song_id and
+ * artist records by artist_id to their owner ranks (clear, then merge in rank
+ * order = input order, so the first record wins exactly), write this rank's
+ * share of songs and artists, then gather every rank's songs (export with
+ * nparts 1, dist_allgather, clear, merge) and build the match index. */
+int etl_parse_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                    sl_err *err);
+void etl_export_songs(const etl *e, sl_buf *out, int nparts);
+void etl_clear_songs(etl *e);
+int etl_merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err);
+void etl_export_artists(const etl *e, sl_buf *out, int nparts);
+void etl_clear_artists(etl *e);
+int etl_merge_artists(etl *e, const uint8_t *p, size_t n, sl_err *err);
+int etl_write_catalog(etl *e, sl_err *err);
+void etl_build_match_index(etl *e);
+/* Replace the song / event statistics with the sums over all ranks. */
+void etl_absorb_song_stats(etl *e, const etl_source_stats *s);
 void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched);
 
 #endif

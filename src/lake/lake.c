@@ -567,7 +567,7 @@ static void songs_task(void *ctx, size_t g, int worker) {
 }
 
 int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
-    if (lk->opts.follower) return 0; /* the leader writes dimensions */
+    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
     if (n > 1) qsort(rows, n, sizeof *rows, song_cmp);
     size_t *start = sl_malloc((n + 1) * sizeof *start), ng = 0;
     for (size_t i = 0; i < n; ng++) {
@@ -607,7 +607,7 @@ static int artist_cmp(const void *x, const void *y) {
 }
 
 int lake_write_artists(lake *lk, lake_artist *rows, size_t n, sl_err *err) {
-    if (lk->opts.follower) return 0; /* the leader writes dimensions */
+    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
     if (n > 1) qsort(rows, n, sizeof *rows, artist_cmp);
     part p;
     if (part_open(lk, LAKE_ARTISTS, &p, "", err) < 0) {
