@@ -100,13 +100,14 @@ static int mkdir_p(char *path, sl_err *err) {
     return sl_err_errno(err, errno, "%s", path);
 }
 
-/* Marks a directory as the top of a hierarchy (ext2/3/4 FS_TOPDIR_FL):
- * the Orlov allocator then spreads its subdirectories over block groups
- * instead of packing them into the parent's. A songs table creates ~15,000
- * partition directories; packed into one group, each new inode rescans
- * that group's recently freed inodes (O(n^2) in the kernel, seconds when a
- * previous lake was just deleted). Best effort: other filesystems ignore
- * or refuse the flag, which changes nothing. */
+/* Marks a stage's table directory as the top of a hierarchy (ext2/3/4
+ * FS_TOPDIR_FL): the Orlov allocator then puts each first-level partition
+ * directory (year=...) in its own block group, and its children near it,
+ * instead of packing a whole table into the group of the staging dir. In a
+ * group that just had a lake deleted (the previous run's, at store close)
+ * every new inode rescans the recently freed ones, O(n^2) over ~28,000
+ * song partition inodes. Marking deeper levels too makes every mkdir scan
+ * all groups: slower. Best effort: elsewhere the ioctl fails, no change. */
 static void spread_subdirs(const char *path) {
 #ifdef FS_IOC_SETFLAGS
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -120,28 +121,6 @@ static void spread_subdirs(const char *path) {
 #else
     (void)path;
 #endif
-}
-
-/* mkdir_p for directories inside a stage: every directory it creates to
- * hold another one gets spread_subdirs. */
-static int mkdir_p_spread(char *path, sl_err *err) {
-    if (mkdir(path, 0755) == 0) return 0;
-    int e = errno;
-    struct stat st;
-    if (e == EEXIST) {
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
-        return sl_err_errno(err, ENOTDIR, "%s", path);
-    }
-    char *slash = strrchr(path, '/');
-    if (e != ENOENT || !slash || slash == path) return sl_err_errno(err, e, "%s", path);
-    *slash = 0;
-    int rc = mkdir_p_spread(path, err);
-    if (rc == 0) spread_subdirs(path);
-    *slash = '/';
-    if (rc < 0) return -1;
-    if (mkdir(path, 0755) == 0 || (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
-        return 0;
-    return sl_err_errno(err, errno, "%s", path);
 }
 
 static int fsync_path(const char *path, sl_err *err) {
@@ -446,7 +425,7 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
     if (fd < 0 && errno == ENOENT) { /* first file of its directory */
         char *slash = strrchr(path, '/');
         *slash = 0;
-        int rc = mkdir_p_spread(path, err);
+        int rc = mkdir_p(path, err);
         *slash = '/';
         if (rc < 0) {
             free(path);
