@@ -521,6 +521,7 @@ typedef struct songs_job {
     lake *lk;
     const lake_song *rows;
     const size_t *start;
+    size_t n; /* partitions */
     closed_file *files;
     pthread_mutex_t mu;
     size_t failed; /* smallest failing partition, or SIZE_MAX */
@@ -547,9 +548,13 @@ static int write_song_part(lake *lk, const lake_song *rows, size_t n, closed_fil
     return 0;
 }
 
-static void songs_task(void *ctx, size_t g, int worker) {
+static void songs_task(void *ctx, size_t i, int worker) {
     (void)worker;
     songs_job *j = ctx;
+    /* tasks alternate between the first and the last partitions, so the
+     * two in flight are usually under different year= directories (a new
+     * directory entry locks its parent: half the partitions share year=0) */
+    size_t g = i % 2 == 0 ? i / 2 : j->n - 1 - i / 2;
     pthread_mutex_lock(&j->mu);
     bool skip = j->failed < g; /* an earlier partition failed: its error wins */
     pthread_mutex_unlock(&j->mu);
@@ -579,7 +584,7 @@ int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
         i = j;
     }
     start[ng] = n;
-    songs_job job = {.lk = lk, .rows = rows, .start = start,
+    songs_job job = {.lk = lk, .rows = rows, .start = start, .n = ng,
                      .files = sl_calloc(ng ? ng : 1, sizeof(closed_file))};
     pthread_mutex_init(&job.mu, NULL);
     job.failed = SIZE_MAX;
