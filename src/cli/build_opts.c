@@ -78,9 +78,12 @@ static bool parse_u64(const char *s, uint64_t *out) {
  * success or a static description of what a valid value looks like. */
 static const char *apply(build_opts *o, const char *key, const char *val) {
     uint64_t n;
-    if (!strcmp(key, "songs")) o->songs = own(o, val);
-    else if (!strcmp(key, "logs")) o->logs = own(o, val);
-    else if (!strcmp(key, "out")) o->out = own(o, val);
+    if (!strcmp(key, "songs"))
+        o->songs = own(o, val);
+    else if (!strcmp(key, "logs"))
+        o->logs = own(o, val);
+    else if (!strcmp(key, "out"))
+        o->out = own(o, val);
     else if (!strcmp(key, "threads")) {
         if (!parse_u64(val, &n) || n < 1 || n > 1024) return "a number of threads from 1 to 1024";
         o->threads = (int)n;
@@ -96,18 +99,26 @@ static const char *apply(build_opts *o, const char *key, const char *val) {
         o->row_group_rows = (size_t)n;
     } else if (!strcmp(key, "endpoint_url") || !strcmp(key, "endpoint-url"))
         o->io.endpoint_url = own(o, val);
-    else if (!strcmp(key, "region")) o->io.region = own(o, val);
-    else if (!strcmp(key, "profile")) o->io.profile = own(o, val);
+    else if (!strcmp(key, "region"))
+        o->io.region = own(o, val);
+    else if (!strcmp(key, "profile"))
+        o->io.profile = own(o, val);
     else if (!strcmp(key, "s3_max_connections") || !strcmp(key, "s3-max-connections")) {
         if (!parse_u64(val, &n) || n < 1 || n > 4096) return "a number from 1 to 4096";
         o->io.max_connections = (int)n;
-    } else if (!strcmp(key, "postgres")) o->postgres = own(o, val);
-    else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema")) o->pg_schema = own(o, val);
+    } else if (!strcmp(key, "postgres"))
+        o->postgres = own(o, val);
+    else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema"))
+        o->pg_schema = own(o, val);
     else if (!strcmp(key, "quiet")) {
-        if (!strcmp(val, "true") || !strcmp(val, "1")) o->quiet = true;
-        else if (!strcmp(val, "false") || !strcmp(val, "0")) o->quiet = false;
-        else return "true or false";
-    } else return "";
+        if (!strcmp(val, "true") || !strcmp(val, "1"))
+            o->quiet = true;
+        else if (!strcmp(val, "false") || !strcmp(val, "0"))
+            o->quiet = false;
+        else
+            return "true or false";
+    } else
+        return "";
     return NULL;
 }
 
@@ -271,10 +282,11 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
             o->io.no_sign_request = true;
             continue;
         }
-        static const char *const VALUED[] = {
-            "songs", "logs", "out", "config", "threads", "compression", "max-rejects",
-            "row-group-rows", "endpoint-url", "region", "profile", "s3-max-connections",
-            "postgres", "pg-schema"};
+        static const char *const VALUED[] = {"songs",       "logs",           "out",
+                                             "config",      "threads",        "compression",
+                                             "max-rejects", "row-group-rows", "endpoint-url",
+                                             "region",      "profile",        "s3-max-connections",
+                                             "postgres",    "pg-schema"};
         bool known = false;
         for (size_t k = 0; k < sizeof VALUED / sizeof VALUED[0]; k++)
             if (!strcmp(key, VALUED[k])) known = true;
@@ -283,8 +295,10 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
                     key);
             goto usage_err;
         }
-        if (eq) val = eq + 1;
-        else if (i + 1 < argc) val = argv[++i];
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
         else {
             fprintf(stderr, "songlake: error: --%s needs a value (see songlake build --help)\n",
                     key);

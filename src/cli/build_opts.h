@@ -12,7 +12,7 @@ typedef struct build_opts {
     char *postgres, *pg_schema; /* build then load into PostgreSQL */
     int threads;
     pq_codec codec;
-    uint64_t max_rejects; /* UINT64_MAX: unlimited */
+    uint64_t max_rejects;        /* UINT64_MAX: unlimited */
     uint64_t max_rejects_global; /* MPI: the limit on the sum over ranks */
     size_t row_group_rows;
     bool quiet, progress;

@@ -30,7 +30,6 @@ void ranks_my_range(const io_list *l, int rank, int size, size_t *lo, size_t *hi
     if (!lo_set) *lo = *hi;
 }
 
-
 bool ranks_all_ok(rank_ctx *rc, int local_rc) {
     if (local_rc < 0) rc->failed_here = true;
     return dist_all_ok(!rc->failed_here);

@@ -80,8 +80,10 @@ static int run_source(etl *e, etl_run_fn fn, const io_list *l, const build_opts 
 /* ---- report ---------------------------------------------------------- */
 static void json_kv_str(sl_buf *b, const char *k, const char *v, bool comma) {
     sl_buf_printf(b, "%s\"%s\":", comma ? "," : "", k);
-    if (v) sl_buf_json_str(b, v, strlen(v));
-    else sl_buf_append(b, "null", 4);
+    if (v)
+        sl_buf_json_str(b, v, strlen(v));
+    else
+        sl_buf_append(b, "null", 4);
 }
 
 static void source_json(sl_buf *b, const char *name, const io_list *l, const etl_source_stats *s) {
@@ -112,8 +114,10 @@ static char *report_json(const build_opts *o, const char *run_id, const io_list 
     json_kv_str(&b, "compression", pq_codec_name(o->codec), true);
     sl_buf_printf(&b, ",\"threads\":%d,\"ranks\":%d", o->threads, dist_size());
     uint64_t maxrej = dist_size() > 1 ? o->max_rejects_global : o->max_rejects;
-    if (maxrej == UINT64_MAX) sl_buf_append(&b, ",\"max_rejects\":null", 19);
-    else sl_buf_printf(&b, ",\"max_rejects\":%llu", (unsigned long long)maxrej);
+    if (maxrej == UINT64_MAX)
+        sl_buf_append(&b, ",\"max_rejects\":null", 19);
+    else
+        sl_buf_printf(&b, ",\"max_rejects\":%llu", (unsigned long long)maxrej);
     json_kv_str(&b, "endpoint_url", o->io.endpoint_url, true);
     json_kv_str(&b, "region", o->io.region, true);
     sl_buf_append(&b, "},\"inputs\":{", 12);
@@ -126,8 +130,8 @@ static char *report_json(const build_opts *o, const char *run_id, const io_list 
     for (int t = 0; t < LAKE_NTABLES; t++) {
         const lake_table_stats *s = lake_stats(lk, t);
         sl_buf_printf(&b, "%s\"%s\":{\"rows\":%llu,\"files\":%llu,\"bytes\":%llu}", t ? "," : "",
-                      lake_table_name(t), (unsigned long long)s->rows,
-                      (unsigned long long)s->files, (unsigned long long)s->bytes);
+                      lake_table_name(t), (unsigned long long)s->rows, (unsigned long long)s->files,
+                      (unsigned long long)s->bytes);
     }
     const etl_phase_times *et = etl_times(e);
     sl_buf_printf(&b,
@@ -158,8 +162,7 @@ static void print_summary(FILE *f, const io_list *songs, const io_list *logs, et
             (double)list_bytes(logs) / 1e6, (unsigned long long)es->read,
             (unsigned long long)es->accepted, (unsigned long long)es->rejected);
     fprintf(f, "\n%s published in %.2f s", out, secs);
-    if (ss->rejected + es->rejected)
-        fprintf(f, "; rejects in %s/_songlake/rejects.jsonl", out);
+    if (ss->rejected + es->rejected) fprintf(f, "; rejects in %s/_songlake/rejects.jsonl", out);
     fprintf(f, "\n");
 }
 
@@ -203,12 +206,17 @@ int build_run(build_opts *o) {
     /* the leader opens (and locks) the store and the stages first */
     if (leader && lr == 0) {
         store = io_store_open(o->out, &o->io, run_id, &err);
-        if (!store) lr = sl_err_prefix(&err, "--out");
-        else if (io_store_cleanup(store, &err) < 0) lr = -1;
+        if (!store)
+            lr = sl_err_prefix(&err, "--out");
+        else if (io_store_cleanup(store, &err) < 0)
+            lr = -1;
     }
     if (rk.size > 1) prefix = sl_sprintf("part-%05d", rk.rank);
-    lake_opts lo = {.codec = o->codec, .threads = o->threads, .row_group_rows = o->row_group_rows,
-                    .part_prefix = prefix, .follower = !leader};
+    lake_opts lo = {.codec = o->codec,
+                    .threads = o->threads,
+                    .row_group_rows = o->row_group_rows,
+                    .part_prefix = prefix,
+                    .follower = !leader};
     if (leader && lr == 0 && !(lk = lake_open(store, &lo, &err))) lr = -1;
     if (!ranks_all_ok(&rk, lr)) goto out;
     if (!leader) {
@@ -219,8 +227,10 @@ int build_run(build_opts *o) {
         if (lr == 0 && !(lk = lake_open(store, &lo, &err))) lr = -1;
     }
     progress pr = {.on = o->progress, .start = sl_now()};
-    etl_opts eo = {.threads = o->threads, .max_rejects = o->max_rejects,
-                   .progress = progress_cb, .progress_ctx = &pr};
+    etl_opts eo = {.threads = o->threads,
+                   .max_rejects = o->max_rejects,
+                   .progress = progress_cb,
+                   .progress_ctx = &pr};
     if (lr == 0) e = etl_new(lk, &eo);
     double t1 = sl_now();
     pr.what = "songs";
@@ -268,11 +278,11 @@ int build_run(build_opts *o) {
         lr = ranks_combine_events(&rk, e, lk, &err);
         uint64_t rejected = etl_song_stats(e)->rejected + etl_event_stats(e)->rejected;
         if (lr == 0 && leader && rejected > o->max_rejects_global)
-            lr = sl_err_set(&err,
-                            "%llu records rejected, more than --max-rejects %llu; fix the input "
-                            "or raise --max-rejects",
-                            (unsigned long long)rejected,
-                            (unsigned long long)o->max_rejects_global);
+            lr =
+                sl_err_set(&err,
+                           "%llu records rejected, more than --max-rejects %llu; fix the input "
+                           "or raise --max-rejects",
+                           (unsigned long long)rejected, (unsigned long long)o->max_rejects_global);
         if (!ranks_all_ok(&rk, lr)) goto out;
     }
     lr = etl_finish(e, &err); /* each rank writes its share of users and time */
@@ -315,8 +325,10 @@ out:
     if (rc) {
         if (lk && !published) lake_abort(lk);
         if (rk.failed_here) {
-            if (rk.size > 1) fprintf(stderr, "songlake: error: rank %d: %s\n", rk.rank, err.msg);
-            else fprintf(stderr, "songlake: error: %s\n", err.msg);
+            if (rk.size > 1)
+                fprintf(stderr, "songlake: error: rank %d: %s\n", rk.rank, err.msg);
+            else
+                fprintf(stderr, "songlake: error: %s\n", err.msg);
         } else if (leader) {
             fprintf(stderr, "songlake: error: another rank failed (see its message); the previous "
                             "lake is unchanged\n");

@@ -58,27 +58,37 @@ int cmd_load_postgres(int argc, char **argv) {
             usage(stdout);
             return 0;
         }
-        if ((v = flag_value(argc, argv, &i, "--lake", &bad))) lake = v;
-        else if ((v = flag_value(argc, argv, &i, "--dsn", &bad))) dsn = v;
-        else if ((v = flag_value(argc, argv, &i, "--schema", &bad))) schema = v;
-        else if ((v = flag_value(argc, argv, &i, "--endpoint-url", &bad))) cfg.endpoint_url = v;
-        else if ((v = flag_value(argc, argv, &i, "--region", &bad))) cfg.region = v;
-        else if ((v = flag_value(argc, argv, &i, "--profile", &bad))) cfg.profile = v;
-        else if (!strcmp(argv[i], "--no-sign-request")) cfg.no_sign_request = true;
+        if ((v = flag_value(argc, argv, &i, "--lake", &bad)))
+            lake = v;
+        else if ((v = flag_value(argc, argv, &i, "--dsn", &bad)))
+            dsn = v;
+        else if ((v = flag_value(argc, argv, &i, "--schema", &bad)))
+            schema = v;
+        else if ((v = flag_value(argc, argv, &i, "--endpoint-url", &bad)))
+            cfg.endpoint_url = v;
+        else if ((v = flag_value(argc, argv, &i, "--region", &bad)))
+            cfg.region = v;
+        else if ((v = flag_value(argc, argv, &i, "--profile", &bad)))
+            cfg.profile = v;
+        else if (!strcmp(argv[i], "--no-sign-request"))
+            cfg.no_sign_request = true;
         else if (!bad) {
             /* never echo an argument: it may hold a password */
-            fprintf(stderr, "songlake load-postgres: error: unknown option (argument %d); see --help\n", i);
+            fprintf(stderr,
+                    "songlake load-postgres: error: unknown option (argument %d); see --help\n", i);
             return 2;
         } else {
             return 2;
         }
     }
     if (!lake || !*lake) {
-        fprintf(stderr, "songlake load-postgres: error: --lake URI is required (the --out of songlake build)\n");
+        fprintf(stderr, "songlake load-postgres: error: --lake URI is required (the --out of "
+                        "songlake build)\n");
         return 2;
     }
     if (!dsn) {
-        fprintf(stderr, "songlake load-postgres: error: --dsn CONNINFO is required ('' for the PG* environment)\n");
+        fprintf(stderr, "songlake load-postgres: error: --dsn CONNINFO is required ('' for the PG* "
+                        "environment)\n");
         return 2;
     }
     if (!*schema) {

@@ -139,10 +139,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
     if (c < 0x80) return 1;
     size_t len;
     unsigned min;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, min = 0x10000;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
     if (n < len) return 0;
     unsigned cp = c & (0xFF >> (len + 1));
     for (size_t i = 1; i < len; i++) {
@@ -173,7 +177,8 @@ void sl_buf_json_str(sl_buf *b, const char *s, size_t n) {
             case '\b': e = "\\b"; break;
             case '\f': e = "\\f"; break;
             }
-            if (e) sl_buf_append(b, e, 2);
+            if (e)
+                sl_buf_append(b, e, 2);
             else {
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 sl_buf_append(b, esc, 6);
@@ -358,8 +363,10 @@ void sl_log(int level, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (level == SL_LOG_INFO) fprintf(stderr, "songlake: %s\n", line);
-    else fprintf(stderr, "songlake: %s: %s\n", names[level], line);
+    if (level == SL_LOG_INFO)
+        fprintf(stderr, "songlake: %s\n", line);
+    else
+        fprintf(stderr, "songlake: %s: %s\n", names[level], line);
 }
 
 /* ---- threads --------------------------------------------------------- */

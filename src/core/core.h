@@ -68,7 +68,7 @@ typedef struct sl_arena {
     sl_arena_block *head;
     size_t used_bytes;
 } sl_arena;
-void *sl_arena_alloc(sl_arena *a, size_t n); /* 8-byte aligned */
+void *sl_arena_alloc(sl_arena *a, size_t n);                  /* 8-byte aligned */
 char *sl_arena_strndup(sl_arena *a, const char *s, size_t n); /* NUL-terminated copy */
 void sl_arena_free(sl_arena *a);
 
@@ -88,7 +88,7 @@ uint64_t sl_hash(const void *p, size_t n); /* XXH3 64-bit */
 /* Open-addressing map from a byte key to a uint32 value. Keys are copied
  * into an internal arena. */
 typedef struct sl_map {
-    uint64_t *hashes;  /* 0 = empty slot */
+    uint64_t *hashes; /* 0 = empty slot */
     uint32_t *vals;
     sl_str *keys;
     size_t cap, count;

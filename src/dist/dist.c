@@ -95,7 +95,8 @@ uint64_t dist_exscan_u64(uint64_t v) {
 
 void dist_sum_u64(uint64_t *v, size_t n) {
 #ifdef SONGLAKE_HAVE_MPI
-    if (g_active && n) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (g_active && n)
+        MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 #else
     (void)v;
     (void)n;

@@ -31,7 +31,9 @@ void gen_rng_seed(gen_rng *r, uint64_t seed) {
     for (int i = 0; i < 4; i++) r->s[i] = splitmix(&seed);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t gen_rng_next(gen_rng *r) {
     uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
@@ -49,7 +51,9 @@ uint64_t gen_rng_below(gen_rng *r, uint64_t n) {
     return (uint64_t)(((unsigned __int128)gen_rng_next(r) * n) >> 64);
 }
 
-double gen_rng_unit(gen_rng *r) { return (double)(gen_rng_next(r) >> 11) * 0x1.0p-53; }
+double gen_rng_unit(gen_rng *r) {
+    return (double)(gen_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
 /* ---- number and date formatting --------------------------------------- */
 static size_t put_u64(char *p, uint64_t v) {
@@ -115,9 +119,12 @@ static jstr escape(sl_arena *a, const char *s, bool slash) {
     sl_buf_putc(&b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         uint32_t c = *p, len = 1;
-        if (c >= 0xf0) c &= 0x07, len = 4;
-        else if (c >= 0xe0) c &= 0x0f, len = 3;
-        else if (c >= 0xc0) c &= 0x1f, len = 2;
+        if (c >= 0xf0)
+            c &= 0x07, len = 4;
+        else if (c >= 0xe0)
+            c &= 0x0f, len = 3;
+        else if (c >= 0xc0)
+            c &= 0x1f, len = 2;
         for (uint32_t i = 1; i < len && p[i]; i++) c = (c << 6) | (p[i] & 0x3f);
         p += len;
         if (c == '"' || c == '\\' || (slash && c == '/')) {
@@ -127,9 +134,14 @@ static jstr escape(sl_arena *a, const char *s, bool slash) {
             sl_buf_putc(&b, (uint8_t)c);
         } else {
             uint32_t units[2] = {c, 0}, nu = 1;
-            if (c >= 0x10000) units[0] = 0xd800 + ((c - 0x10000) >> 10), units[1] = 0xdc00 + (c & 0x3ff), nu = 2;
+            if (c >= 0x10000)
+                units[0] = 0xd800 + ((c - 0x10000) >> 10), units[1] = 0xdc00 + (c & 0x3ff), nu = 2;
             for (uint32_t u = 0; u < nu; u++) {
-                char e[6] = {'\\', 'u', hex[units[u] >> 12 & 15], hex[units[u] >> 8 & 15], hex[units[u] >> 4 & 15],
+                char e[6] = {'\\',
+                             'u',
+                             hex[units[u] >> 12 & 15],
+                             hex[units[u] >> 8 & 15],
+                             hex[units[u] >> 4 & 15],
                              hex[units[u] & 15]};
                 sl_buf_append(&b, e, 6);
             }
@@ -142,7 +154,9 @@ static jstr escape(sl_arena *a, const char *s, bool slash) {
     return j;
 }
 
-static const char *pick(gen_rng *r, const char *const *pool, size_t n) { return pool[gen_rng_below(r, n)]; }
+static const char *pick(gen_rng *r, const char *const *pool, size_t n) {
+    return pool[gen_rng_below(r, n)];
+}
 
 /* "Word Word ..." of 1..max words */
 static void words(gen_rng *r, sl_buf *b, int max) {
@@ -196,18 +210,30 @@ typedef struct user {
 } user;
 
 enum page {
-    P_NEXTSONG, P_HOME, P_LOGIN, P_LOGOUT, P_UPGRADE, P_DOWNGRADE, P_SETTINGS, P_HELP, P_ABOUT,
-    P_SAVE_SETTINGS, P_ERROR, P_SUBMIT_UPGRADE, P_SUBMIT_DOWNGRADE,
-    P_INTEREST, P_SUBMIT /* drawn during generation, resolved by the user's level in time order */
+    P_NEXTSONG,
+    P_HOME,
+    P_LOGIN,
+    P_LOGOUT,
+    P_UPGRADE,
+    P_DOWNGRADE,
+    P_SETTINGS,
+    P_HELP,
+    P_ABOUT,
+    P_SAVE_SETTINGS,
+    P_ERROR,
+    P_SUBMIT_UPGRADE,
+    P_SUBMIT_DOWNGRADE,
+    P_INTEREST,
+    P_SUBMIT /* drawn during generation, resolved by the user's level in time order */
 };
 static const struct {
     const char *name, *method;
     int status;
 } PAGES[] = {
-    {"NextSong", "PUT", 200}, {"Home", "GET", 200},        {"Login", "PUT", 307},
-    {"Logout", "PUT", 307},   {"Upgrade", "GET", 200},     {"Downgrade", "GET", 200},
-    {"Settings", "GET", 200}, {"Help", "GET", 200},        {"About", "GET", 200},
-    {"Save Settings", "PUT", 307}, {"Error", "GET", 404},  {"Submit Upgrade", "PUT", 307},
+    {"NextSong", "PUT", 200},         {"Home", "GET", 200},    {"Login", "PUT", 307},
+    {"Logout", "PUT", 307},           {"Upgrade", "GET", 200}, {"Downgrade", "GET", 200},
+    {"Settings", "GET", 200},         {"Help", "GET", 200},    {"About", "GET", 200},
+    {"Save Settings", "PUT", 307},    {"Error", "GET", 404},   {"Submit Upgrade", "PUT", 307},
     {"Submit Downgrade", "PUT", 307},
 };
 /* logged-in page mix per 10,000 events, from the sample's counts */
@@ -215,8 +241,8 @@ static const struct {
     uint16_t weight;
     uint8_t page;
 } MIX[] = {
-    {8836, P_NEXTSONG}, {850, P_HOME}, {105, P_INTEREST}, {70, P_SETTINGS}, {58, P_HELP},
-    {45, P_ABOUT},      {13, P_SAVE_SETTINGS}, {11, P_ERROR}, {12, P_SUBMIT},
+    {8836, P_NEXTSONG}, {850, P_HOME},         {105, P_INTEREST}, {70, P_SETTINGS}, {58, P_HELP},
+    {45, P_ABOUT},      {13, P_SAVE_SETTINGS}, {11, P_ERROR},     {12, P_SUBMIT},
 };
 
 typedef struct gev {
@@ -278,7 +304,8 @@ static int mkdir_p(const char *path, sl_err *err) {
         if (tmp[i] != '/' && tmp[i] != 0) continue;
         char c = tmp[i];
         tmp[i] = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return sl_err_errno(err, errno, "cannot create %s", tmp);
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return sl_err_errno(err, errno, "cannot create %s", tmp);
         tmp[i] = c;
     }
     return 0;
@@ -319,7 +346,8 @@ static void make_catalog(gen_ctx *c) {
         a->has_ll = gen_rng_below(&c->rng, 10) < 4;
         a->lat = (int32_t)gen_rng_below(&c->rng, 12000000) - 4000000;
         a->lon = (int32_t)gen_rng_below(&c->rng, 30000000) - 15000000;
-        const char *place = gen_rng_below(&c->rng, 2) ? pick(&c->rng, gen_pool_places, gen_pool_nplaces) : "";
+        const char *place =
+            gen_rng_below(&c->rng, 2) ? pick(&c->rng, gen_pool_places, gen_pool_nplaces) : "";
         a->loc_s = escape(&c->arena, place, false);
     }
     c->songs = sl_calloc(o->songs, sizeof *c->songs);
@@ -407,11 +435,15 @@ static void write_songs(void *ctx, size_t task, int worker) {
         LIT("{\"num_songs\": 1, \"artist_id\": \"");
         memcpy(p, a->id, 18), p += 18;
         LIT("\", \"artist_latitude\": ");
-        if (a->has_ll) p += gen_fmt_fixed5(p, a->lat);
-        else LIT("null");
+        if (a->has_ll)
+            p += gen_fmt_fixed5(p, a->lat);
+        else
+            LIT("null");
         LIT(", \"artist_longitude\": ");
-        if (a->has_ll) p += gen_fmt_fixed5(p, a->lon);
-        else LIT("null");
+        if (a->has_ll)
+            p += gen_fmt_fixed5(p, a->lon);
+        else
+            LIT("null");
         LIT(", \"artist_location\": ");
         JS(a->loc_s);
         LIT(", \"artist_name\": ");
@@ -425,7 +457,8 @@ static void write_songs(void *ctx, size_t task, int worker) {
         LIT(", \"year\": ");
         p += put_u64(p, (uint64_t)s->year);
         LIT("}");
-        snprintf(path, sizeof path, "%s/song_data/A/%c/%c/%s.json", c->o->out_dir, s->track[3], s->track[4], s->track);
+        snprintf(path, sizeof path, "%s/song_data/A/%c/%c/%s.json", c->o->out_dir, s->track[3],
+                 s->track[4], s->track);
         write_file(c, path, b.data, (size_t)(p - (char *)b.data), &c->st->song_bytes);
     }
     sl_buf_free(&b);
@@ -441,7 +474,8 @@ static int cmp_gev(const void *x, const void *y) {
 /* One day's sessions: random users, starts anywhere in the day, 1..49
  * logged-in pages, sometimes a logged-out Home/Login before and a
  * Logout/Home after. Plays advance time by the song's length. */
-static size_t draw_day(gen_ctx *c, int64_t day_ms, size_t n, gev *out, uint32_t *session, uint64_t nusers) {
+static size_t draw_day(gen_ctx *c, int64_t day_ms, size_t n, gev *out, uint32_t *session,
+                       uint64_t nusers) {
     gen_rng *r = &c->rng;
     size_t k = 0;
     const int64_t end = day_ms + 86400000;
@@ -449,7 +483,7 @@ static size_t draw_day(gen_ctx *c, int64_t day_ms, size_t n, gev *out, uint32_t 
         uint32_t u = (uint32_t)gen_rng_below(r, nusers), sid = ++*session;
         int64_t t = day_ms + (int64_t)gen_rng_below(r, 86400000 - 1800000);
         uint16_t item = 0;
-#define EMIT(pg, fl, sg) \
+#define EMIT(pg, fl, sg)                                                                           \
     if (k < n && t < end) out[k] = (gev){t, (uint32_t)k, u, sid, (sg), item++, (pg), (fl)}, k++
         if (gen_rng_below(r, 10) < 3) {
             EMIT(P_HOME, 1, 0);
@@ -461,7 +495,8 @@ static size_t draw_day(gen_ctx *c, int64_t day_ms, size_t n, gev *out, uint32_t 
         for (uint64_t j = 0; j < len && k < n && t < end; j++) {
             uint64_t w = gen_rng_below(r, 10000), acc = 0;
             size_t m = 0;
-            while (m + 1 < sizeof MIX / sizeof MIX[0] && w >= acc + MIX[m].weight) acc += MIX[m++].weight;
+            while (m + 1 < sizeof MIX / sizeof MIX[0] && w >= acc + MIX[m].weight)
+                acc += MIX[m++].weight;
             uint8_t pg = MIX[m].page;
             int32_t sg = 0, dur = 0;
             if (pg == P_NEXTSONG) {
@@ -498,9 +533,12 @@ static void resolve_levels(gen_ctx *c, gev *ev, size_t n) {
         if (e->page == P_INTEREST) {
             e->page = paid ? P_DOWNGRADE : P_UPGRADE;
         } else if (e->page == P_SUBMIT) {
-            if (!paid) e->page = P_SUBMIT_UPGRADE, u->paid = true;
-            else if (gen_rng_below(&c->rng, 4) == 0) e->page = P_SUBMIT_DOWNGRADE, u->paid = false;
-            else e->page = P_DOWNGRADE;
+            if (!paid)
+                e->page = P_SUBMIT_UPGRADE, u->paid = true;
+            else if (gen_rng_below(&c->rng, 4) == 0)
+                e->page = P_SUBMIT_DOWNGRADE, u->paid = false;
+            else
+                e->page = P_DOWNGRADE;
         }
         if (paid) e->flags |= 2;
     }
@@ -534,9 +572,12 @@ static void write_day(void *ctx, size_t i, int worker) {
         sl_buf_reserve(&b, 2048);
         char *p = (char *)b.data + b.len;
         LIT("{\"artist\":");
-        if (art) JS(*art);
-        else LIT("null");
-        if (out) LIT(",\"auth\":\"Logged Out\",\"firstName\":null,\"gender\":null,\"itemInSession\":");
+        if (art)
+            JS(*art);
+        else
+            LIT("null");
+        if (out)
+            LIT(",\"auth\":\"Logged Out\",\"firstName\":null,\"gender\":null,\"itemInSession\":");
         else {
             LIT(",\"auth\":\"Logged In\",\"firstName\":");
             JS(u->first);
@@ -546,15 +587,23 @@ static void write_day(void *ctx, size_t i, int worker) {
         }
         p += put_u64(p, e->item);
         LIT(",\"lastName\":");
-        if (out) LIT("null");
-        else JS(u->last);
+        if (out)
+            LIT("null");
+        else
+            JS(u->last);
         LIT(",\"length\":");
-        if (title) p += gen_fmt_fixed5(p, dur);
-        else LIT("null");
-        if (e->flags & 2) LIT(",\"level\":\"paid\",\"location\":");
-        else LIT(",\"level\":\"free\",\"location\":");
-        if (out) LIT("null");
-        else JS(u->loc);
+        if (title)
+            p += gen_fmt_fixed5(p, dur);
+        else
+            LIT("null");
+        if (e->flags & 2)
+            LIT(",\"level\":\"paid\",\"location\":");
+        else
+            LIT(",\"level\":\"free\",\"location\":");
+        if (out)
+            LIT("null");
+        else
+            JS(u->loc);
         LIT(",\"method\":\"");
         size_t l = strlen(PAGES[e->page].method);
         memcpy(p, PAGES[e->page].method, l), p += l;
@@ -562,19 +611,24 @@ static void write_day(void *ctx, size_t i, int worker) {
         l = strlen(PAGES[e->page].name);
         memcpy(p, PAGES[e->page].name, l), p += l;
         LIT("\",\"registration\":");
-        if (out) LIT("null");
-        else p += put_u64(p, (uint64_t)u->registration), LIT(".0");
+        if (out)
+            LIT("null");
+        else
+            p += put_u64(p, (uint64_t)u->registration), LIT(".0");
         LIT(",\"sessionId\":");
         p += put_u64(p, e->session);
         LIT(",\"song\":");
-        if (title) JS(*title);
-        else LIT("null");
+        if (title)
+            JS(*title);
+        else
+            LIT("null");
         LIT(",\"status\":");
         p += put_u64(p, (uint64_t)PAGES[e->page].status);
         LIT(",\"ts\":");
         p += put_u64(p, (uint64_t)e->ts);
         LIT(",\"userAgent\":");
-        if (out) LIT("null,\"userId\":\"\"}\n");
+        if (out)
+            LIT("null,\"userId\":\"\"}\n");
         else {
             l = strlen(u->agent);
             memcpy(p, u->agent, l), p += l;
@@ -587,7 +641,8 @@ static void write_day(void *ctx, size_t i, int worker) {
     int y, m, d;
     gen_civil(c->day[i], &y, &m, &d);
     char path[4096];
-    snprintf(path, sizeof path, "%s/log_data/%04d/%02d/%04d-%02d-%02d-events.json", c->o->out_dir, y, m, y, m, d);
+    snprintf(path, sizeof path, "%s/log_data/%04d/%02d/%04d-%02d-%02d-events.json", c->o->out_dir,
+             y, m, y, m, d);
     write_file(c, path, b.data, b.len, &c->st->log_bytes);
     sl_buf_free(&b);
     pthread_mutex_lock(&c->mu);
@@ -607,10 +662,13 @@ void gen_opts_default(gen_opts *o) {
 static int check_opts(const gen_opts *o, sl_err *err) {
     if (!o->out_dir || !*o->out_dir) return sl_err_set(err, "no output directory: give --out DIR");
     if (o->songs < 1 || o->songs > 1000000000)
-        return sl_err_set(err, "songs must be between 1 and 1,000,000,000 (got %llu)", (unsigned long long)o->songs);
+        return sl_err_set(err, "songs must be between 1 and 1,000,000,000 (got %llu)",
+                          (unsigned long long)o->songs);
     if (o->events > 4000000000ull)
-        return sl_err_set(err, "events must be at most 4,000,000,000 (got %llu)", (unsigned long long)o->events);
-    if (o->days < 1 || o->days > 36500) return sl_err_set(err, "days must be between 1 and 36500 (got %u)", o->days);
+        return sl_err_set(err, "events must be at most 4,000,000,000 (got %llu)",
+                          (unsigned long long)o->events);
+    if (o->days < 1 || o->days > 36500)
+        return sl_err_set(err, "days must be between 1 and 36500 (got %u)", o->days);
     if (!(o->match_rate >= 0 && o->match_rate <= 1))
         return sl_err_set(err, "match rate must be between 0 and 1 (got %g)", o->match_rate);
     if (o->users > 1000000000) return sl_err_set(err, "users must be at most 1,000,000,000");
@@ -618,7 +676,8 @@ static int check_opts(const gen_opts *o, sl_err *err) {
         char *p = sl_sprintf("%s/%s", o->out_dir, k ? "log_data" : "song_data");
         struct stat sb;
         int exists = stat(p, &sb) == 0;
-        if (exists) sl_err_set(err, "%s already exists: choose a new --out directory or remove it", p);
+        if (exists)
+            sl_err_set(err, "%s already exists: choose a new --out directory or remove it", p);
         free(p);
         if (exists) return -1;
     }
@@ -644,7 +703,8 @@ int gen_run(const gen_opts *o, gen_stats *st, sl_err *err) {
     make_users(&c, nusers, day0 * 86400000);
     /* song directories first, then the files on threads */
     bool used[26][26] = {{false}};
-    for (uint64_t i = 0; i < o->songs; i++) used[c.songs[i].track[3] - 'A'][c.songs[i].track[4] - 'A'] = true;
+    for (uint64_t i = 0; i < o->songs; i++)
+        used[c.songs[i].track[3] - 'A'][c.songs[i].track[4] - 'A'] = true;
     for (int a = 0; a < 26; a++)
         for (int b = 0; b < 26; b++) {
             if (!used[a][b]) continue;

@@ -58,8 +58,7 @@ json_scanner *json_scanner_new(const json_fields *f);
 void json_scanner_free(json_scanner *s);
 /* Scans a whole file image. Never fails on any input bytes: bad records go
  * to on_reject. Returns 0, or the first non-zero callback result. */
-int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callbacks *cb,
-              void *ctx);
+int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callbacks *cb, void *ctx);
 
 /* ---- conversions per SPEC.md section 1 ------------------------------ */
 /* Each returns 1 when the value converted, 0 when it is null/missing (or an

@@ -10,11 +10,11 @@
 
 /* What jnum_scan learned about a number while checking its grammar. */
 typedef struct jnum {
-    uint64_t mant;  /* first 19 significant digits as an integer */
-    int64_t exp10;  /* value = mant * 10^exp10 when !many */
+    uint64_t mant; /* first 19 significant digits as an integer */
+    int64_t exp10; /* value = mant * 10^exp10 when !many */
     bool neg;
-    bool many;      /* more than 19 significant digits: mant is truncated */
-    bool integer;   /* no fraction and no exponent */
+    bool many;    /* more than 19 significant digits: mant is truncated */
+    bool integer; /* no fraction and no exponent */
 } jnum;
 
 /* Checks the JSON number grammar at p (p < end):

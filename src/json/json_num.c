@@ -80,8 +80,7 @@ static int string_number(const json_value *v, jnum *n, const uint8_t **tp, size_
 static int number_of(const json_value *v, jnum *n, const uint8_t **tp, size_t *tl) {
     switch (v->type) {
     case JSON_MISSING:
-    case JSON_NULL:
-        return 0;
+    case JSON_NULL: return 0;
     case JSON_NUMBER: {
         const uint8_t *err, *p = (const uint8_t *)v->str;
         if (!p || !jnum_scan(p, p + v->len, n, &err)) return -1;
@@ -89,10 +88,8 @@ static int number_of(const json_value *v, jnum *n, const uint8_t **tp, size_t *t
         *tl = v->len;
         return 1;
     }
-    case JSON_STRING:
-        return v->str ? string_number(v, n, tp, tl) : -1;
-    default:
-        return -1;
+    case JSON_STRING: return v->str ? string_number(v, n, tp, tl) : -1;
+    default: return -1;
     }
 }
 
@@ -120,7 +117,7 @@ int json_to_int64(const json_value *v, int64_t *out) {
     double d = 0;
     int rc = number_value(v, &n, &d);
     if (rc <= 0) return rc;
-    if (n.integer) { /* exact, whatever its size */
+    if (n.integer) {           /* exact, whatever its size */
         if (n.many) return -1; /* 20+ digits never fit */
         if (n.neg ? n.mant > (UINT64_C(1) << 63) : n.mant > (uint64_t)INT64_MAX) return -1;
         *out = n.neg ? (int64_t)(0 - n.mant) : (int64_t)n.mant;
@@ -136,8 +133,7 @@ int json_to_int64(const json_value *v, int64_t *out) {
 int json_to_text(const json_value *v, sl_str *out) {
     switch (v->type) {
     case JSON_MISSING:
-    case JSON_NULL:
-        return 0;
+    case JSON_NULL: return 0;
     case JSON_STRING:
     case JSON_NUMBER:
     case JSON_TRUE:
@@ -145,7 +141,6 @@ int json_to_text(const json_value *v, sl_str *out) {
         out->ptr = v->str ? v->str : "";
         out->len = v->str ? v->len : 0;
         return 1;
-    default:
-        return -1;
+    default: return -1;
     }
 }

@@ -34,9 +34,9 @@ struct json_fields {
     size_t n;
     char **keys;
     uint32_t *lens;
-    int32_t *chain;    /* next key in the same bucket */
-    int32_t *dup_next; /* the same key requested again */
-    uint64_t (*w)[2];  /* keys of <= 16 bytes as two zero-padded words */
+    int32_t *chain;       /* next key in the same bucket */
+    int32_t *dup_next;    /* the same key requested again */
+    uint64_t (*w)[2];     /* keys of <= 16 bytes as two zero-padded words */
     uint64_t mask[17][2]; /* mask[n]: the first n bytes of 16 */
     int32_t head[256];
 };
@@ -44,9 +44,9 @@ struct json_fields {
 struct json_scanner {
     const json_fields *f;
     json_value *vals;
-    uint32_t *soff;   /* offset into scratch of a decoded string, or NO_OFF */
-    sl_buf scratch;   /* decoded strings of the current record */
-    sl_buf keybuf;    /* a decoded key with escapes */
+    uint32_t *soff;           /* offset into scratch of a decoded string, or NO_OFF */
+    sl_buf scratch;           /* decoded strings of the current record */
+    sl_buf keybuf;            /* a decoded key with escapes */
     const uint8_t *end, *rec; /* input end, current record start */
     const uint8_t *err_at;
     uint64_t nl; /* newlines before the scanning point */
@@ -169,8 +169,8 @@ static const uint8_t *unexpected(json_scanner *s, const uint8_t *at) {
         snprintf(s->reason, sizeof s->reason, "unexpected character '%c' at byte %llu of record",
                  *at, off);
     else
-        snprintf(s->reason, sizeof s->reason,
-                 "unexpected character 0x%02X at byte %llu of record", *at, off);
+        snprintf(s->reason, sizeof s->reason, "unexpected character 0x%02X at byte %llu of record",
+                 *at, off);
     return NULL;
 }
 
@@ -188,11 +188,13 @@ static inline const uint8_t *skip_ws(json_scanner *s, const uint8_t *p) {
 }
 
 /* 1 for bytes that end a run of plain string bytes */
-static const uint8_t STR_STOP[256] = {
-    ['"'] = 1, ['\\'] = 1,
-#define R8(x) [x] = 1, [x + 1] = 1, [x + 2] = 1, [x + 3] = 1, [x + 4] = 1, [x + 5] = 1, [x + 6] = 1, [x + 7] = 1
+static const uint8_t STR_STOP[256] = {['"'] = 1, ['\\'] = 1,
+#define R8(x)                                                                                      \
+    [x] = 1, [x + 1] = 1, [x + 2] = 1, [x + 3] = 1, [x + 4] = 1, [x + 5] = 1, [x + 6] = 1,         \
+    [x + 7] = 1
 #define R32(x) R8(x), R8(x + 8), R8(x + 16), R8(x + 24)
-    R32(0), R32(0x80), R32(0xa0), R32(0xc0), R32(0xe0)
+                                      R32(0),    R32(0x80),  R32(0xa0),
+                                      R32(0xc0), R32(0xe0)
 #undef R32
 #undef R8
 };
@@ -219,7 +221,8 @@ static size_t utf8_seq(const uint8_t *p, const uint8_t *end) {
     uint8_t c = p[0];
     size_t n;
     uint8_t lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
     else if (c >= 0xe0 && c <= 0xef) {
         n = 3;
         if (c == 0xe0) lo = 0xa0;
@@ -390,9 +393,9 @@ static inline const uint8_t *scan_str_plain(const json_scanner *s, const uint8_t
 #ifdef __SSE2__
     if (s->end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i m = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
         int bits = _mm_movemask_epi8(m);
         if (bits) {
             const uint8_t *q = p + __builtin_ctz((unsigned)bits);
@@ -454,20 +457,34 @@ value:
         }
         if (s->stack[top - 1] == '{') goto key;
         goto value;
-    case 't': if (!(p = scan_literal(s, p, "true", 4))) return NULL; break;
-    case 'f': if (!(p = scan_literal(s, p, "false", 5))) return NULL; break;
-    case 'n': if (!(p = scan_literal(s, p, "null", 4))) return NULL; break;
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9': {
+    case 't':
+        if (!(p = scan_literal(s, p, "true", 4))) return NULL;
+        break;
+    case 'f':
+        if (!(p = scan_literal(s, p, "false", 5))) return NULL;
+        break;
+    case 'n':
+        if (!(p = scan_literal(s, p, "null", 4))) return NULL;
+        break;
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9': {
         jnum n;
         const uint8_t *at;
         if (!(p = jnum_scan(p, end, &n, &at))) return bad_number(s, at);
         break;
     }
-    case '+': case '.':
-        return fail(s, p, "number out of grammar");
-    default:
-        return unexpected(s, p);
+    case '+':
+    case '.': return fail(s, p, "number out of grammar");
+    default: return unexpected(s, p);
     }
     /* after a value */
     while (top > 0) {
@@ -514,8 +531,17 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
         }
         break;
     }
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9': {
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9': {
         jnum n;
         const uint8_t *at;
         if (!(q = jnum_scan(p, s->end, &n, &at))) return bad_number(s, at);
@@ -541,8 +567,7 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
         v->str = (const char *)p;
         v->len = (uint32_t)(q - p);
         break;
-    default:
-        return skip_value(s, p, 1); /* reports the error */
+    default: return skip_value(s, p, 1); /* reports the error */
     }
     s->soff[i] = off;
     for (int32_t j = s->f->dup_next[i]; j >= 0; j = s->f->dup_next[j]) {

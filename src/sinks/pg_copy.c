@@ -16,8 +16,8 @@
 #define PG_EPOCH_US INT64_C(946684800000000)
 
 void pgc_header(sl_buf *out) {
-    static const uint8_t h[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xFF, '\r', '\n', 0,
-                                  0,   0,   0,   0,   0,   0,   0,    0};
+    static const uint8_t h[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xFF, '\r', '\n',
+                                  0,   0,   0,   0,   0,   0,   0,    0,    0};
     sl_buf_append(out, h, sizeof h);
 }
 
@@ -97,7 +97,8 @@ static int parse_part(const pgs_col *col, const char *v, part_value *pv, const c
         return 0;
     case PGS_DOUBLE:
         pv->f = strtod(v, &end);
-        if (!*v || *end) return sl_err_set(err, "%s: path segment %s=%s is not a number", uri, col->name, v);
+        if (!*v || *end)
+            return sl_err_set(err, "%s: path segment %s=%s is not a number", uri, col->name, v);
         return 0;
     case PGS_TIMESTAMPTZ: break;
     }
@@ -108,7 +109,8 @@ static bool type_fits(pgs_type want, pq_type have) {
     switch (want) {
     case PGS_BIGINT:
     case PGS_INTEGER: return have == PQ_INT32 || have == PQ_INT64;
-    case PGS_DOUBLE: return have == PQ_DOUBLE || have == PQ_FLOAT || have == PQ_INT32 || have == PQ_INT64;
+    case PGS_DOUBLE:
+        return have == PQ_DOUBLE || have == PQ_FLOAT || have == PQ_INT32 || have == PQ_INT64;
     case PGS_TEXT: return have == PQ_STRING || have == PQ_BYTE_ARRAY;
     case PGS_TIMESTAMPTZ: return have == PQ_TIMESTAMP_US;
     }
@@ -118,15 +120,22 @@ static bool type_fits(pgs_type want, pq_type have) {
 static int put_value(sl_buf *o, const pgs_col *col, const pq_column_data *d, size_t r) {
     switch (d->type) {
     case PQ_INT32:
-        if (col->type == PGS_DOUBLE) field_f64(o, d->v.i32[r]);
-        else if (col->type == PGS_BIGINT) field_i64(o, d->v.i32[r]);
-        else field_i32(o, d->v.i32[r]);
+        if (col->type == PGS_DOUBLE)
+            field_f64(o, d->v.i32[r]);
+        else if (col->type == PGS_BIGINT)
+            field_i64(o, d->v.i32[r]);
+        else
+            field_i32(o, d->v.i32[r]);
         return 0;
     case PQ_INT64:
-        if (col->type == PGS_DOUBLE) field_f64(o, (double)d->v.i64[r]);
-        else if (col->type == PGS_BIGINT) field_i64(o, d->v.i64[r]);
-        else if (d->v.i64[r] < INT32_MIN || d->v.i64[r] > INT32_MAX) return -1;
-        else field_i32(o, (int32_t)d->v.i64[r]);
+        if (col->type == PGS_DOUBLE)
+            field_f64(o, (double)d->v.i64[r]);
+        else if (col->type == PGS_BIGINT)
+            field_i64(o, d->v.i64[r]);
+        else if (d->v.i64[r] < INT32_MIN || d->v.i64[r] > INT32_MAX)
+            return -1;
+        else
+            field_i32(o, (int32_t)d->v.i64[r]);
         return 0;
     case PQ_TIMESTAMP_US:
         if (d->v.i64[r] < INT64_MIN + PG_EPOCH_US) return -1;
@@ -163,17 +172,23 @@ int pgc_encode(sl_buf *out, const pgs_table *t, const pgl_batch *b, size_t from,
         for (size_t c = 0; c < t->ncols; c++) {
             const pgs_col *col = &t->cols[c];
             if (b->from_path[c]) {
-                if (pv[c].null) field_null(out);
-                else if (col->type == PGS_TEXT) field_bytes(out, b->part_val[c], strlen(b->part_val[c]));
-                else if (col->type == PGS_BIGINT) field_i64(out, pv[c].i);
-                else if (col->type == PGS_INTEGER) field_i32(out, (int32_t)pv[c].i);
-                else field_f64(out, pv[c].f);
+                if (pv[c].null)
+                    field_null(out);
+                else if (col->type == PGS_TEXT)
+                    field_bytes(out, b->part_val[c], strlen(b->part_val[c]));
+                else if (col->type == PGS_BIGINT)
+                    field_i64(out, pv[c].i);
+                else if (col->type == PGS_INTEGER)
+                    field_i32(out, (int32_t)pv[c].i);
+                else
+                    field_f64(out, pv[c].f);
                 continue;
             }
             const pq_column_data *d = &b->data[c];
             if (!d->valid[r]) {
                 if (col->not_null)
-                    return sl_err_set(err, "%s: row %zu: NOT NULL column %s is null; rebuild the lake",
+                    return sl_err_set(err,
+                                      "%s: row %zu: NOT NULL column %s is null; rebuild the lake",
                                       b->file->uri, r + 1, col->name);
                 field_null(out);
             } else if (put_value(out, col, d, r) < 0) {
@@ -193,8 +208,8 @@ static void text_ts(sl_buf *o, int64_t us) {
     if (sod < 0) sod += 86400;
     lake_time t = {.ts_us = us}; /* the lake's UTC calendar: date and hour */
     lake_time_parts(&t);
-    sl_buf_printf(o, "%04d-%02d-%02d %02d:%02d:%02d", (int)t.year, (int)t.month, (int)t.day, (int)t.hour,
-                  (int)(sod / 60 % 60), (int)(sod % 60));
+    sl_buf_printf(o, "%04d-%02d-%02d %02d:%02d:%02d", (int)t.year, (int)t.month, (int)t.day,
+                  (int)t.hour, (int)(sod / 60 % 60), (int)(sod % 60));
     if (frac) {
         char f[8];
         snprintf(f, sizeof f, "%06d", (int)frac);

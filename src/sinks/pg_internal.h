@@ -41,9 +41,9 @@ void pgs_subst(sl_buf *out, const char *tmpl, const char *qschema);
 
 /* ---- lake tables (pg_lake.c) ----------------------------------------- */
 typedef struct pgl_file {
-    char *uri;      /* full path or s3:// URI of the Parquet file */
-    char *rel;      /* path relative to the table directory */
-    uint64_t rows;  /* from the manifest; UINT64_MAX when unknown */
+    char *uri;     /* full path or s3:// URI of the Parquet file */
+    char *rel;     /* path relative to the table directory */
+    uint64_t rows; /* from the manifest; UINT64_MAX when unknown */
 } pgl_file;
 
 typedef struct pgl_table {
@@ -74,8 +74,8 @@ typedef struct pgl_batch {
 typedef int (*pgl_batch_fn)(void *ctx, const pgl_batch *b, sl_err *err);
 /* Calls fn for every row group of every file in order. want (may be NULL =
  * all) selects the columns to decode; others are left empty. */
-int pgl_scan(const pgl_table *t, const bool *want, const io_config *cfg, pgl_batch_fn fn,
-             void *ctx, sl_err *err);
+int pgl_scan(const pgl_table *t, const bool *want, const io_config *cfg, pgl_batch_fn fn, void *ctx,
+             sl_err *err);
 
 /* ---- COPY BINARY (pg_copy.c) ------------------------------------------ */
 /* Appends the PGCOPY header / trailer. */

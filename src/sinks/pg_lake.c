@@ -231,8 +231,10 @@ static int scan_file(const pgl_table *t, const pgl_file *f, const bool *want, co
     long fcol[PGS_MAX_COLS];
     int rc = -1;
     if (f->rows != UINT64_MAX && pq_reader_num_rows(r) != f->rows) {
-        sl_err_set(err, "%s: holds %llu rows but the table's _SUCCESS manifest says %llu; rebuild the lake",
-                   f->uri, (unsigned long long)pq_reader_num_rows(r), (unsigned long long)f->rows);
+        sl_err_set(
+            err,
+            "%s: holds %llu rows but the table's _SUCCESS manifest says %llu; rebuild the lake",
+            f->uri, (unsigned long long)pq_reader_num_rows(r), (unsigned long long)f->rows);
         goto out;
     }
     for (size_t c = 0; c < d->ncols; c++) {
@@ -242,8 +244,8 @@ static int scan_file(const pgl_table *t, const pgl_file *f, const bool *want, co
             continue;
         }
         if (resolve(r, &pp, d->cols[c].name, &fcol[c], &part) < 0) {
-            sl_err_set(err, "%s: no column '%s' in the file nor a '%s=' segment in its path", f->uri,
-                       d->cols[c].name, d->cols[c].name);
+            sl_err_set(err, "%s: no column '%s' in the file nor a '%s=' segment in its path",
+                       f->uri, d->cols[c].name, d->cols[c].name);
             goto out;
         }
         b.from_path[c] = part >= 0;
@@ -274,8 +276,8 @@ out:
     return rc;
 }
 
-int pgl_scan(const pgl_table *t, const bool *want, const io_config *cfg, pgl_batch_fn fn,
-             void *ctx, sl_err *err) {
+int pgl_scan(const pgl_table *t, const bool *want, const io_config *cfg, pgl_batch_fn fn, void *ctx,
+             sl_err *err) {
     sl_buf img = {0};
     uint64_t row0 = 0;
     int rc = 0;

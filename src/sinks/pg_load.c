@@ -60,12 +60,14 @@ static int connect_db(loader *L, const char *dsn, sl_err *err) {
      * it first and say what is wrong without echoing it */
     char *perr = NULL;
     /* as libpq: without '=' and not a URI, the string is a database name */
-    bool conninfo = strchr(dsn, '=') || !strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11);
+    bool conninfo =
+        strchr(dsn, '=') || !strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11);
     PQconninfoOption *opts = conninfo ? PQconninfoParse(dsn, &perr) : NULL;
     if (conninfo && !opts) {
         PQfreemem(perr);
-        return sl_err_set(err, "--dsn is not a valid libpq connection string or URI (its text is not "
-                               "shown, it may hold a password); see the PostgreSQL docs, 'Connection Strings'");
+        return sl_err_set(
+            err, "--dsn is not a valid libpq connection string or URI (its text is not "
+                 "shown, it may hold a password); see the PostgreSQL docs, 'Connection Strings'");
     }
     if (opts) PQconninfoFree(opts);
     const char *kw[] = {"dbname", "fallback_application_name", NULL};
@@ -144,12 +146,14 @@ static void locate_key(loader *L, const char *table, const char *detail, sl_buf 
     char *value = sl_strndup(eq + 3, (size_t)(end - eq - 3));
     key_hunt h = {.def = def, .value = value};
     bool want[PGS_MAX_COLS] = {0};
-    for (h.col = 0; h.col < def->ncols && strcasecmp(def->cols[h.col].name, col); h.col++) {}
+    for (h.col = 0; h.col < def->ncols && strcasecmp(def->cols[h.col].name, col); h.col++) {
+    }
     if (h.col < def->ncols) {
         want[h.col] = true;
         sl_err ignored;
         pgl_scan(&L->lt[t], want, L->cfg, hunt_batch, &h, &ignored);
-        if (h.nfound == 1) sl_buf_printf(out, " (row %llu of %s)", (unsigned long long)h.row, h.files[0]);
+        if (h.nfound == 1)
+            sl_buf_printf(out, " (row %llu of %s)", (unsigned long long)h.row, h.files[0]);
         if (h.nfound == 2) sl_buf_printf(out, " (in %s and %s)", h.files[0], h.files[1]);
     }
     free(col);
@@ -167,7 +171,8 @@ static void locate_line(loader *L, const pgl_table *t, const char *context, sl_b
     for (size_t i = 0; i < t->n; i++)
         if (L->file_row0[i] != UINT64_MAX && L->file_row0[i] < line) f = i;
     if (f != SIZE_MAX)
-        sl_buf_printf(out, " (row %llu of %s)", line - (unsigned long long)L->file_row0[f], t->files[f].uri);
+        sl_buf_printf(out, " (row %llu of %s)", line - (unsigned long long)L->file_row0[f],
+                      t->files[f].uri);
 }
 
 static int result_error(loader *L, PGresult *res, const char *what, const pgl_table *copying,
@@ -175,8 +180,10 @@ static int result_error(loader *L, PGresult *res, const char *what, const pgl_ta
     if (PQstatus(L->conn) == CONNECTION_BAD) {
         char *m = sl_strdup(PQerrorMessage(L->conn));
         one_line(m);
-        sl_err_set(err, "%s: lost the connection to PostgreSQL (%s); the transaction was rolled back, "
-                   "the previous tables are unchanged", what, m);
+        sl_err_set(err,
+                   "%s: lost the connection to PostgreSQL (%s); the transaction was rolled back, "
+                   "the previous tables are unchanged",
+                   what, m);
         free(m);
         PQclear(res);
         return -1;
@@ -190,17 +197,22 @@ static int result_error(loader *L, PGresult *res, const char *what, const pgl_ta
     sl_buf m = {0};
     if (cons && table)
         sl_buf_printf(&m, "%s: constraint %s violated: %s", table, cons,
-                      detail ? detail : prim ? prim : "?");
+                      detail ? detail
+                      : prim ? prim
+                             : "?");
     else
         sl_buf_printf(&m, "%s: %s%s%s", what, prim ? prim : PQerrorMessage(L->conn),
                       detail ? ": " : "", detail ? detail : "");
     if (cons && table) locate_key(L, table, detail, &m);
     if (copying) locate_line(L, copying, ctx, &m);
-    if (cons && table) sl_buf_printf(&m, "; the lake's tables disagree: rebuild it with songlake build");
+    if (cons && table)
+        sl_buf_printf(&m, "; the lake's tables disagree: rebuild it with songlake build");
     else if (detail && strstr(detail, "depends on table"))
-        sl_buf_printf(&m, " (the star is replaced by new tables: drop these objects before the load "
-                          "and create them again after it, or load into another --schema)");
-    else if (hint) sl_buf_printf(&m, " (hint: %s)", hint);
+        sl_buf_printf(&m,
+                      " (the star is replaced by new tables: drop these objects before the load "
+                      "and create them again after it, or load into another --schema)");
+    else if (hint)
+        sl_buf_printf(&m, " (hint: %s)", hint);
     sl_buf_putc(&m, 0);
     one_line((char *)m.data);
     sl_err_set(err, "%s", (char *)m.data);
@@ -239,8 +251,9 @@ static int send(copy_ctx *c, sl_err *err) {
     if (PQputCopyData(c->L->conn, (const char *)c->buf.data, (int)c->buf.len) != 1) {
         char *m = sl_strdup(PQerrorMessage(c->L->conn));
         one_line(m);
-        sl_err_set(err, "COPY %s: %s; the transaction was rolled back, the previous tables are unchanged",
-                   pgs_table_name(c->t->def), m);
+        sl_err_set(
+            err, "COPY %s: %s; the transaction was rolled back, the previous tables are unchanged",
+            pgs_table_name(c->t->def), m);
         free(m);
         return -1;
     }
@@ -324,19 +337,23 @@ static int load_tx(loader *L, const char *schema, sl_err *err) {
     int rc = -1;
     if (exec(L, "BEGIN", "BEGIN", err) < 0) goto out;
     /* text forms in error details match pgc_value_text */
-    if (exec(L, "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
-                "SET LOCAL maintenance_work_mem = '256MB'", "settings", err) < 0)
+    if (exec(L,
+             "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
+             "SET LOCAL maintenance_work_mem = '256MB'",
+             "settings", err) < 0)
         goto out;
     /* one load per target schema at a time */
     {
         const char *p[1] = {schema};
-        PGresult *res = PQexecParams(L->conn, "SELECT pg_advisory_xact_lock(hashtext('songlake load ' || $1))",
-                                     1, NULL, p, NULL, NULL, 0);
+        PGresult *res =
+            PQexecParams(L->conn, "SELECT pg_advisory_xact_lock(hashtext('songlake load ' || $1))",
+                         1, NULL, p, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) return result_error(L, res, "lock", NULL, err);
         PQclear(res);
-        res = PQexecParams(L->conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, NULL, p, NULL,
-                           NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) return result_error(L, res, "schema", NULL, err);
+        res = PQexecParams(L->conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, NULL, p,
+                           NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            return result_error(L, res, "schema", NULL, err);
         bool have = PQntuples(res) > 0;
         PQclear(res);
         if (!have) {
@@ -359,7 +376,8 @@ static int load_tx(loader *L, const char *schema, sl_err *err) {
         sl_buf_printf(&sql, "ANALYZE %s.%s", L->qstage, pgs_table_name(&PGS_TABLES[t]));
         if (exec_buf(L, &sql, "ANALYZE", err) < 0) goto out;
         if (L->progress) {
-            fprintf(L->progress, "  copied %-9s %12llu rows  %7.2f s (with ANALYZE)\n", pgs_table_name(&PGS_TABLES[t]),
+            fprintf(L->progress, "  copied %-9s %12llu rows  %7.2f s (with ANALYZE)\n",
+                    pgs_table_name(&PGS_TABLES[t]),
                     (unsigned long long)L->st.rows[PGS_TABLES[t].lake_id], sl_now() - t0);
             fflush(L->progress);
         }
@@ -370,13 +388,15 @@ static int load_tx(loader *L, const char *schema, sl_err *err) {
         pgs_subst(&sql, *s, L->qstage);
         if (exec_buf(L, &sql, "adding keys and indexes", err) < 0) goto out;
     }
-    if (L->progress) fprintf(L->progress, "  keys, foreign keys, indexes          %7.2f s\n", sl_now() - t0);
-    sl_buf_printf(&sql, "DROP TABLE IF EXISTS %s.songplays, %s.songs, %s.users, %s.artists, %s.time",
+    if (L->progress)
+        fprintf(L->progress, "  keys, foreign keys, indexes          %7.2f s\n", sl_now() - t0);
+    sl_buf_printf(&sql,
+                  "DROP TABLE IF EXISTS %s.songplays, %s.songs, %s.users, %s.artists, %s.time",
                   L->qschema, L->qschema, L->qschema, L->qschema, L->qschema);
     if (exec_buf(L, &sql, "replacing the previous tables", err) < 0) goto out;
     for (size_t t = 0; t < 5; t++) {
-        sl_buf_printf(&sql, "ALTER TABLE %s.%s SET SCHEMA %s", L->qstage, pgs_table_name(&PGS_TABLES[t]),
-                      L->qschema);
+        sl_buf_printf(&sql, "ALTER TABLE %s.%s SET SCHEMA %s", L->qstage,
+                      pgs_table_name(&PGS_TABLES[t]), L->qschema);
         if (exec_buf(L, &sql, "moving the new tables in place", err) < 0) goto out;
     }
     sl_buf_printf(&sql, "DROP SCHEMA %s", L->qstage);
@@ -426,7 +446,8 @@ int sink_pg_load(const char *lake_uri, const char *dsn, const char *schema, cons
                 (unsigned long long)L.st.total_rows, L.st.seconds,
                 L.st.seconds > 0 ? (double)L.st.total_rows / L.st.seconds : 0.0);
         for (int t = 0; t < 5; t++)
-            fprintf(progress, "  %-9s %12llu rows\n", lake_table_name(t), (unsigned long long)L.st.rows[t]);
+            fprintf(progress, "  %-9s %12llu rows\n", lake_table_name(t),
+                    (unsigned long long)L.st.rows[t]);
     }
     if (stats) *stats = L.st;
     rc = 0;

@@ -10,23 +10,23 @@
 #include "sinks/pg_internal.h"
 
 static const pgs_col SONGPLAYS[] = {
-    {"songplayId", PGS_BIGINT, true},    {"user_id", PGS_BIGINT, false},
+    {"songplayId", PGS_BIGINT, true},      {"user_id", PGS_BIGINT, false},
     {"start_time", PGS_TIMESTAMPTZ, true}, {"level", PGS_TEXT, false},
-    {"song_id", PGS_TEXT, false},        {"artist_id", PGS_TEXT, false},
-    {"sessionId", PGS_BIGINT, false},    {"userAgent", PGS_TEXT, false},
-    {"month", PGS_INTEGER, false},       {"year", PGS_INTEGER, false},
+    {"song_id", PGS_TEXT, false},          {"artist_id", PGS_TEXT, false},
+    {"sessionId", PGS_BIGINT, false},      {"userAgent", PGS_TEXT, false},
+    {"month", PGS_INTEGER, false},         {"year", PGS_INTEGER, false},
 };
 static const pgs_col USERS[] = {
     {"userId", PGS_BIGINT, true}, {"firstName", PGS_TEXT, false}, {"lastName", PGS_TEXT, false},
     {"gender", PGS_TEXT, false},  {"level", PGS_TEXT, false},
 };
 static const pgs_col SONGS[] = {
-    {"title", PGS_TEXT, false},     {"artist_id", PGS_TEXT, true}, {"year", PGS_INTEGER, false},
+    {"title", PGS_TEXT, false},      {"artist_id", PGS_TEXT, true}, {"year", PGS_INTEGER, false},
     {"duration", PGS_DOUBLE, false}, {"song_id", PGS_TEXT, true},
 };
 static const pgs_col ARTISTS[] = {
-    {"artist_id", PGS_TEXT, true},          {"artist_name", PGS_TEXT, false},
-    {"artist_location", PGS_TEXT, false},   {"artist_latitude", PGS_DOUBLE, false},
+    {"artist_id", PGS_TEXT, true},           {"artist_name", PGS_TEXT, false},
+    {"artist_location", PGS_TEXT, false},    {"artist_latitude", PGS_DOUBLE, false},
     {"artist_longitude", PGS_DOUBLE, false},
 };
 static const pgs_col TIME[] = {
@@ -36,7 +36,8 @@ static const pgs_col TIME[] = {
     {"year", PGS_INTEGER, false},
 };
 
-#define T(id, a) {id, a, sizeof a / sizeof a[0]}
+#define T(id, a)                                                                                   \
+    { id, a, sizeof a / sizeof a[0] }
 const pgs_table PGS_TABLES[5] = {
     T(LAKE_ARTISTS, ARTISTS), T(LAKE_SONGS, SONGS),         T(LAKE_USERS, USERS),
     T(LAKE_TIME, TIME),       T(LAKE_SONGPLAYS, SONGPLAYS),
@@ -71,7 +72,9 @@ const char *const PGS_AFTER_LOAD[] = {
     NULL,
 };
 
-const char *pgs_table_name(const pgs_table *t) { return lake_table_name(t->lake_id); }
+const char *pgs_table_name(const pgs_table *t) {
+    return lake_table_name(t->lake_id);
+}
 
 const char *pgs_type_sql(pgs_type t) {
     switch (t) {
@@ -87,8 +90,8 @@ const char *pgs_type_sql(pgs_type t) {
 void pgs_create_sql(sl_buf *out, const pgs_table *t, const char *qschema) {
     sl_buf_printf(out, "CREATE TABLE %s.%s (", qschema, pgs_table_name(t));
     for (size_t c = 0; c < t->ncols; c++)
-        sl_buf_printf(out, "%s%s %s%s", c ? ", " : "", t->cols[c].name, pgs_type_sql(t->cols[c].type),
-                      t->cols[c].not_null ? " NOT NULL" : "");
+        sl_buf_printf(out, "%s%s %s%s", c ? ", " : "", t->cols[c].name,
+                      pgs_type_sql(t->cols[c].type), t->cols[c].not_null ? " NOT NULL" : "");
     sl_buf_putc(out, ')');
     sl_buf_putc(out, 0);
     out->len--;
@@ -96,8 +99,10 @@ void pgs_create_sql(sl_buf *out, const pgs_table *t, const char *qschema) {
 
 void pgs_subst(sl_buf *out, const char *tmpl, const char *qschema) {
     for (const char *p = tmpl; *p; p++) {
-        if (*p == '@') sl_buf_append(out, qschema, strlen(qschema));
-        else sl_buf_putc(out, (uint8_t)*p);
+        if (*p == '@')
+            sl_buf_append(out, qschema, strlen(qschema));
+        else
+            sl_buf_putc(out, (uint8_t)*p);
     }
     sl_buf_putc(out, 0);
     out->len--;
