@@ -584,10 +584,9 @@ int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
         i = j;
     }
     start[ng] = n;
-    songs_job job = {.lk = lk, .rows = rows, .start = start, .n = ng,
-                     .files = sl_calloc(ng ? ng : 1, sizeof(closed_file))};
+    songs_job job = {.lk = lk, .rows = rows, .start = start, .n = ng, .failed = SIZE_MAX};
+    job.files = sl_calloc(ng ? ng : 1, sizeof(closed_file));
     pthread_mutex_init(&job.mu, NULL);
-    job.failed = SIZE_MAX;
     sl_parallel_for(ng, lk->opts.threads, songs_task, &job);
     pthread_mutex_destroy(&job.mu);
     int rc = 0;
@@ -599,8 +598,10 @@ int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
      * the stage is aborted, so the entries only need freeing */
     for (size_t g = 0; g < ng; g++) {
         if (!job.files[g].name) continue;
-        if (rc == 0) manifest_add(lk, LAKE_SONGS, &job.files[g]);
-        else free(job.files[g].name);
+        if (rc == 0)
+            manifest_add(lk, LAKE_SONGS, &job.files[g]);
+        else
+            free(job.files[g].name);
     }
     free(job.files);
     free(start);
