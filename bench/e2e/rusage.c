@@ -29,7 +29,8 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_CHILDREN, &ch); /* includes grandchildren that were waited for */
     long maxrss = ru.ru_maxrss > ch.ru_maxrss ? ru.ru_maxrss : ch.ru_maxrss;
     double wall = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
-    fprintf(stderr, "{\"bench_rusage\":{\"wall\":%.4f,\"max_rss_kb\":%ld,\"user\":%.3f,\"sys\":%.3f,"
+    fprintf(stderr,
+            "{\"bench_rusage\":{\"wall\":%.4f,\"max_rss_kb\":%ld,\"user\":%.3f,\"sys\":%.3f,"
             "\"status\":%d}}\n",
             wall, maxrss, (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6,
             (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6,

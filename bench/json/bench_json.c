@@ -22,8 +22,8 @@ int bench_jansson(const uint8_t *img, size_t len, const char *const *keys, size_
                   uint64_t *records);
 
 /* the event keys of src/etl/etl.c, in its order */
-static const char *const EVENT_KEYS[] = {"page",     "userId", "ts",     "firstName",
-                                         "lastName", "gender", "level",  "song",
+static const char *const EVENT_KEYS[] = {"page",     "userId", "ts",        "firstName",
+                                         "lastName", "gender", "level",     "song",
                                          "artist",   "length", "sessionId", "userAgent"};
 #define NKEYS (sizeof EVENT_KEYS / sizeof *EVENT_KEYS)
 
@@ -71,8 +71,8 @@ static void load(const char *path, sl_buf *out) {
     qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(names[i]);
-        if (stat(names[i], &st) == 0 && (S_ISDIR(st.st_mode) ||
-                                        (l > 5 && !strcmp(names[i] + l - 5, ".json"))))
+        if (stat(names[i], &st) == 0 &&
+            (S_ISDIR(st.st_mode) || (l > 5 && !strcmp(names[i] + l - 5, ".json"))))
             load(names[i], out);
         free(names[i]);
     }
@@ -102,10 +102,14 @@ int main(int argc, char **argv) {
     int runs = 3;
     const char *path = SONGLAKE_SAMPLE_LOGS;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--mb") && i + 1 < argc) mb = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--peer-mb") && i + 1 < argc) peer_mb = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
-        else path = argv[i];
+        if (!strcmp(argv[i], "--mb") && i + 1 < argc)
+            mb = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--peer-mb") && i + 1 < argc)
+            peer_mb = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else
+            path = argv[i];
     }
     sl_buf one = {0}, img = {0};
     load(path, &one);

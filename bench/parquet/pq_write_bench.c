@@ -182,8 +182,7 @@ int main(int argc, char **argv) {
     } else {
         const pq_codec all[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY, PQ_CODEC_ZSTD,
                                 PQ_CODEC_GZIP};
-        for (int i = 0; i < 4 && rc == 0; i++)
-            rc = run(&t, argv[1], all[i]);
+        for (int i = 0; i < 4 && rc == 0; i++) rc = run(&t, argv[1], all[i]);
     }
     free_table(&t);
     return rc == 0 ? 0 : 1;

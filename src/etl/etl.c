@@ -72,15 +72,15 @@ typedef struct i64_set {
 struct etl {
     lake *lk;
     etl_opts opts;
-    sl_arena mem;          /* dimension strings */
-    sl_vec songs;          /* song_rec, first of each song_id, input order */
-    sl_map song_idx;       /* song_id -> index */
-    sl_vec artists;        /* lake_artist */
-    sl_map artist_idx;     /* artist_id -> index */
-    sl_map match_idx;      /* title\0artist_name\0duration -> song index */
-    sl_vec users;          /* user_rec, strings in each one's blob */
-    sl_map user_idx;       /* uid bytes -> index */
-    i64_set times;         /* distinct start_time (us) */
+    sl_arena mem;      /* dimension strings */
+    sl_vec songs;      /* song_rec, first of each song_id, input order */
+    sl_map song_idx;   /* song_id -> index */
+    sl_vec artists;    /* lake_artist */
+    sl_map artist_idx; /* artist_id -> index */
+    sl_map match_idx;  /* title\0artist_name\0duration -> song index */
+    sl_vec users;      /* user_rec, strings in each one's blob */
+    sl_map user_idx;   /* uid bytes -> index */
+    i64_set times;     /* distinct start_time (us) */
     uint64_t songplays, matched;
     etl_source_stats song_stats, event_stats;
     etl_phase_times times_s;
@@ -128,15 +128,40 @@ static void set_add(i64_set *s, int64_t k) {
 }
 
 /* ---- keys ------------------------------------------------------------ */
-enum { S_SONG_ID, S_ARTIST_ID, S_TITLE, S_ARTIST_NAME, S_LOCATION, S_LAT, S_LON, S_DURATION, S_YEAR, S_N };
-static const char *const SONG_KEYS[S_N] = {
-    "song_id", "artist_id", "title", "artist_name", "artist_location",
-    "artist_latitude", "artist_longitude", "duration", "year"};
+enum {
+    S_SONG_ID,
+    S_ARTIST_ID,
+    S_TITLE,
+    S_ARTIST_NAME,
+    S_LOCATION,
+    S_LAT,
+    S_LON,
+    S_DURATION,
+    S_YEAR,
+    S_N
+};
+static const char *const SONG_KEYS[S_N] = {"song_id",          "artist_id",       "title",
+                                           "artist_name",      "artist_location", "artist_latitude",
+                                           "artist_longitude", "duration",        "year"};
 
-enum { E_PAGE, E_USERID, E_TS, E_FIRST, E_LAST, E_GENDER, E_LEVEL, E_SONG, E_ARTIST, E_LENGTH, E_SESSION, E_UA, E_N };
-static const char *const EVENT_KEYS[E_N] = {
-    "page", "userId", "ts", "firstName", "lastName", "gender",
-    "level", "song", "artist", "length", "sessionId", "userAgent"};
+enum {
+    E_PAGE,
+    E_USERID,
+    E_TS,
+    E_FIRST,
+    E_LAST,
+    E_GENDER,
+    E_LEVEL,
+    E_SONG,
+    E_ARTIST,
+    E_LENGTH,
+    E_SESSION,
+    E_UA,
+    E_N
+};
+static const char *const EVENT_KEYS[E_N] = {"page",     "userId", "ts",        "firstName",
+                                            "lastName", "gender", "level",     "song",
+                                            "artist",   "length", "sessionId", "userAgent"};
 
 etl *etl_new(lake *lk, const etl_opts *opts) {
     etl *e = sl_calloc(1, sizeof *e);
@@ -284,7 +309,8 @@ static int on_song(void *ctx, const json_value *v, json_pos pos) {
     int64_t year = 0;
     if (!get_text(c, pos, &v[S_SONG_ID], "song_id", &s.song_id)) return 0;
     if (!get_text(c, pos, &v[S_ARTIST_ID], "artist_id", &s.artist_id)) return 0;
-    if (!s.song_id.ptr || !s.song_id.len) return reject_at(c, pos, "%s: missing or empty", "song_id");
+    if (!s.song_id.ptr || !s.song_id.len)
+        return reject_at(c, pos, "%s: missing or empty", "song_id");
     if (!s.artist_id.ptr || !s.artist_id.len)
         return reject_at(c, pos, "%s: missing or empty", "artist_id");
     /* it names a partition directory: "artist_id=<escaped>" must fit a file name */
@@ -505,8 +531,12 @@ static void merge_artist_only(etl *e, const lake_artist *a) {
 
 static void merge_song(etl *e, const song_rec *s) {
     merge_song_only(e, s);
-    lake_artist a = {.artist_id = s->artist_id, .name = s->artist_name, .location = s->location,
-                     .latitude = s->lat, .has_latitude = s->has_lat, .longitude = s->lon,
+    lake_artist a = {.artist_id = s->artist_id,
+                     .name = s->artist_name,
+                     .location = s->location,
+                     .latitude = s->lat,
+                     .has_latitude = s->has_lat,
+                     .longitude = s->lon,
                      .has_longitude = s->has_lon};
     merge_artist_only(e, &a);
 }

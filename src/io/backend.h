@@ -24,8 +24,8 @@ typedef struct io_backend {
     /* *final_name: relative path after commit, owned by the writer */
     void *(*stage_create)(void *st, const char *relpath, const char **final_name, sl_err *err);
     int (*writer_write)(void *w, const void *p, size_t n, sl_err *err);
-    int (*writer_close)(void *w, uint64_t *bytes, sl_err *err); /* frees w */
-    void (*writer_abort)(void *w);                              /* frees w */
+    int (*writer_close)(void *w, uint64_t *bytes, sl_err *err);             /* frees w */
+    void (*writer_abort)(void *w);                                          /* frees w */
     int (*stage_commit)(void *st, const void *body, size_t n, sl_err *err); /* frees st */
     void (*stage_abort)(void *st);                                          /* frees st */
 } io_backend;

@@ -59,8 +59,7 @@ bool io_glob_match(const char *pat, size_t plen, const char *name, size_t nlen) 
         if (pi < plen) {
             char pc = pat[pi];
             if (pc == '*') {
-                while (pi < plen && pat[pi] == '*')
-                    pi++;
+                while (pi < plen && pat[pi] == '*') pi++;
                 star_p = pi;
                 star_n = ni;
                 continue;
@@ -96,8 +95,7 @@ bool io_glob_match(const char *pat, size_t plen, const char *name, size_t nlen) 
         pi = star_p;
         ni = ++star_n;
     }
-    while (pi < plen && pat[pi] == '*')
-        pi++;
+    while (pi < plen && pat[pi] == '*') pi++;
     return pi == plen;
 }
 
@@ -132,12 +130,10 @@ bool io_glob_match_path(const char *pat, const char *path) {
     bool *ok = sl_calloc((P + 1) * W, 1); /* ok[i*W+j]: pat[i..] matches path[j..] */
     bool *clean = sl_calloc(N + 1, 1);    /* clean[j]: no hidden component in path[j..] */
     clean[N] = true;
-    for (size_t j = N; j-- > 0;)
-        clean[j] = clean[j + 1] && !io_name_hidden(nc[j].ptr, nc[j].len);
+    for (size_t j = N; j-- > 0;) clean[j] = clean[j + 1] && !io_name_hidden(nc[j].ptr, nc[j].len);
     /* pattern used up: the path ends, or what is left lies below a matched
      * directory and is read recursively (not through hidden names) */
-    for (size_t j = 0; j <= N; j++)
-        ok[P * W + j] = j == N || (P > 0 && j > 0 && clean[j]);
+    for (size_t j = 0; j <= N; j++) ok[P * W + j] = j == N || (P > 0 && j > 0 && clean[j]);
     for (size_t i = P; i-- > 0;) {
         for (size_t j = N + 1; j-- > 0;) {
             bool m;

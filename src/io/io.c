@@ -67,8 +67,7 @@ int io_list_inputs(const char *uri, const io_config *cfg, io_list *out, sl_err *
 
 void io_list_free(io_list *l) {
     if (!l) return;
-    for (size_t i = 0; i < l->n; i++)
-        free(l->files[i].uri);
+    for (size_t i = 0; i < l->n; i++) free(l->files[i].uri);
     free(l->files);
     l->files = NULL;
     l->n = 0;

@@ -20,16 +20,16 @@ typedef struct io_config {
     const char *access_key_id;
     const char *secret_access_key;
     const char *session_token;
-    const char *profile;      /* AWS_PROFILE */
+    const char *profile; /* AWS_PROFILE */
     const char *region;
     const char *endpoint_url; /* S3-compatible endpoint, path-style addressing */
     bool no_sign_request;
-    int max_connections;          /* requests in flight; 0 = default */
-    size_t multipart_threshold;   /* 0 = default */
-    size_t multipart_part_size;   /* 0 = default */
-    int max_attempts;             /* 0 = default */
-    double max_retry_seconds;     /* 0 = default */
-    const char *config_file;      /* dl.cfg given with --config, for [AWS] keys */
+    int max_connections;        /* requests in flight; 0 = default */
+    size_t multipart_threshold; /* 0 = default */
+    size_t multipart_part_size; /* 0 = default */
+    int max_attempts;           /* 0 = default */
+    double max_retry_seconds;   /* 0 = default */
+    const char *config_file;    /* dl.cfg given with --config, for [AWS] keys */
     /* S3 tuning (appended; 0 = SONGLAKE_S3_* environment, else default) */
     double timeout_seconds;       /* a request stalled this long is retried (30) */
     double retry_base_seconds;    /* first backoff step, doubled per retry (0.1) */

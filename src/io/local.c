@@ -311,8 +311,7 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
     lstore *s = sl_calloc(1, sizeof *s);
     s->root = sl_strdup(uri);
     size_t n = strlen(s->root);
-    while (n > 1 && s->root[n - 1] == '/')
-        s->root[--n] = 0;
+    while (n > 1 && s->root[n - 1] == '/') s->root[--n] = 0;
     s->lockfd = -1;
     pthread_mutex_init(&s->mu, NULL);
     s->staging_name = sl_sprintf(STAGING_PREFIX "%s", run_id);

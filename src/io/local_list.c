@@ -242,8 +242,7 @@ static int list_glob(lister *L, const char *uri) {
     split(uri, &p);
     int rc = 0;
     if (p.n) rc = expand(L, &p, 0, uri[0] == '/' ? "/" : "");
-    for (size_t i = 0; i < p.n; i++)
-        free(p.comp[i]);
+    for (size_t i = 0; i < p.n; i++) free(p.comp[i]);
     free(p.comp);
     if (rc == 0 && L->out->n == 0)
         rc = sl_err_set(L->err, "'%s': no files match; check the path or quote the glob", uri);

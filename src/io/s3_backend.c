@@ -120,8 +120,7 @@ int s3_list_prefix(s3_client *c, const char *bucket, const char *prefix, sl_vec 
 }
 
 void s3_objs_free(sl_vec *objs) {
-    for (size_t i = 0; i < objs->len; i++)
-        free(SL_VEC_AT(objs, s3_obj, i).key);
+    for (size_t i = 0; i < objs->len; i++) free(SL_VEC_AT(objs, s3_obj, i).key);
     sl_vec_free(objs);
 }
 
@@ -148,8 +147,7 @@ static int s3_list(const char *uri, const io_config *cfg, io_list *out, sl_err *
     char *prefix;
     if (glob) {
         size_t p = magic;
-        while (p && key[p - 1] != '/')
-            p--;
+        while (p && key[p - 1] != '/') p--;
         prefix = sl_strndup(key, p);
     } else
         prefix = sl_strdup(key);

@@ -79,8 +79,7 @@ void s3_req_add_header(s3_req *r, const char *fmt, ...) {
 
 void s3_req_free(s3_req *r) {
     free(r->bucket), free(r->key), free(r->query), free(r->label);
-    for (int i = 0; i < 4; i++)
-        free(r->hdr[i]);
+    for (int i = 0; i < 4; i++) free(r->hdr[i]);
     sl_buf_free(&r->resp);
     free(r->priv);
     memset(r, 0, sizeof *r);
@@ -111,10 +110,8 @@ static int on_seek(void *ud, curl_off_t off, int origin) {
 static void header_value(const char *p, size_t n, size_t name_len, char *dst, size_t dsz) {
     const char *v = p + name_len;
     size_t vn = n - name_len;
-    while (vn && (*v == ' ' || *v == '\t'))
-        v++, vn--;
-    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
-        vn--;
+    while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
+    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) vn--;
     if (vn >= dsz) vn = dsz - 1;
     memcpy(dst, v, vn);
     dst[vn] = 0;
@@ -375,8 +372,7 @@ void s3_submit(s3_client *c, s3_req *r) {
 
 void s3_wait(s3_client *c, s3_req *r) {
     pthread_mutex_lock(&c->mu);
-    while (!r->done)
-        pthread_cond_wait(&c->cv, &c->mu);
+    while (!r->done) pthread_cond_wait(&c->cv, &c->mu);
     pthread_mutex_unlock(&c->mu);
 }
 

@@ -147,8 +147,7 @@ static char *json_field(const char *doc, const char *name) {
     const char *p = strstr(doc, pat);
     if (!p) return NULL;
     p += strlen(pat);
-    while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
+    while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n' || *p == '\r') p++;
     if (*p != '"') return NULL;
     const char *e = strchr(++p, '"');
     return e ? sl_strndup(p, (size_t)(e - p)) : NULL;
@@ -160,8 +159,7 @@ static int imds_creds(s3_settings *s) {
     const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     if (!base) base = "http://169.254.169.254";
     size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/')
-        bl--;
+    while (bl && base[bl - 1] == '/') bl--;
     sl_buf b = {0};
     char *url = sl_sprintf("%.*s/latest/api/token", (int)bl, base), *hdr = NULL, *role = NULL;
     int rc = -1;
@@ -269,8 +267,7 @@ int s3_settings_resolve(const io_config *cfg, s3_settings *s, sl_err *err) {
             return sl_err_set(err, "endpoint URL '%s' must start with http:// or https://", ep);
         }
         size_t n = strlen(ep);
-        while (n && ep[n - 1] == '/')
-            n--;
+        while (n && ep[n - 1] == '/') n--;
         s->endpoint = sl_strndup(ep, n);
         s->path_style = true;
     } else {

@@ -395,8 +395,7 @@ static void put_reap_one(s3_stage *st) {
 /* Waits for every small PUT; -1 with the first failure. */
 static int puts_drain(s3_stage *st, sl_err *err) {
     pthread_mutex_lock(&st->mu);
-    while (st->puts)
-        put_reap_one(st);
+    while (st->puts) put_reap_one(st);
     int rc = st->put_failed ? -1 : 0;
     if (rc && err) *err = st->put_err;
     pthread_mutex_unlock(&st->mu);
@@ -424,8 +423,7 @@ static int put_async(s3_writer *w, sl_err *err) {
     st->puts_tail = p;
     st->nputs++;
     s3_submit(st->s->c, &p->req);
-    while (st->nputs > limit)
-        put_reap_one(st);
+    while (st->nputs > limit) put_reap_one(st);
     int rc = st->put_failed ? -1 : 0;
     if (rc && err) *err = st->put_err;
     pthread_mutex_unlock(&st->mu);
@@ -533,8 +531,7 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
     sl_vec_init(&del, sizeof(char *));
     sl_err e;
     char **keep = sl_malloc((nf + 1) * sizeof *keep);
-    for (size_t i = 0; i < nf; i++)
-        keep[i] = SL_VEC_AT(&st->files, staged, i).final_key;
+    for (size_t i = 0; i < nf; i++) keep[i] = SL_VEC_AT(&st->files, staged, i).final_key;
     char *succ = sl_sprintf("%s_SUCCESS", st->prefix);
     keep[nf] = succ;
     qsort(keep, nf + 1, sizeof *keep, key_cmp);
@@ -570,8 +567,7 @@ void s3_stage_abort(void *h) {
     puts_drain(st, NULL);
     size_t nf = st->files.len;
     char **keys = sl_malloc((nf + 1) * sizeof *keys);
-    for (size_t i = 0; i < nf; i++)
-        keys[i] = SL_VEC_AT(&st->files, staged, i).up_key;
+    for (size_t i = 0; i < nf; i++) keys[i] = SL_VEC_AT(&st->files, staged, i).up_key;
     sl_err e;
     if (nf && s3_delete_keys(st->s->c, st->s->bucket, keys, nf, &e) < 0)
         sl_log(SL_LOG_WARN, "s3: removing the files of the failed run: %s", e.msg);

@@ -37,8 +37,7 @@ void s3_uri_encode(sl_buf *b, const char *s, size_t n, bool keep_slash) {
 double s3_backoff_delay(int attempt, double base, double cap, double rnd) {
     if (attempt < 1) return 0;
     double d = base;
-    for (int i = 1; i < attempt && d < cap; i++)
-        d *= 2;
+    for (int i = 1; i < attempt && d < cap; i++) d *= 2;
     if (d > cap) d = cap;
     return d * rnd;
 }
@@ -127,21 +126,18 @@ void s3_content_md5(const void *data, size_t n, char out[25]) {
     uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
     const uint8_t *p = data;
     size_t i = 0;
-    for (; i + 64 <= n; i += 64)
-        md5_block(h, p + i);
+    for (; i + 64 <= n; i += 64) md5_block(h, p + i);
     uint8_t tail[128] = {0};
     size_t rem = n - i;
     if (rem) memcpy(tail, p + i, rem);
     tail[rem] = 0x80;
     size_t tl = rem < 56 ? 64 : 128;
     uint64_t bits = (uint64_t)n * 8;
-    for (int k = 0; k < 8; k++)
-        tail[tl - 8 + k] = (uint8_t)(bits >> (8 * k));
+    for (int k = 0; k < 8; k++) tail[tl - 8 + k] = (uint8_t)(bits >> (8 * k));
     md5_block(h, tail);
     if (tl == 128) md5_block(h, tail + 64);
     uint8_t dg[16];
-    for (int k = 0; k < 16; k++)
-        dg[k] = (uint8_t)(h[k / 4] >> (8 * (k % 4)));
+    for (int k = 0; k < 16; k++) dg[k] = (uint8_t)(h[k / 4] >> (8 * (k % 4)));
     static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t o = 0;
     for (int k = 0; k < 16; k += 3) {
@@ -180,8 +176,7 @@ char *s3_run_of_name(const char *key) {
     /* part-NNNNN-<run>.ext: the run id is between the second '-' and the
      * first '.' */
     const char *p = base + 5;
-    while (*p >= '0' && *p <= '9')
-        p++;
+    while (*p >= '0' && *p <= '9') p++;
     if (*p != '-') return NULL;
     p++;
     const char *dot = strchr(p, '.');

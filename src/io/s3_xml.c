@@ -71,8 +71,7 @@ static int xml_run(const void *p, size_t n, xml_leaf_fn fn, void *ctx, sl_err *e
         rc = sl_err_set(err, "malformed XML from S3 (line %lu: %s)",
                         (unsigned long)XML_GetCurrentLineNumber(xp),
                         XML_ErrorString(XML_GetErrorCode(xp)));
-    for (int i = 0; i < d.depth; i++)
-        free(d.names[i]);
+    for (int i = 0; i < d.depth; i++) free(d.names[i]);
     sl_buf_free(&d.text);
     XML_ParserFree(xp);
     return rc;
@@ -83,8 +82,7 @@ static bool at(int depth, const char *const *path, int want, ...) {
     va_list ap;
     va_start(ap, want);
     bool ok = true;
-    for (int i = 0; i < want && ok; i++)
-        ok = !strcmp(path[i], va_arg(ap, const char *));
+    for (int i = 0; i < want && ok; i++) ok = !strcmp(path[i], va_arg(ap, const char *));
     va_end(ap);
     return ok;
 }
@@ -139,10 +137,8 @@ int s3_xml_list(const void *p, size_t n, s3_list_page *out, sl_err *err) {
 }
 
 void s3_list_page_free(s3_list_page *pg) {
-    for (size_t i = 0; i < pg->objs.len; i++)
-        free(SL_VEC_AT(&pg->objs, s3_obj, i).key);
-    for (size_t i = 0; i < pg->prefixes.len; i++)
-        free(SL_VEC_AT(&pg->prefixes, char *, i));
+    for (size_t i = 0; i < pg->objs.len; i++) free(SL_VEC_AT(&pg->objs, s3_obj, i).key);
+    for (size_t i = 0; i < pg->prefixes.len; i++) free(SL_VEC_AT(&pg->prefixes, char *, i));
     sl_vec_free(&pg->objs);
     sl_vec_free(&pg->prefixes);
     free(pg->next_token);

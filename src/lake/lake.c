@@ -11,26 +11,31 @@
 
 /* ---- schemas (SPEC section 2; partition columns are path-only) -------- */
 static const pq_column_def SONGPLAYS_COLS[] = {
-    {"songplayId", PQ_INT64, false}, {"user_id", PQ_INT64, true},
+    {"songplayId", PQ_INT64, false},        {"user_id", PQ_INT64, true},
     {"start_time", PQ_TIMESTAMP_US, false}, {"level", PQ_STRING, true},
-    {"song_id", PQ_STRING, true}, {"artist_id", PQ_STRING, true},
-    {"sessionId", PQ_INT64, true}, {"userAgent", PQ_STRING, true},
+    {"song_id", PQ_STRING, true},           {"artist_id", PQ_STRING, true},
+    {"sessionId", PQ_INT64, true},          {"userAgent", PQ_STRING, true},
 };
 static const pq_column_def USERS_COLS[] = {
     {"userId", PQ_INT64, false}, {"firstName", PQ_STRING, true}, {"lastName", PQ_STRING, true},
     {"gender", PQ_STRING, true}, {"level", PQ_STRING, true},
 };
 static const pq_column_def SONGS_COLS[] = {
-    {"title", PQ_STRING, true}, {"duration", PQ_DOUBLE, true}, {"song_id", PQ_STRING, false},
+    {"title", PQ_STRING, true},
+    {"duration", PQ_DOUBLE, true},
+    {"song_id", PQ_STRING, false},
 };
 static const pq_column_def ARTISTS_COLS[] = {
-    {"artist_id", PQ_STRING, false}, {"artist_name", PQ_STRING, true},
-    {"artist_location", PQ_STRING, true}, {"artist_latitude", PQ_DOUBLE, true},
+    {"artist_id", PQ_STRING, false},       {"artist_name", PQ_STRING, true},
+    {"artist_location", PQ_STRING, true},  {"artist_latitude", PQ_DOUBLE, true},
     {"artist_longitude", PQ_DOUBLE, true},
 };
 static const pq_column_def TIME_COLS[] = {
-    {"timestamp", PQ_TIMESTAMP_US, false}, {"hour", PQ_INT32, true}, {"day", PQ_INT32, true},
-    {"week", PQ_INT32, true}, {"weekday", PQ_INT32, true},
+    {"timestamp", PQ_TIMESTAMP_US, false},
+    {"hour", PQ_INT32, true},
+    {"day", PQ_INT32, true},
+    {"week", PQ_INT32, true},
+    {"weekday", PQ_INT32, true},
 };
 
 static const struct {
@@ -38,7 +43,8 @@ static const struct {
     const pq_column_def *cols;
     size_t ncols;
 } TABLES[LAKE_NTABLES] = {
-    [LAKE_SONGPLAYS] = {"songplays", SONGPLAYS_COLS, sizeof SONGPLAYS_COLS / sizeof SONGPLAYS_COLS[0]},
+    [LAKE_SONGPLAYS] = {"songplays", SONGPLAYS_COLS,
+                        sizeof SONGPLAYS_COLS / sizeof SONGPLAYS_COLS[0]},
     [LAKE_USERS] = {"users", USERS_COLS, sizeof USERS_COLS / sizeof USERS_COLS[0]},
     [LAKE_SONGS] = {"songs", SONGS_COLS, sizeof SONGS_COLS / sizeof SONGS_COLS[0]},
     [LAKE_ARTISTS] = {"artists", ARTISTS_COLS, sizeof ARTISTS_COLS / sizeof ARTISTS_COLS[0]},
@@ -162,9 +168,9 @@ typedef struct table_state {
  * Parquet writer, which keeps what it needs. */
 typedef struct sp_scratch {
     size_t cap;
-    int64_t *i64[4];  /* songplayId, user_id, start_time, sessionId */
-    uint8_t *ok[6];   /* user_id, level, song_id, artist_id, sessionId, userAgent */
-    sl_str *str[4];   /* level, song_id, artist_id, userAgent */
+    int64_t *i64[4]; /* songplayId, user_id, start_time, sessionId */
+    uint8_t *ok[6];  /* user_id, level, song_id, artist_id, sessionId, userAgent */
+    sl_str *str[4];  /* level, song_id, artist_id, userAgent */
 } sp_scratch;
 
 static void sp_scratch_reserve(sp_scratch *sc, size_t n) {
@@ -196,8 +202,8 @@ struct lake {
     uint64_t nrejects;
     part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
     size_t sp_nparts;
-    uint64_t sp_tick;  /* for least-recently-used closing */
-    sl_map sp_files;   /* "year=Y/month=M" -> files opened so far */
+    uint64_t sp_tick; /* for least-recently-used closing */
+    sl_map sp_files;  /* "year=Y/month=M" -> files opened so far */
     sp_scratch sp_scratch;
     bool finished;
     sl_buf rej_mem; /* follower: rejects lines until lake_take_rejects */
@@ -218,8 +224,7 @@ static int sink_write(void *ctx, const void *buf, size_t len, sl_err *err) {
 
 /* Opens file number seq (0 = part-00000.<codec>.parquet, then -c001...) of
  * a partition directory. */
-static int part_open_seq(lake *lk, int table, part *p, const char *dir, uint32_t seq,
-                         sl_err *err) {
+static int part_open_seq(lake *lk, int table, part *p, const char *dir, uint32_t seq, sl_err *err) {
     memset(p, 0, sizeof *p);
     p->dir = sl_strdup(dir);
     char cnum[16] = "";
@@ -374,8 +379,8 @@ const lake_table_stats *lake_stats(const lake *lk, int table) {
 /* ---- rejects --------------------------------------------------------- */
 #define RAW_MAX (64 * 1024)
 
-int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte,
-                    const char *reason, const char *raw, size_t rawlen, sl_err *err) {
+int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte, const char *reason,
+                    const char *raw, size_t rawlen, sl_err *err) {
     sl_buf b = {0};
     sl_buf_append(&b, "{\"source\":", 10);
     sl_buf_json_str(&b, source, strlen(source));
@@ -387,8 +392,10 @@ int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte,
     sl_buf_append(&b, "}\n", 2);
     pthread_mutex_lock(&lk->rej_mu);
     int rc = 0;
-    if (lk->opts.follower) sl_buf_append(&lk->rej_mem, b.data, b.len);
-    else rc = io_writer_write(lk->rejects, b.data, b.len, err);
+    if (lk->opts.follower)
+        sl_buf_append(&lk->rej_mem, b.data, b.len);
+    else
+        rc = io_writer_write(lk->rejects, b.data, b.len, err);
     lk->nrejects++;
     pthread_mutex_unlock(&lk->rej_mu);
     sl_buf_free(&b);

@@ -102,8 +102,8 @@ int lake_write_time_us(lake *lk, int64_t *ts_us, size_t n, sl_err *err);
 
 /* Rejects: one JSON line each in _songlake/rejects.jsonl (raw cut at 64 KiB).
  * Thread-safe. */
-int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte,
-                    const char *reason, const char *raw, size_t rawlen, sl_err *err);
+int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte, const char *reason,
+                    const char *raw, size_t rawlen, sl_err *err);
 uint64_t lake_reject_count(const lake *lk);
 
 /* Closes every file (songplays writers included) so stats are final. */

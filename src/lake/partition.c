@@ -51,7 +51,8 @@ char *lake_unescape_partition(const char *v, size_t n) {
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         int h, l;
-        if (v[i] == '%' && i + 2 < n && (h = hexval(v[i + 1])) >= 0 && (l = hexval(v[i + 2])) >= 0) {
+        if (v[i] == '%' && i + 2 < n && (h = hexval(v[i + 1])) >= 0 &&
+            (l = hexval(v[i + 2])) >= 0) {
             o[j++] = (char)(h * 16 + l);
             i += 2;
         } else {
@@ -124,7 +125,9 @@ void lake_time_parts(lake_time *t) {
     t->weekday = wd % 7 + 1; /* Spark dayofweek: 1 = Sunday */
     int64_t doy = days - days_from_civil(y, 1, 1) + 1;
     int64_t week = (doy - wd + 10) / 7;
-    if (week < 1) week = iso_weeks_in_year(y - 1);
-    else if (week > iso_weeks_in_year(y)) week = 1;
+    if (week < 1)
+        week = iso_weeks_in_year(y - 1);
+    else if (week > iso_weeks_in_year(y))
+        week = 1;
     t->week = (int32_t)week;
 }

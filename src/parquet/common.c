@@ -18,54 +18,37 @@ int pq_codec_parse(const char *name) {
 
 const char *pq_codec_name(pq_codec c) {
     switch (c) {
-    case PQ_CODEC_UNCOMPRESSED:
-        return "none";
-    case PQ_CODEC_SNAPPY:
-        return "snappy";
-    case PQ_CODEC_GZIP:
-        return "gzip";
-    case PQ_CODEC_ZSTD:
-        return "zstd";
+    case PQ_CODEC_UNCOMPRESSED: return "none";
+    case PQ_CODEC_SNAPPY: return "snappy";
+    case PQ_CODEC_GZIP: return "gzip";
+    case PQ_CODEC_ZSTD: return "zstd";
     }
     return "unknown";
 }
 
 const char *pq_type_name(pq_type t) {
     switch (t) {
-    case PQ_BOOLEAN:
-        return "BOOLEAN";
-    case PQ_INT32:
-        return "INT32";
-    case PQ_INT64:
-        return "INT64";
-    case PQ_DOUBLE:
-        return "DOUBLE";
-    case PQ_STRING:
-        return "STRING";
-    case PQ_TIMESTAMP_US:
-        return "TIMESTAMP";
-    case PQ_BYTE_ARRAY:
-        return "BYTE_ARRAY";
-    case PQ_FLOAT:
-        return "FLOAT";
-    case PQ_OTHER:
-        return "OTHER";
+    case PQ_BOOLEAN: return "BOOLEAN";
+    case PQ_INT32: return "INT32";
+    case PQ_INT64: return "INT64";
+    case PQ_DOUBLE: return "DOUBLE";
+    case PQ_STRING: return "STRING";
+    case PQ_TIMESTAMP_US: return "TIMESTAMP";
+    case PQ_BYTE_ARRAY: return "BYTE_ARRAY";
+    case PQ_FLOAT: return "FLOAT";
+    case PQ_OTHER: return "OTHER";
     }
     return "OTHER";
 }
 
 size_t pq_value_size(pq_type t) {
     switch (t) {
-    case PQ_BOOLEAN:
-        return 1;
+    case PQ_BOOLEAN: return 1;
     case PQ_INT32:
-    case PQ_FLOAT:
-        return 4;
+    case PQ_FLOAT: return 4;
     case PQ_STRING:
-    case PQ_BYTE_ARRAY:
-        return sizeof(sl_str);
-    default:
-        return 8;
+    case PQ_BYTE_ARRAY: return sizeof(sl_str);
+    default: return 8;
     }
 }
 

@@ -24,8 +24,7 @@ pqw_compressor *pqw_compressor_new(pq_codec codec, int level, sl_err *err) {
     c->level = level;
     switch (codec) {
     case PQ_CODEC_UNCOMPRESSED:
-    case PQ_CODEC_SNAPPY:
-        break;
+    case PQ_CODEC_SNAPPY: break;
     case PQ_CODEC_ZSTD:
         if (c->level == 0) c->level = ZSTD_CLEVEL_DEFAULT;
         if (c->level < ZSTD_minCLevel() || c->level > ZSTD_maxCLevel()) {
@@ -87,9 +86,7 @@ static int gzip_page(pqw_compressor *c, const void *p, size_t n, sl_buf *out, sl
 
 int pqw_compress(pqw_compressor *c, const void *p, size_t n, sl_buf *out, sl_err *err) {
     switch (c->codec) {
-    case PQ_CODEC_UNCOMPRESSED:
-        sl_buf_append(out, p, n);
-        return 0;
+    case PQ_CODEC_UNCOMPRESSED: sl_buf_append(out, p, n); return 0;
     case PQ_CODEC_SNAPPY: {
         size_t cap = snappy_max_compressed_length(n);
         sl_buf_reserve(out, cap);

@@ -14,19 +14,14 @@
 
 size_t pq_out_width(int phys) {
     switch (phys) {
-    case PQ_PHYS_BOOLEAN:
-        return 1;
+    case PQ_PHYS_BOOLEAN: return 1;
     case PQ_PHYS_INT32:
-    case PQ_PHYS_FLOAT:
-        return 4;
+    case PQ_PHYS_FLOAT: return 4;
     case PQ_PHYS_INT64:
     case PQ_PHYS_INT96: /* legacy (Spark, Impala) timestamps, decoded to micros */
-    case PQ_PHYS_DOUBLE:
-        return 8;
-    case PQ_PHYS_BYTE_ARRAY:
-        return sizeof(sl_str);
-    default:
-        return 0;
+    case PQ_PHYS_DOUBLE: return 8;
+    case PQ_PHYS_BYTE_ARRAY: return sizeof(sl_str);
+    default: return 0;
     }
 }
 
@@ -108,8 +103,7 @@ static int rle_next_run(pq_rle *d, sl_err *err) {
         int nb = (d->bw + 7) / 8;
         if (d->end - d->p < nb) return sl_err_set(err, "truncated RLE run value");
         uint64_t v = 0;
-        for (int i = 0; i < nb; i++)
-            v |= (uint64_t)d->p[i] << (8 * i);
+        for (int i = 0; i < nb; i++) v |= (uint64_t)d->p[i] << (8 * i);
         d->p += nb;
         d->packed = false;
         d->value = v;
@@ -133,8 +127,7 @@ int pq_rle_get(pq_rle *d, uint32_t *out, size_t count, sl_err *err) {
             else
                 d->bit += (uint64_t)d->bw * take;
         } else if (out) {
-            for (size_t i = 0; i < take; i++)
-                out[i] = (uint32_t)d->value;
+            for (size_t i = 0; i < take; i++) out[i] = (uint32_t)d->value;
         }
         if (out) out += take;
         d->left -= (uint32_t)take;
@@ -336,8 +329,7 @@ static int rle_booleans(const pq_values_in *in, uint8_t *out, sl_err *err) {
     for (size_t done = 0; done < in->count;) {
         size_t k = in->count - done < 1024 ? in->count - done : 1024;
         if (pq_rle_get(&d, tmp, k, err) < 0) return -1;
-        for (size_t j = 0; j < k; j++)
-            out[done + j] = tmp[j] != 0;
+        for (size_t j = 0; j < k; j++) out[done + j] = tmp[j] != 0;
         done += k;
     }
     return 0;
@@ -377,8 +369,7 @@ int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
                 return sl_err_set(err, "PLAIN booleans: %zu values need %zu bytes, page has %zu",
                                   in->count, (in->count + 7) / 8, in->n);
             uint8_t *o = out;
-            for (size_t i = 0; i < in->count; i++)
-                o[i] = (in->p[i >> 3] >> (i & 7)) & 1;
+            for (size_t i = 0; i < in->count; i++) o[i] = (in->p[i >> 3] >> (i & 7)) & 1;
             return 0;
         }
         if (in->n / w < in->count)
@@ -387,8 +378,7 @@ int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
         if (in->count) memcpy(out, in->p, in->count * w);
         return 0;
     case PQ_ENC_PLAIN_DICTIONARY:
-    case PQ_ENC_RLE_DICTIONARY:
-        return dict_indexes(in, out, w, err);
+    case PQ_ENC_RLE_DICTIONARY: return dict_indexes(in, out, w, err);
     case PQ_ENC_RLE:
         if (in->phys == PQ_PHYS_BOOLEAN) return rle_booleans(in, out, err);
         break;
@@ -416,13 +406,11 @@ int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
                                   in->count, in->count * w, in->n);
             uint8_t *o = out;
             for (size_t i = 0; i < in->count; i++)
-                for (size_t b = 0; b < w; b++)
-                    o[i * w + b] = in->p[b * stride + i];
+                for (size_t b = 0; b < w; b++) o[i * w + b] = in->p[b * stride + i];
             return 0;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     return sl_err_set(err, "unsupported encoding %s for %s values", pq_enc_name(in->enc),
                       pq_phys_name(in->phys));

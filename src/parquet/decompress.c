@@ -107,8 +107,7 @@ int pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t 
             return sl_err_set(err, "corrupt snappy data");
         return 0;
     }
-    case PQ_CODEC_GZIP:
-        return gunzip(src, n, dst, dn, err);
+    case PQ_CODEC_GZIP: return gunzip(src, n, dst, dn, err);
     case PQ_CODEC_ZSTD: {
         uint8_t dummy;
         size_t r = ZSTD_decompress(dn ? dst : &dummy, dn, src, n);
@@ -117,7 +116,6 @@ int pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t 
             return sl_err_set(err, "zstd data holds %zu bytes but the page declares %zu", r, dn);
         return 0;
     }
-    default:
-        return sl_err_set(err, "unsupported codec %d", codec);
+    default: return sl_err_set(err, "unsupported codec %d", codec);
     }
 }

@@ -101,8 +101,7 @@ void pqw_rle_flush(pqw_rle *e) {
         if (e->repeat > 0 && all_repeat) {
             flush_repeated(e);
         } else {
-            while (e->nbuf != 0 && e->nbuf < 8)
-                e->buffered[e->nbuf++] = 0;
+            while (e->nbuf != 0 && e->nbuf < 8) e->buffered[e->nbuf++] = 0;
             e->literal_count += (uint32_t)e->nbuf;
             flush_literal(e, true);
             e->repeat = 0;
@@ -143,8 +142,7 @@ static void dict_rehash(pqw_dict *d, size_t nslots) {
     for (uint32_t i = 0; i < d->count; i++) {
         uint64_t h = d->hash[i];
         size_t s = (size_t)h & mask;
-        while (d->slots[s])
-            s = (s + 1) & mask;
+        while (d->slots[s]) s = (s + 1) & mask;
         d->slots[s] = (h & 0xFFFFFFFF00000000ull) | (i + 1);
     }
 }
@@ -162,15 +160,12 @@ static inline uint64_t hash_fixed(uint64_t x) {
 
 static inline bool entry_equals(const pqw_dict *d, uint32_t i, const void *p, size_t n) {
     switch (d->width) {
-    case 8:
-        return memcmp(d->plain.data + (size_t)i * 8, p, 8) == 0;
-    case 4:
-        return memcmp(d->plain.data + (size_t)i * 4, p, 4) == 0;
+    case 8: return memcmp(d->plain.data + (size_t)i * 8, p, 8) == 0;
+    case 4: return memcmp(d->plain.data + (size_t)i * 4, p, 4) == 0;
     case 0:
         return d->off[i + 1] - d->off[i] == n + 4 &&
                memcmp(d->plain.data + d->off[i] + 4, p, n) == 0;
-    default:
-        return memcmp(d->plain.data + d->off[i], p, n) == 0;
+    default: return memcmp(d->plain.data + d->off[i], p, n) == 0;
     }
 }
 

@@ -112,8 +112,7 @@ static char *fmt_text(const uint8_t *p, size_t n, bool quote, size_t max) {
 static char *fmt_hex(const uint8_t *p, size_t n) {
     sl_buf b = {0};
     sl_buf_printf(&b, "0x");
-    for (size_t i = 0; i < n && i < MAX_SHOWN / 2; i++)
-        sl_buf_printf(&b, "%02x", p[i]);
+    for (size_t i = 0; i < n && i < MAX_SHOWN / 2; i++) sl_buf_printf(&b, "%02x", p[i]);
     if (n > MAX_SHOWN / 2) sl_buf_printf(&b, "...");
     sl_buf_putc(&b, 0);
     return (char *)b.data;
@@ -124,59 +123,41 @@ static char *fmt_stat(const pq_rcol *c, pq_type t, const uint8_t *raw, size_t n,
     size_t w = pq_out_width(c->se.phys);
     bool sized = c->se.phys == PQ_PHYS_BOOLEAN ? n >= 1 : n == w;
     switch (t) {
-    case PQ_BOOLEAN:
-        return sized ? sl_strdup(iv ? "true" : "false") : fmt_hex(raw, n);
+    case PQ_BOOLEAN: return sized ? sl_strdup(iv ? "true" : "false") : fmt_hex(raw, n);
     case PQ_INT32:
         if (!sized) return fmt_hex(raw, n);
         return c->se.logical == PQ_LT_DATE || c->se.converted == 6 ? fmt_date(iv)
                                                                    : sl_sprintf("%" PRId64, iv);
-    case PQ_INT64:
-        return sized ? sl_sprintf("%" PRId64, iv) : fmt_hex(raw, n);
-    case PQ_TIMESTAMP_US:
-        return sized ? fmt_ts(iv) : fmt_hex(raw, n);
+    case PQ_INT64: return sized ? sl_sprintf("%" PRId64, iv) : fmt_hex(raw, n);
+    case PQ_TIMESTAMP_US: return sized ? fmt_ts(iv) : fmt_hex(raw, n);
     case PQ_FLOAT:
-    case PQ_DOUBLE:
-        return sized ? sl_sprintf("%.10g", fv) : fmt_hex(raw, n);
-    case PQ_STRING:
-        return fmt_text(raw, n, true, MAX_SHOWN);
-    default:
-        return fmt_hex(raw, n);
+    case PQ_DOUBLE: return sized ? sl_sprintf("%.10g", fv) : fmt_hex(raw, n);
+    case PQ_STRING: return fmt_text(raw, n, true, MAX_SHOWN);
+    default: return fmt_hex(raw, n);
     }
 }
 
 static char *logical_name(const pq_rschema *s) {
     static const char *units[] = {"?", "MILLIS", "MICROS", "NANOS"};
     switch (s->logical) {
-    case PQ_LT_STRING:
-        return sl_strdup("STRING");
-    case PQ_LT_MAP:
-        return sl_strdup("MAP");
-    case PQ_LT_LIST:
-        return sl_strdup("LIST");
-    case PQ_LT_ENUM:
-        return sl_strdup("ENUM");
-    case PQ_LT_DECIMAL:
-        return sl_sprintf("DECIMAL(%d,%d)", s->precision, s->scale);
-    case PQ_LT_DATE:
-        return sl_strdup("DATE");
+    case PQ_LT_STRING: return sl_strdup("STRING");
+    case PQ_LT_MAP: return sl_strdup("MAP");
+    case PQ_LT_LIST: return sl_strdup("LIST");
+    case PQ_LT_ENUM: return sl_strdup("ENUM");
+    case PQ_LT_DECIMAL: return sl_sprintf("DECIMAL(%d,%d)", s->precision, s->scale);
+    case PQ_LT_DATE: return sl_strdup("DATE");
     case PQ_LT_TIME:
     case PQ_LT_TIMESTAMP:
         return sl_sprintf("%s(%s,%s)", s->logical == PQ_LT_TIME ? "TIME" : "TIMESTAMP",
                           units[s->unit & 3], s->utc ? "UTC" : "local");
     case PQ_LT_INTEGER:
         return sl_sprintf("INT(%d,%s)", s->bit_width, s->is_signed ? "signed" : "unsigned");
-    case PQ_LT_UNKNOWN:
-        return sl_strdup("UNKNOWN");
-    case PQ_LT_JSON:
-        return sl_strdup("JSON");
-    case PQ_LT_BSON:
-        return sl_strdup("BSON");
-    case PQ_LT_UUID:
-        return sl_strdup("UUID");
-    case PQ_LT_FLOAT16:
-        return sl_strdup("FLOAT16");
-    default:
-        break;
+    case PQ_LT_UNKNOWN: return sl_strdup("UNKNOWN");
+    case PQ_LT_JSON: return sl_strdup("JSON");
+    case PQ_LT_BSON: return sl_strdup("BSON");
+    case PQ_LT_UUID: return sl_strdup("UUID");
+    case PQ_LT_FLOAT16: return sl_strdup("FLOAT16");
+    default: break;
     }
     static const char *conv[] = {"UTF8",
                                  "MAP",
@@ -219,8 +200,7 @@ static void print_schema(const pq_reader *r, FILE *out) {
     table t = {.ncols = 6, .right = right};
     sl_vec_init(&t.cells, sizeof(char *));
     const char *hdr[] = {"#", "name", "physical", "logical", "repetition", "read as"};
-    for (int i = 0; i < 6; i++)
-        tab_add(&t, sl_strdup(hdr[i]));
+    for (int i = 0; i < 6; i++) tab_add(&t, sl_strdup(hdr[i]));
     static const char *reps[] = {"REQUIRED", "OPTIONAL", "REPEATED"};
     for (size_t i = 0; i < r->ncols; i++) {
         const pq_rschema *s = &r->cols[i].se;
@@ -238,8 +218,7 @@ static void print_schema(const pq_reader *r, FILE *out) {
 static void print_row_group(const pq_reader *r, size_t g, FILE *out) {
     const pq_rgroup *rg = &r->rgs[g];
     int64_t comp = 0;
-    for (size_t i = 0; i < r->ncols; i++)
-        comp += rg->cols[i].comp_size;
+    for (size_t i = 0; i < r->ncols; i++) comp += rg->cols[i].comp_size;
     fprintf(out,
             "\nrow group %zu: %" PRId64 " rows, %" PRId64 " bytes uncompressed, %" PRId64
             " bytes compressed\n",
@@ -249,8 +228,7 @@ static void print_row_group(const pq_reader *r, size_t g, FILE *out) {
     sl_vec_init(&t.cells, sizeof(char *));
     const char *hdr[] = {"column", "codec", "encodings", "compressed", "uncompressed",
                          "values", "nulls", "min",       "max"};
-    for (int i = 0; i < 9; i++)
-        tab_add(&t, sl_strdup(hdr[i]));
+    for (int i = 0; i < 9; i++) tab_add(&t, sl_strdup(hdr[i]));
     for (size_t i = 0; i < r->ncols; i++) {
         const pq_rchunk *c = &rg->cols[i];
         pq_stats st;
@@ -283,8 +261,7 @@ int pq_inspect(const pq_reader *r, const char *name, FILE *out, sl_err *err) {
     fprintf(out, "rows:        %" PRId64 "\n", r->num_rows);
     fprintf(out, "row groups:  %zu\n\n", r->nrg);
     print_schema(r, out);
-    for (size_t g = 0; g < r->nrg; g++)
-        print_row_group(r, g, out);
+    for (size_t g = 0; g < r->nrg; g++) print_row_group(r, g, out);
     if (ferror(out)) return sl_err_set(err, "writing the description failed");
     return 0;
 }

@@ -45,14 +45,14 @@ typedef struct pq_column_def {
 } pq_column_def;
 
 typedef struct pq_writer_opts {
-    pq_codec codec;          /* default SNAPPY */
-    int compression_level;   /* 0 = codec default */
-    size_t row_group_bytes;  /* default 128 MiB (uncompressed estimate) */
-    size_t row_group_rows;   /* default 1,048,576 */
-    size_t page_bytes;       /* default 1 MiB */
-    size_t dict_max_bytes;   /* dictionary page limit before PLAIN fallback; default 1 MiB */
-    bool no_dictionary;      /* default false: dictionary-encode when it pays */
-    const char *created_by;  /* default "songlake version X" */
+    pq_codec codec;         /* default SNAPPY */
+    int compression_level;  /* 0 = codec default */
+    size_t row_group_bytes; /* default 128 MiB (uncompressed estimate) */
+    size_t row_group_rows;  /* default 1,048,576 */
+    size_t page_bytes;      /* default 1 MiB */
+    size_t dict_max_bytes;  /* dictionary page limit before PLAIN fallback; default 1 MiB */
+    bool no_dictionary;     /* default false: dictionary-encode when it pays */
+    const char *created_by; /* default "songlake version X" */
 } pq_writer_opts;
 void pq_writer_opts_default(pq_writer_opts *o);
 
@@ -70,11 +70,11 @@ pq_sink pq_sink_fd(int fd);
 typedef struct pq_column_batch {
     const uint8_t *valid;
     union {
-        const uint8_t *b;    /* PQ_BOOLEAN: 0/1 per row */
-        const int32_t *i32;  /* PQ_INT32 */
-        const int64_t *i64;  /* PQ_INT64, PQ_TIMESTAMP_US */
-        const double *f64;   /* PQ_DOUBLE */
-        const sl_str *str;   /* PQ_STRING */
+        const uint8_t *b;   /* PQ_BOOLEAN: 0/1 per row */
+        const int32_t *i32; /* PQ_INT32 */
+        const int64_t *i64; /* PQ_INT64, PQ_TIMESTAMP_US */
+        const double *f64;  /* PQ_DOUBLE */
+        const sl_str *str;  /* PQ_STRING */
     } v;
 } pq_column_batch;
 
@@ -102,8 +102,8 @@ typedef struct pq_reader pq_reader;
 /* Decoded values of one column chunk. Memory owned by the struct. */
 typedef struct pq_column_data {
     pq_type type;
-    size_t n;        /* rows */
-    uint8_t *valid;  /* always present: 1 byte per row, 0 = null */
+    size_t n;       /* rows */
+    uint8_t *valid; /* always present: 1 byte per row, 0 = null */
     union {
         uint8_t *b;
         int32_t *i32;

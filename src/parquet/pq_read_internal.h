@@ -183,20 +183,11 @@ const char *pq_codec_name_any(int codec); /* any CompressionCodec number */
  * copy instead of calling memcpy per value. */
 static inline void pq_copy_elem(uint8_t *d, const uint8_t *s, size_t w) {
     switch (w) {
-    case 1:
-        *d = *s;
-        break;
-    case 4:
-        memcpy(d, s, 4);
-        break;
-    case 8:
-        memcpy(d, s, 8);
-        break;
-    case 16:
-        memcpy(d, s, 16);
-        break;
-    default:
-        memcpy(d, s, w);
+    case 1: *d = *s; break;
+    case 4: memcpy(d, s, 4); break;
+    case 8: memcpy(d, s, 8); break;
+    case 16: memcpy(d, s, 16); break;
+    default: memcpy(d, s, w);
     }
 }
 

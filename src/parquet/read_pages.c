@@ -67,15 +67,9 @@ static int parse_page_header(pq_tdec *d, page_hdr *h) {
         int64_t v = 0;
         int rc = 0;
         switch (id) {
-        case 1:
-            rc = pq_t_int_range(d, t, 0, 3, &v), h->type = (int)v;
-            break;
-        case 2:
-            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->unc), seen_unc = true;
-            break;
-        case 3:
-            rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->comp), seen_comp = true;
-            break;
+        case 1: rc = pq_t_int_range(d, t, 0, 3, &v), h->type = (int)v; break;
+        case 2: rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->unc), seen_unc = true; break;
+        case 3: rc = pq_t_int_range(d, t, 0, INT32_MAX, &h->comp), seen_comp = true; break;
         case 5:
         case 7:
         case 8:
@@ -85,8 +79,7 @@ static int parse_page_header(pq_tdec *d, page_hdr *h) {
             if (id == 7) h->has_dict = true;
             if (id == 8) h->has_v2 = true;
             break;
-        default:
-            rc = pq_t_skip_field(d, t);
+        default: rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }

@@ -42,23 +42,12 @@ static int parse_stats(pq_tdec *d, int phys, pq_rstats *st) {
     FIELDS(d, id, t, r) {
         int rc;
         switch (id) {
-        case 1:
-            rc = pq_t_binary(d, t, &omax, &omaxl);
-            break;
-        case 2:
-            rc = pq_t_binary(d, t, &omin, &ominl);
-            break;
-        case 3:
-            rc = pq_t_int(d, t, &st->null_count), st->has_null_count = true;
-            break;
-        case 5:
-            rc = pq_t_binary(d, t, &st->max, &st->max_len), st->has_max = true;
-            break;
-        case 6:
-            rc = pq_t_binary(d, t, &st->min, &st->min_len), st->has_min = true;
-            break;
-        default:
-            rc = pq_t_skip_field(d, t);
+        case 1: rc = pq_t_binary(d, t, &omax, &omaxl); break;
+        case 2: rc = pq_t_binary(d, t, &omin, &ominl); break;
+        case 3: rc = pq_t_int(d, t, &st->null_count), st->has_null_count = true; break;
+        case 5: rc = pq_t_binary(d, t, &st->max, &st->max_len), st->has_max = true; break;
+        case 6: rc = pq_t_binary(d, t, &st->min, &st->min_len), st->has_min = true; break;
+        default: rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -134,36 +123,19 @@ static int parse_schema_element(pq_tdec *d, sl_arena *a, pq_rschema *se) {
         const uint8_t *s;
         uint32_t n;
         switch (id) {
-        case 1:
-            rc = pq_t_int_range(d, t, 0, 7, &v), se->phys = (int)v;
-            break;
-        case 2:
-            rc = pq_t_int(d, t, &v), se->type_length = (int32_t)v;
-            break;
-        case 3:
-            rc = pq_t_int_range(d, t, 0, 2, &v), se->repetition = (int)v;
-            break;
+        case 1: rc = pq_t_int_range(d, t, 0, 7, &v), se->phys = (int)v; break;
+        case 2: rc = pq_t_int(d, t, &v), se->type_length = (int32_t)v; break;
+        case 3: rc = pq_t_int_range(d, t, 0, 2, &v), se->repetition = (int)v; break;
         case 4:
             rc = pq_t_binary(d, t, &s, &n);
             if (rc == 0) se->name = sl_arena_strndup(a, (const char *)s, n), has_name = true;
             break;
-        case 5:
-            rc = pq_t_int_range(d, t, 0, INT32_MAX, &v), se->num_children = (int32_t)v;
-            break;
-        case 6:
-            rc = pq_t_int(d, t, &v), se->converted = (int)v;
-            break;
-        case 7:
-            rc = pq_t_int(d, t, &v), se->scale = (int32_t)v;
-            break;
-        case 8:
-            rc = pq_t_int(d, t, &v), se->precision = (int32_t)v;
-            break;
-        case 10:
-            rc = t == PQ_T_STRUCT ? parse_logical(d, se) : pq_t_skip_field(d, t);
-            break;
-        default:
-            rc = pq_t_skip_field(d, t);
+        case 5: rc = pq_t_int_range(d, t, 0, INT32_MAX, &v), se->num_children = (int32_t)v; break;
+        case 6: rc = pq_t_int(d, t, &v), se->converted = (int)v; break;
+        case 7: rc = pq_t_int(d, t, &v), se->scale = (int32_t)v; break;
+        case 8: rc = pq_t_int(d, t, &v), se->precision = (int32_t)v; break;
+        case 10: rc = t == PQ_T_STRUCT ? parse_logical(d, se) : pq_t_skip_field(d, t); break;
+        default: rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -181,9 +153,7 @@ static int parse_column_meta(pq_tdec *d, pq_rchunk *c, const char *colname) {
         int rc = 0, et;
         uint32_t n;
         switch (id) {
-        case 1:
-            rc = pq_t_int_range(d, t, 0, 7, &v), c->phys = (int)v, seen_type = true;
-            break;
+        case 1: rc = pq_t_int_range(d, t, 0, 7, &v), c->phys = (int)v, seen_type = true; break;
         case 2:
             if ((rc = pq_t_list(d, t, &et, &n)) < 0) break;
             for (uint32_t i = 0; i < n && rc == 0; i++) {
@@ -203,29 +173,16 @@ static int parse_column_meta(pq_tdec *d, pq_rchunk *c, const char *colname) {
                                      (int)(sn > 100 ? 100 : sn), (const char *)s, colname);
             }
             break;
-        case 4:
-            rc = pq_t_int_range(d, t, 0, 127, &v), c->codec = (int)v;
-            break;
-        case 5:
-            rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->num_values);
-            break;
-        case 6:
-            rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->unc_size);
-            break;
-        case 7:
-            rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->comp_size);
-            break;
-        case 9:
-            rc = pq_t_int(d, t, &c->data_off), seen_offset = true;
-            break;
-        case 11:
-            rc = pq_t_int(d, t, &c->dict_off);
-            break;
+        case 4: rc = pq_t_int_range(d, t, 0, 127, &v), c->codec = (int)v; break;
+        case 5: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->num_values); break;
+        case 6: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->unc_size); break;
+        case 7: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->comp_size); break;
+        case 9: rc = pq_t_int(d, t, &c->data_off), seen_offset = true; break;
+        case 11: rc = pq_t_int(d, t, &c->dict_off); break;
         case 12:
             rc = t == PQ_T_STRUCT ? parse_stats(d, c->phys, &c->st) : pq_t_skip_field(d, t);
             break;
-        default:
-            rc = pq_t_skip_field(d, t);
+        default: rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -277,17 +234,10 @@ static int parse_row_group(pq_tdec *d, pq_reader *rd, pq_rgroup *g) {
                 rc = parse_column_chunk(d, &g->cols[i], rd->defs[i].name);
             seen_cols = true;
             break;
-        case 2:
-            rc = pq_t_int(d, t, &g->total_bytes);
-            break;
-        case 3:
-            rc = pq_t_int_range(d, t, 0, INT64_MAX, &g->num_rows);
-            break;
-        case 6:
-            rc = pq_t_int(d, t, &g->comp_bytes);
-            break;
-        default:
-            rc = pq_t_skip_field(d, t);
+        case 2: rc = pq_t_int(d, t, &g->total_bytes); break;
+        case 3: rc = pq_t_int_range(d, t, 0, INT64_MAX, &g->num_rows); break;
+        case 6: rc = pq_t_int(d, t, &g->comp_bytes); break;
+        default: rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -303,15 +253,9 @@ static void map_type(pq_rcol *c, pq_column_def *def) {
     c->unit_scale = 1;
     def->type = PQ_OTHER;
     switch (s->phys) {
-    case PQ_PHYS_BOOLEAN:
-        def->type = PQ_BOOLEAN;
-        return;
-    case PQ_PHYS_FLOAT:
-        def->type = PQ_FLOAT;
-        return;
-    case PQ_PHYS_DOUBLE:
-        def->type = PQ_DOUBLE;
-        return;
+    case PQ_PHYS_BOOLEAN: def->type = PQ_BOOLEAN; return;
+    case PQ_PHYS_FLOAT: def->type = PQ_FLOAT; return;
+    case PQ_PHYS_DOUBLE: def->type = PQ_DOUBLE; return;
     case PQ_PHYS_INT32:
         if (decimal)
             c->why_other = "DECIMAL is not decoded";
@@ -352,9 +296,7 @@ static void map_type(pq_rcol *c, pq_column_def *def) {
     case PQ_PHYS_INT96:
         def->type = PQ_TIMESTAMP_US; /* converted while decoding */
         return;
-    default:
-        c->why_other = "FIXED_LEN_BYTE_ARRAY is not decoded";
-        return;
+    default: c->why_other = "FIXED_LEN_BYTE_ARRAY is not decoded"; return;
     }
 }
 
@@ -400,16 +342,12 @@ static int parse_footer(pq_tdec *d, pq_reader *rd) {
         uint32_t n;
         const uint8_t *s;
         switch (id) {
-        case 1:
-            rc = pq_t_int(d, t, &v), rd->version = (int32_t)v;
-            break;
+        case 1: rc = pq_t_int(d, t, &v), rd->version = (int32_t)v; break;
         case 2:
             if (seen_schema) return pq_t_fail(d, "two schemas");
             rc = parse_schema(d, t, rd), seen_schema = true;
             break;
-        case 3:
-            rc = pq_t_int_range(d, t, 0, INT64_MAX, &rd->num_rows), seen_rows = true;
-            break;
+        case 3: rc = pq_t_int_range(d, t, 0, INT64_MAX, &rd->num_rows), seen_rows = true; break;
         case 4:
             if (!seen_schema || seen_rgs) return pq_t_fail(d, "row groups before the schema");
             if ((rc = pq_t_list(d, t, &et, &n)) < 0) break;
@@ -417,18 +355,15 @@ static int parse_footer(pq_tdec *d, pq_reader *rd) {
             rd->nrg = n;
             rd->rgs = sl_arena_alloc(&rd->arena, (n ? n : 1) * sizeof *rd->rgs);
             memset(rd->rgs, 0, (n ? n : 1) * sizeof *rd->rgs);
-            for (uint32_t i = 0; i < n && rc == 0; i++)
-                rc = parse_row_group(d, rd, &rd->rgs[i]);
+            for (uint32_t i = 0; i < n && rc == 0; i++) rc = parse_row_group(d, rd, &rd->rgs[i]);
             seen_rgs = true;
             break;
         case 6:
             rc = pq_t_binary(d, t, &s, &n);
             if (rc == 0) rd->created_by = sl_arena_strndup(&rd->arena, (const char *)s, n);
             break;
-        case 8:
-            return pq_t_fail(d, "encrypted file");
-        default:
-            rc = pq_t_skip_field(d, t);
+        case 8: return pq_t_fail(d, "encrypted file");
+        default: rc = pq_t_skip_field(d, t);
         }
         if (rc < 0) return -1;
     }
@@ -583,9 +518,7 @@ static void stat_value(const pq_reader *r, size_t col, const uint8_t *p, size_t 
                        double *f) {
     const pq_rcol *c = &r->cols[col];
     switch (c->se.phys) {
-    case PQ_PHYS_BOOLEAN:
-        *i = n >= 1 ? p[0] != 0 : 0;
-        break;
+    case PQ_PHYS_BOOLEAN: *i = n >= 1 ? p[0] != 0 : 0; break;
     case PQ_PHYS_INT32:
         if (n == 4) *i = le_int(p, 4);
         break;
@@ -603,8 +536,7 @@ static void stat_value(const pq_reader *r, size_t col, const uint8_t *p, size_t 
     case PQ_PHYS_DOUBLE:
         if (n == 8) memcpy(f, p, 8);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -56,8 +56,7 @@ void pqw_stats_str(pqw_stats *s, const void *p, size_t n) {
 }
 
 static void le_bytes(uint8_t *out, uint64_t v, int n) {
-    for (int i = 0; i < n; i++)
-        out[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < n; i++) out[i] = (uint8_t)(v >> (8 * i));
 }
 
 void pqw_stats_encode(const pqw_stats *s, pqw_thrift *t, int16_t id) {
@@ -105,8 +104,7 @@ void pqw_stats_encode(const pqw_stats *s, pqw_thrift *t, int16_t id) {
             maxn = s->smax.len;
             if (n > PQW_STATS_MAX_VALUE_BYTES || maxn > PQW_STATS_MAX_VALUE_BYTES) minmax = false;
             break;
-        default:
-            minmax = false;
+        default: minmax = false;
         }
     }
     pqw_tc_field_struct(t, id);

@@ -181,8 +181,7 @@ int pq_t_skip(pq_tdec *d, int type, bool in_list) {
     }
     case PQ_T_I16:
     case PQ_T_I32:
-    case PQ_T_I64:
-        return get_varint(d, &u);
+    case PQ_T_I64: return get_varint(d, &u);
     case PQ_T_DOUBLE:
         if (d->end - d->p < 8) return pq_t_fail(d, "truncated double");
         d->p += 8;
@@ -223,7 +222,6 @@ int pq_t_skip(pq_tdec *d, int type, bool in_list) {
             if (pq_t_skip(d, t, false) < 0) return -1;
         return r;
     }
-    default:
-        return pq_t_fail(d, "cannot skip unknown type %d", type);
+    default: return pq_t_fail(d, "cannot skip unknown type %d", type);
     }
 }

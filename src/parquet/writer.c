@@ -99,9 +99,7 @@ static size_t page_estimate(const pqw_col *c) {
 
 static void stats_value(pqw_col *c, const void *p, size_t n) {
     switch (c->type) {
-    case PQ_BOOLEAN:
-        pqw_stats_int(&c->stats, *(const uint8_t *)p);
-        break;
+    case PQ_BOOLEAN: pqw_stats_int(&c->stats, *(const uint8_t *)p); break;
     case PQ_INT32: {
         int32_t v;
         memcpy(&v, p, 4);
@@ -121,8 +119,7 @@ static void stats_value(pqw_col *c, const void *p, size_t n) {
         pqw_stats_double(&c->stats, v);
         break;
     }
-    default:
-        pqw_stats_str(&c->stats, p, n);
+    default: pqw_stats_str(&c->stats, p, n);
     }
 }
 
@@ -214,12 +211,10 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
         sl_buf_append(pg, "\0\0\0\0", 4);
         pqw_rle e;
         pqw_rle_init(&e, pg, 1);
-        for (size_t i = 0; i < c->defs.len; i++)
-            pqw_rle_put(&e, c->defs.data[i]);
+        for (size_t i = 0; i < c->defs.len; i++) pqw_rle_put(&e, c->defs.data[i]);
         pqw_rle_flush(&e);
         size_t n = pg->len - 4;
-        for (int i = 0; i < 4; i++)
-            pg->data[i] = (uint8_t)(n >> (8 * i));
+        for (int i = 0; i < 4; i++) pg->data[i] = (uint8_t)(n >> (8 * i));
     }
     int enc;
     if (c->dict_mode) {
@@ -227,8 +222,7 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
         sl_buf_putc(pg, (uint8_t)bw);
         pqw_rle e;
         pqw_rle_init(&e, pg, bw);
-        for (size_t i = 0; i < c->nidx; i++)
-            pqw_rle_put(&e, c->idx[i]);
+        for (size_t i = 0; i < c->nidx; i++) pqw_rle_put(&e, c->idx[i]);
         pqw_rle_flush(&e);
         enc = PQW_ENC_RLE_DICTIONARY;
         c->dict_pages++;
@@ -427,8 +421,7 @@ static int check_schema(const pq_column_def *cols, size_t ncols, sl_err *err) {
         case PQ_INT64:
         case PQ_DOUBLE:
         case PQ_STRING:
-        case PQ_TIMESTAMP_US:
-            break;
+        case PQ_TIMESTAMP_US: break;
         default:
             return sl_err_set(err, "parquet writer: column %s: type %s cannot be written",
                               cols[j].name, pq_type_name(cols[j].type));
@@ -473,20 +466,11 @@ pq_writer *pq_writer_open(const pq_column_def *cols, size_t ncols, const pq_writ
         c->type = cols[j].type;
         c->nullable = cols[j].nullable;
         switch (c->type) {
-        case PQ_BOOLEAN:
-            c->phys = PQW_T_BOOLEAN, c->width = 1;
-            break;
-        case PQ_INT32:
-            c->phys = PQW_T_INT32, c->width = 4;
-            break;
-        case PQ_DOUBLE:
-            c->phys = PQW_T_DOUBLE, c->width = 8;
-            break;
-        case PQ_STRING:
-            c->phys = PQW_T_BYTE_ARRAY, c->width = 0;
-            break;
-        default:
-            c->phys = PQW_T_INT64, c->width = 8;
+        case PQ_BOOLEAN: c->phys = PQW_T_BOOLEAN, c->width = 1; break;
+        case PQ_INT32: c->phys = PQW_T_INT32, c->width = 4; break;
+        case PQ_DOUBLE: c->phys = PQW_T_DOUBLE, c->width = 8; break;
+        case PQ_STRING: c->phys = PQW_T_BYTE_ARRAY, c->width = 0; break;
+        default: c->phys = PQW_T_INT64, c->width = 8;
         }
         pqw_dict_init(&c->dict, c->width);
         pqw_stats_init(&c->stats, c->type);
@@ -528,19 +512,14 @@ static int put_rows(pq_writer *w, pqw_col *c, const pq_column_batch *b, size_t o
                 put_value(w, c, &v, 1);
                 break;
             }
-            case PQ_INT32:
-                put_value(w, c, &b->v.i32[i], 4);
-                break;
-            case PQ_DOUBLE:
-                put_value(w, c, &b->v.f64[i], 8);
-                break;
+            case PQ_INT32: put_value(w, c, &b->v.i32[i], 4); break;
+            case PQ_DOUBLE: put_value(w, c, &b->v.f64[i], 8); break;
             case PQ_STRING: {
                 sl_str s = b->v.str[i];
                 put_value(w, c, s.len ? s.ptr : "", s.len);
                 break;
             }
-            default:
-                put_value(w, c, &b->v.i64[i], 8);
+            default: put_value(w, c, &b->v.i64[i], 8);
             }
         }
         c->page_rows++;

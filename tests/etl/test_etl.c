@@ -64,7 +64,8 @@ static void run_open(run *r, uint64_t max_rejects) {
     r->e = etl_new(r->lk, &eo);
 }
 
-static int run_all(run *r, const char *const *songs, size_t ns, const char *const *logs, size_t nl) {
+static int run_all(run *r, const char *const *songs, size_t ns, const char *const *logs,
+                   size_t nl) {
     char *names[16];
     for (size_t i = 0; i < 16; i++) names[i] = sl_sprintf("mem://%zu.json", i);
     files fs = {songs}, fl = {logs};
@@ -113,21 +114,24 @@ static size_t read_col(const char *path, size_t col, char out[][32], int64_t *iv
 }
 
 static const char *S_DUP[] = {
-    "{\"song_id\":\"SOZ\",\"artist_id\":\"ARZ\",\"title\":\"Hit\",\"artist_name\":\"Band\",\"duration\":200.25,\"year\":1}",
-    "{\"song_id\":\"SOB\",\"artist_id\":\"ARB\",\"title\":\"Hit\",\"artist_name\":\"Band\",\"duration\":200.25,\"year\":1}\n"
-    "{\"song_id\":\"SOZ\",\"artist_id\":\"ARQ\",\"title\":\"Other\",\"artist_name\":\"X\",\"duration\":1,\"year\":1}",
+    "{\"song_id\":\"SOZ\",\"artist_id\":\"ARZ\",\"title\":\"Hit\",\"artist_name\":\"Band\","
+    "\"duration\":200.25,\"year\":1}",
+    "{\"song_id\":\"SOB\",\"artist_id\":\"ARB\",\"title\":\"Hit\",\"artist_name\":\"Band\","
+    "\"duration\":200.25,\"year\":1}\n"
+    "{\"song_id\":\"SOZ\",\"artist_id\":\"ARQ\",\"title\":\"Other\",\"artist_name\":\"X\","
+    "\"duration\":1,\"year\":1}",
 };
 
-#define EV(uid, ts, first, extra)                                                              \
-    "{\"page\":\"NextSong\",\"userId\":\"" uid "\",\"ts\":" ts ",\"firstName\":\"" first          \
+#define EV(uid, ts, first, extra)                                                                  \
+    "{\"page\":\"NextSong\",\"userId\":\"" uid "\",\"ts\":" ts ",\"firstName\":\"" first           \
     "\",\"level\":\"free\",\"song\":\"Hit\",\"artist\":\"Band\",\"length\":200.25" extra "}\n"
 
 static void test_rules(void **state) {
     (void)state;
     const char *logs[] = {
         EV("1", "1541105830000", "A", "") EV("2", "1541105830000", "Tie1", "") "not json\n",
-        EV("2", "1541105830000", "Tie2", ",\"sessionId\":\"x\"") EV("2", "1541105830000", "Tie3", "")
-            EV("", "1541105831000", "Anon", ""),
+        EV("2", "1541105830000", "Tie2", ",\"sessionId\":\"x\"")
+            EV("2", "1541105830000", "Tie3", "") EV("", "1541105831000", "Anon", ""),
     };
     run r;
     run_open(&r, UINT64_MAX);

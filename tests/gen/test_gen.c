@@ -85,7 +85,9 @@ typedef struct tree {
     uint64_t hash, files, song_files, log_files, lines, plays, matched;
 } tree;
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* Calls fn on every file under dir in sorted path order. */
 static void walk(const char *dir, void (*fn)(const char *path, void *ctx), void *ctx) {
@@ -104,8 +106,10 @@ static void walk(const char *dir, void (*fn)(const char *path, void *ctx), void 
         char *p = sl_sprintf("%s/%s", dir, names[i]);
         struct stat st;
         assert_int_equal(stat(p, &st), 0);
-        if (S_ISDIR(st.st_mode)) walk(p, fn, ctx);
-        else fn(p, ctx);
+        if (S_ISDIR(st.st_mode))
+            walk(p, fn, ctx);
+        else
+            fn(p, ctx);
         free(p);
         free(names[i]);
     }
@@ -181,11 +185,13 @@ static void test_deterministic(void **state) {
 }
 
 /* ---- content: JSON, keys, match rate ---------------------------------- */
-static const char *SONG_KEYS[] = {"num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location",
-                                  "artist_name", "song_id", "title", "duration", "year"};
-static const char *EVENT_KEYS[] = {"artist", "auth", "firstName", "gender", "itemInSession", "lastName",
-                                   "length", "level", "location", "method", "page", "registration",
-                                   "sessionId", "song", "status", "ts", "userAgent", "userId"};
+static const char *SONG_KEYS[] = {
+    "num_songs",   "artist_id", "artist_latitude", "artist_longitude", "artist_location",
+    "artist_name", "song_id",   "title",           "duration",         "year"};
+static const char *EVENT_KEYS[] = {
+    "artist",    "auth",  "firstName", "gender", "itemInSession", "lastName",
+    "length",    "level", "location",  "method", "page",          "registration",
+    "sessionId", "song",  "status",    "ts",     "userAgent",     "userId"};
 
 typedef struct content {
     tree *t;
@@ -317,9 +323,12 @@ static void test_bad_options(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixed5_round_trips), cmocka_unit_test(test_rng),
-        cmocka_unit_test(test_civil),              cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_content),            cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_fixed5_round_trips),
+        cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_content),
+        cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

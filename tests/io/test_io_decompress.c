@@ -113,8 +113,7 @@ static void test_gz_errors(void **state) {
     expect_fail("trunc.gz", &t, "truncated");
     sl_buf_free(&t);
     sl_buf_append(&t, c.data, c.len);
-    for (size_t i = 20; i < 60; i++)
-        t.data[i] ^= 0x5a;
+    for (size_t i = 20; i < 60; i++) t.data[i] ^= 0x5a;
     expect_fail("corrupt.gz", &t, "corrupt gzip");
     sl_buf_free(&t);
     sl_buf_append(&t, "hello, not gzip", 15);
@@ -161,8 +160,7 @@ static void test_zst_errors(void **state) {
     expect_fail("trunc.zst", &t, "truncated");
     sl_buf_free(&t);
     sl_buf_append(&t, c.data, c.len);
-    for (size_t i = 8; i < 40; i++)
-        t.data[i] ^= 0xa5;
+    for (size_t i = 8; i < 40; i++) t.data[i] ^= 0xa5;
     expect_fail("corrupt.zst", &t, "corrupt zstd");
     sl_buf_free(&t);
     sl_buf_append(&t, "not zstd at all", 15);
@@ -281,8 +279,7 @@ static void par_get(void *ctx, size_t i, int worker) {
         __atomic_add_fetch(&c->failures, 1, __ATOMIC_RELAXED);
     } else {
         uint32_t h = 0;
-        for (size_t k = 0; k < out.len; k++)
-            h = h * 31 + out.data[k];
+        for (size_t k = 0; k < out.len; k++) h = h * 31 + out.data[k];
         c->lens[i] = out.len;
         c->sums[i] = h;
     }
@@ -309,8 +306,7 @@ static void test_parallel_batch(void **state) {
         write_bytes(p, &c);
         free(p);
         uint32_t h = 0;
-        for (size_t k = 0; k < a.len; k++)
-            h = h * 31 + a.data[k];
+        for (size_t k = 0; k < a.len; k++) h = h * 31 + a.data[k];
         want[i] = h;
         want_len[i] = a.len;
         sl_buf_free(&a);

@@ -35,8 +35,7 @@ static const char *const TREE[] = {
 static int setup(void **state) {
     (void)state;
     root = tu_tmpdir("list");
-    for (size_t i = 0; i < sizeof TREE / sizeof *TREE; i++)
-        tu_put(root, TREE[i], "{}\n");
+    for (size_t i = 0; i < sizeof TREE / sizeof *TREE; i++) tu_put(root, TREE[i], "{}\n");
     tu_put(root, "sized.json", "0123456789");
     return 0;
 }
@@ -295,8 +294,7 @@ static void test_lister_agrees_with_key_matcher(void **state) {
             expect_error(pats[k], "no files match");
         sl_buf_free(&want);
     }
-    for (size_t i = 0; i < nall; i++)
-        free(all[i]);
+    for (size_t i = 0; i < nall; i++) free(all[i]);
     free(all);
 }
 

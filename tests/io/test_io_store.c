@@ -57,8 +57,7 @@ static int stage_files(io_stage *st, const char *t, const char *tag, int n, sl_e
 static char *want_tree(const char *t, const char *tag, int n) {
     sl_buf b = {0};
     sl_buf_printf(&b, "_SUCCESS=%s\n", tag);
-    for (int i = 0; i < n; i++)
-        sl_buf_printf(&b, "d%d/%s%d.bin=%s-%s-%d\n", i, tag, i, tag, t, i);
+    for (int i = 0; i < n; i++) sl_buf_printf(&b, "d%d/%s%d.bin=%s-%s-%d\n", i, tag, i, tag, t, i);
     sl_buf_putc(&b, 0);
     return (char *)b.data;
 }
@@ -181,12 +180,10 @@ static void test_writer(void **state) {
     assert_string_equal(io_writer_name(w), "year=2018/month=11/part-00000.snappy.parquet");
     /* small writes, one larger than the buffer, small again */
     sl_buf want = {0};
-    for (int i = 0; i < 5000; i++)
-        sl_buf_printf(&want, "line %d\n", i);
+    for (int i = 0; i < 5000; i++) sl_buf_printf(&want, "line %d\n", i);
     size_t small = want.len;
     sl_buf_reserve(&want, 3 << 20);
-    for (size_t i = 0; i < (3u << 20); i++)
-        sl_buf_putc(&want, (uint8_t)(i * 31));
+    for (size_t i = 0; i < (3u << 20); i++) sl_buf_putc(&want, (uint8_t)(i * 31));
     sl_buf_append(&want, "tail", 4);
     size_t off = 0;
     for (; off < small; off += 7) {
@@ -385,8 +382,7 @@ static void crash_child(void) {
 static void reset_old(void) {
     io_local_commit_hook = NULL;
     io_store *s = open_store("reset");
-    for (int t = 0; t < NTABLES; t++)
-        commit_version(s, TABLES[t], "old", OLD_N[t]);
+    for (int t = 0; t < NTABLES; t++) commit_version(s, TABLES[t], "old", OLD_N[t]);
     io_store_close(s);
 }
 
@@ -434,11 +430,9 @@ static void crash_points(bool no_exchange) {
         char *ents = root_entries();
         assert_null(strstr(ents, ".songlake-staging-crash"));
         free(ents);
-        for (int t = 0; t < NTABLES; t++)
-            commit_version(s, TABLES[t], "v3", 1);
+        for (int t = 0; t < NTABLES; t++) commit_version(s, TABLES[t], "v3", 1);
         io_store_close(s);
-        for (int t = 0; t < NTABLES; t++)
-            assert_true(table_is(TABLES[t], "v3", 1));
+        for (int t = 0; t < NTABLES; t++) assert_true(table_is(TABLES[t], "v3", 1));
         expect_root(".songlake.lock\nartists\nsongs\ntime\n");
     }
 }

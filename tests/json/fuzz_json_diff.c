@@ -140,7 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int i = 0; i < o.n; i++) skip |= o.ev[i].nesting;
     if (!skip) {
         int st = jd_expect(copy, size, KEYS, NK, expect, &o);
-        if (st == JD_ALL_READ && o.k != o.n) fail_diff("we reported more than jansson read", o.k, 0);
+        if (st == JD_ALL_READ && o.k != o.n)
+            fail_diff("we reported more than jansson read", o.k, 0);
         if (st == JD_FAILED) {
             int rejects = 0;
             for (int i = o.k; i < o.n; i++) rejects += !o.ev[i].record;

@@ -15,28 +15,36 @@ static int emit_object(json_t *obj, const char *const *keys, size_t nkeys, jd_ev
     for (size_t i = 0; i < nkeys && i < 16; i++) {
         json_t *j = json_object_getn(obj, keys[i], strlen(keys[i]));
         k[i].node = j;
-        if (!j) k[i].kind = JK_MISSING;
-        else if (json_is_null(j)) k[i].kind = JK_NULL;
-        else if (json_is_true(j)) k[i].kind = JK_TRUE;
-        else if (json_is_false(j)) k[i].kind = JK_FALSE;
-        else if (json_is_integer(j)) k[i].kind = JK_INT, k[i].i = json_integer_value(j);
-        else if (json_is_real(j)) k[i].kind = JK_REAL, k[i].d = json_real_value(j);
+        if (!j)
+            k[i].kind = JK_MISSING;
+        else if (json_is_null(j))
+            k[i].kind = JK_NULL;
+        else if (json_is_true(j))
+            k[i].kind = JK_TRUE;
+        else if (json_is_false(j))
+            k[i].kind = JK_FALSE;
+        else if (json_is_integer(j))
+            k[i].kind = JK_INT, k[i].i = json_integer_value(j);
+        else if (json_is_real(j))
+            k[i].kind = JK_REAL, k[i].d = json_real_value(j);
         else if (json_is_string(j))
             k[i].kind = JK_STRING, k[i].s = json_string_value(j), k[i].len = json_string_length(j);
-        else if (json_is_array(j)) k[i].kind = JK_ARRAY;
-        else k[i].kind = JK_OBJECT;
+        else if (json_is_array(j))
+            k[i].kind = JK_ARRAY;
+        else
+            k[i].kind = JK_OBJECT;
     }
     return fn(ctx, 1, k);
 }
 
-int jd_expect(const uint8_t *buf, size_t len, const char *const *keys, size_t nkeys,
-              jd_event_fn fn, void *ctx) {
+int jd_expect(const uint8_t *buf, size_t len, const char *const *keys, size_t nkeys, jd_event_fn fn,
+              void *ctx) {
     size_t off = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
     /* jansson 2.14 ignores a NUL byte right after a number or a literal
      * ("[1\0]" reads as [1]); we reject it */
     for (size_t i = 1; i < len; i++)
-        if (!buf[i] && ((buf[i - 1] >= '0' && buf[i - 1] <= '9') ||
-                        (buf[i - 1] >= 'a' && buf[i - 1] <= 'z')))
+        if (!buf[i] &&
+            ((buf[i - 1] >= '0' && buf[i - 1] <= '9') || (buf[i - 1] >= 'a' && buf[i - 1] <= 'z')))
             return JD_SKIP;
     for (;;) {
         while (off < len && is_ws(buf[off])) off++;
@@ -60,8 +68,7 @@ int jd_expect(const uint8_t *buf, size_t len, const char *const *keys, size_t nk
         else if (json_is_array(v)) {
             for (size_t i = 0; i < json_array_size(v) && !rc; i++) {
                 json_t *el = json_array_get(v, i);
-                rc = (json_is_object(el) ? emit_object(el, keys, nkeys, fn, ctx)
-                                         : fn(ctx, 0, NULL))
+                rc = (json_is_object(el) ? emit_object(el, keys, nkeys, fn, ctx) : fn(ctx, 0, NULL))
                          ? JD_SKIP
                          : 0;
             }

@@ -30,11 +30,18 @@ static void check_pos(fctx *c, json_pos pos) {
 static int valid_utf8(const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n;) {
         uint32_t c = p[i], cp, need;
-        if (c < 0x80) { i++; continue; }
-        if ((c & 0xe0) == 0xc0) need = 1, cp = c & 0x1f;
-        else if ((c & 0xf0) == 0xe0) need = 2, cp = c & 0x0f;
-        else if ((c & 0xf8) == 0xf0) need = 3, cp = c & 0x07;
-        else return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xe0) == 0xc0)
+            need = 1, cp = c & 0x1f;
+        else if ((c & 0xf0) == 0xe0)
+            need = 2, cp = c & 0x0f;
+        else if ((c & 0xf8) == 0xf0)
+            need = 3, cp = c & 0x07;
+        else
+            return 0;
         for (uint32_t k = 1; k <= need; k++) {
             if (i + k >= n || (p[i + k] & 0xc0) != 0x80) return 0;
             cp = cp << 6 | (p[i + k] & 0x3f);

@@ -13,8 +13,10 @@ typedef struct logctx {
 static void put_bytes(sl_buf *b, const char *p, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c >= 0x20 && c < 0x7f) sl_buf_putc(b, c);
-        else sl_buf_printf(b, "\\x%02X", c);
+        if (c >= 0x20 && c < 0x7f)
+            sl_buf_putc(b, c);
+        else
+            sl_buf_printf(b, "\\x%02X", c);
     }
 }
 
@@ -60,8 +62,8 @@ static int on_reject(void *ctx, json_pos pos, const char *reason, const char *ra
     return 0;
 }
 
-char *json_log(const char *const *keys, size_t nkeys, const void *buf, size_t len,
-               int stop_after, int *rc) {
+char *json_log(const char *const *keys, size_t nkeys, const void *buf, size_t len, int stop_after,
+               int *rc) {
     logctx c = {{0}, nkeys, 0, stop_after};
     json_fields *f = json_fields_new(keys, nkeys);
     json_scanner *s = json_scanner_new(f);

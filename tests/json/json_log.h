@@ -13,8 +13,8 @@
  * Reject lines: "X<line>:<byte> <reason> |<raw>|".
  * Returns a malloc'd string (caller frees). stop_after: on_record returns
  * 7 after that many records (0: never). */
-char *json_log(const char *const *keys, size_t nkeys, const void *buf, size_t len,
-               int stop_after, int *rc);
+char *json_log(const char *const *keys, size_t nkeys, const void *buf, size_t len, int stop_after,
+               int *rc);
 /* json_log for a NUL-terminated input; the bytes are copied into an exact-size
  * heap block so that ASan catches any read past the end. */
 char *json_log_str(const char *const *keys, size_t nkeys, const char *text);

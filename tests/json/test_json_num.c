@@ -66,13 +66,15 @@ static conv run(const char *val) {
 
 static void expect_int(const char *val, int rc, int64_t want) {
     conv c = run(val);
-    if (c.rc_i != rc) fail_msg("json_to_int64(%s) = %d, want %d", val ? val : "missing", c.rc_i, rc);
+    if (c.rc_i != rc)
+        fail_msg("json_to_int64(%s) = %d, want %d", val ? val : "missing", c.rc_i, rc);
     if (rc == 1 && c.i != want) fail_msg("json_to_int64(%s) gave %lld", val, (long long)c.i);
 }
 
 static void expect_dbl(const char *val, int rc, double want) {
     conv c = run(val);
-    if (c.rc_d != rc) fail_msg("json_to_double(%s) = %d, want %d", val ? val : "missing", c.rc_d, rc);
+    if (c.rc_d != rc)
+        fail_msg("json_to_double(%s) = %d, want %d", val ? val : "missing", c.rc_d, rc);
     if (rc == 1 && memcmp(&c.d, &want, sizeof want) != 0)
         fail_msg("json_to_double(%s) gave %.17g", val, c.d);
 }
@@ -175,15 +177,43 @@ static void same_as_strtod(const char *text) {
 static void t_exact_cases(void **st) {
     (void)st;
     static const char *cases[] = {
-        "0", "-0", "0.0", "1", "0.1", "0.2", "0.3", "1e22", "1e23", "9007199254740992",
-        "9007199254740993", "9007199254740993.0", "9007199254740995", "2.2250738585072011e-308",
-        "2.2250738585072014e-308", "4.9e-324", "2.4e-324", "2.5e-324", "1.7976931348623157e308",
-        "1.7976931348623158e308", "1.7976931348623159e308", "123456789012345678",
-        "1234567890123456789", "12345678901234567890", "0.000000000000000000000000000001",
+        "0",
+        "-0",
+        "0.0",
+        "1",
+        "0.1",
+        "0.2",
+        "0.3",
+        "1e22",
+        "1e23",
+        "9007199254740992",
+        "9007199254740993",
+        "9007199254740993.0",
+        "9007199254740995",
+        "2.2250738585072011e-308",
+        "2.2250738585072014e-308",
+        "4.9e-324",
+        "2.4e-324",
+        "2.5e-324",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "1.7976931348623159e308",
+        "123456789012345678",
+        "1234567890123456789",
+        "12345678901234567890",
+        "0.000000000000000000000000000001",
         "1.00000000000000011102230246251565404236316680908203125",
         "1.00000000000000011102230246251565404236316680908203124",
-        "7.2057594037927933e16", "3.0000000000000004", "1448997445238699", "1e-22", "1e-23",
-        "4503599627370497.5", "1540991795796.0", "182.85669", "1543537327796", "-12.5e-1",
+        "7.2057594037927933e16",
+        "3.0000000000000004",
+        "1448997445238699",
+        "1e-22",
+        "1e-23",
+        "4503599627370497.5",
+        "1540991795796.0",
+        "182.85669",
+        "1543537327796",
+        "-12.5e-1",
         "100000000000000000000000000000000000000000000000000000000000000000000000000e-75"};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) same_as_strtod(cases[i]);
 }
@@ -234,12 +264,12 @@ static void t_exact_random(void **st) {
 /* A process locale with a decimal comma must not change how numbers read. */
 static void t_locale(void **st) {
     (void)st;
-    static const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8",
-                                  "de_DE", "fr_FR"};
+    static const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
+                                  "fr_FR.utf8",  "de_DE",      "fr_FR"};
     const char *set = NULL;
     for (size_t i = 0; i < sizeof names / sizeof *names && !set; i++)
         set = setlocale(LC_NUMERIC, names[i]);
-    if (!set) skip(); /* no such locale installed */
+    if (!set) skip();                          /* no such locale installed */
     conv c = run("1.50000000000000000000001"); /* too many digits: the strtod path */
     setlocale(LC_NUMERIC, "C");
     assert_true(c.v.num == 1.5);

@@ -90,8 +90,7 @@ static void t_array(void **st) {
           "R1:1 #1=1 - -\nR2:11 #2=2 - -\nX2:20 not an object |3|\nX2:23 not an object |[]|\n"
           "R2:27 \"x\" - -\n");
     CHECK("[{\"a\":1}", "R1:1 #1=1 - -\nX1:8 truncated record: top-level array not closed ||\n");
-    CHECK("[{\"a\":1},]",
-          "R1:1 #1=1 - -\nX1:9 unexpected character ']' at byte 0 of record |]|\n");
+    CHECK("[{\"a\":1},]", "R1:1 #1=1 - -\nX1:9 unexpected character ']' at byte 0 of record |]|\n");
     CHECK("[{\"a\":1} {\"a\":2}]",
           "R1:1 #1=1 - -\nX1:9 unexpected character '{' at byte 0 of record |{\"a\":2}]|\n");
     /* an error inside an element: resume at the next line, still in the array */
@@ -117,7 +116,8 @@ static void t_repeated(void **st) {
 
 static void t_escapes(void **st) {
     (void)st;
-    CHECK("{\"a\":\"q\\\"b\\\\s\\/f\\bf\\fn\\nr\\rt\\tu\\u0041\\u00e9\\u20AC\\ud83d\\ude00\\u0000z\"}",
+    CHECK("{\"a\":\"q\\\"b\\\\s\\/"
+          "f\\bf\\fn\\nr\\rt\\tu\\u0041\\u00e9\\u20AC\\ud83d\\ude00\\u0000z\"}",
           "R1:0 \"q\"b\\s/f\\x08f\\x0Cn\\x0Ar\\x0Dt\\x09uA\\xC3\\xA9\\xE2\\x82\\xAC"
           "\\xF0\\x9F\\x98\\x80\\x00z\" - -\n");
     /* keys are matched after decoding */
@@ -169,11 +169,25 @@ static void t_utf8(void **st) {
     CHECK("{\"a\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\xEF\xBF\xBF\xC2\x80\"}",
           "R1:0 \"\\xC3\\xA9\\xE2\\x82\\xAC\\xF0\\x9F\\x98\\x80\\xF4\\x8F\\xBF\\xBF"
           "\\xEF\\xBF\\xBF\\xC2\\x80\" - -\n");
-    static const char *bad[] = {
-        "\xC0\x80",     "\xC1\xBF",     "\xE0\x80\x80", "\xE0\x9F\xBF", "\xED\xA0\x80",
-        "\xED\xBF\xBF", "\xF0\x80\x80\x80", "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80",
-        "\xF5\x80\x80\x80", "\xFF", "\xFE", "\x80", "\xBF", "\xC3", "\xE2\x82", "\xF0\x9F\x98",
-        "\xC3\xC3\xA9", "\xE2\x28\xA1"};
+    static const char *bad[] = {"\xC0\x80",
+                                "\xC1\xBF",
+                                "\xE0\x80\x80",
+                                "\xE0\x9F\xBF",
+                                "\xED\xA0\x80",
+                                "\xED\xBF\xBF",
+                                "\xF0\x80\x80\x80",
+                                "\xF0\x8F\xBF\xBF",
+                                "\xF4\x90\x80\x80",
+                                "\xF5\x80\x80\x80",
+                                "\xFF",
+                                "\xFE",
+                                "\x80",
+                                "\xBF",
+                                "\xC3",
+                                "\xE2\x82",
+                                "\xF0\x9F\x98",
+                                "\xC3\xC3\xA9",
+                                "\xE2\x28\xA1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         /* in a captured value, an unknown key's value, and a key */
         const char *fmt[] = {"{\"a\":\"x%sy\"}", "{\"zz\":[\"%s\"]}", "{\"%s\":1}"};
@@ -196,9 +210,8 @@ static void t_utf8(void **st) {
 
 static void t_numbers_grammar(void **st) {
     (void)st;
-    static const char *bad[] = {"01",  "-01", "1.",   "1.e5", "1e",    "1e+",  "-",
-                                "1.5.3", "0x10", "-a", "1e5e", "2a",   "-Infinity", "00",
-                                "+1",  ".5",  "1E-", "-.5"};
+    static const char *bad[] = {"01", "-01",  "1.", "1.e5",      "1e", "1e+", "-",  "1.5.3", "0x10",
+                                "-a", "1e5e", "2a", "-Infinity", "00", "+1",  ".5", "1E-",   "-.5"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char in[64], want[160];
         snprintf(in, sizeof in, "{\"a\":%s}", bad[i]);
@@ -221,8 +234,7 @@ static void t_numbers_grammar(void **st) {
 static void t_literals(void **st) {
     (void)st;
     CHECK("{\"a\":tru}", "X1:0 unexpected character '}' at byte 8 of record |{\"a\":tru}|\n");
-    CHECK("{\"a\":truex}",
-          "X1:0 unexpected character 'x' at byte 9 of record |{\"a\":truex}|\n");
+    CHECK("{\"a\":truex}", "X1:0 unexpected character 'x' at byte 9 of record |{\"a\":truex}|\n");
     CHECK("{\"a\":True}", "X1:0 unexpected character 'T' at byte 5 of record |{\"a\":True}|\n");
     CHECK("{\"a\":nul", "X1:0 truncated record |{\"a\":nul|\n");
     CHECK("{\"a\":true,\"b\":false,\"c\":null}", "R1:0 t f n\n");
@@ -363,11 +375,10 @@ static void t_prefixes(void **st) {
         free(copy);
     }
     char *got = json_log_str(K3, 3, doc);
-    assert_string_equal(got,
-                        "R1:4 \"x\\xC3\\xA9\\xF0\\x9F\\x98\\x80\\xC3\\xA9\" #-1.5e-3=-0.0015 "
-                        "[[true,false,null,{\"k\":\"v\"}]]\n"
-                        "R2:80 #1E21=1e+21 - -\n"
-                        "R3:92 - \"\"\\/\\x08\\x0C\\x0A\\x0D\\x09\" -\n");
+    assert_string_equal(got, "R1:4 \"x\\xC3\\xA9\\xF0\\x9F\\x98\\x80\\xC3\\xA9\" #-1.5e-3=-0.0015 "
+                             "[[true,false,null,{\"k\":\"v\"}]]\n"
+                             "R2:80 #1E21=1e+21 - -\n"
+                             "R3:92 - \"\"\\/\\x08\\x0C\\x0A\\x0D\\x09\" -\n");
     free(got);
 }
 
@@ -430,18 +441,30 @@ static void t_mutations(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_empty),       cmocka_unit_test(t_values),
-        cmocka_unit_test(t_bom),         cmocka_unit_test(t_crlf),
-        cmocka_unit_test(t_pretty),      cmocka_unit_test(t_concat),
-        cmocka_unit_test(t_array),       cmocka_unit_test(t_not_object),
-        cmocka_unit_test(t_repeated),    cmocka_unit_test(t_escapes),
-        cmocka_unit_test(t_bad_escapes), cmocka_unit_test(t_control),
-        cmocka_unit_test(t_utf8),        cmocka_unit_test(t_numbers_grammar),
-        cmocka_unit_test(t_literals),    cmocka_unit_test(t_depth),
-        cmocka_unit_test(t_resume),      cmocka_unit_test(t_stop),
-        cmocka_unit_test(t_stop_on_reject), cmocka_unit_test(t_key_order),
-        cmocka_unit_test(t_prefixes),    cmocka_unit_test(t_scratch),
-        cmocka_unit_test(t_fields),      cmocka_unit_test(t_mutations),
+        cmocka_unit_test(t_empty),
+        cmocka_unit_test(t_values),
+        cmocka_unit_test(t_bom),
+        cmocka_unit_test(t_crlf),
+        cmocka_unit_test(t_pretty),
+        cmocka_unit_test(t_concat),
+        cmocka_unit_test(t_array),
+        cmocka_unit_test(t_not_object),
+        cmocka_unit_test(t_repeated),
+        cmocka_unit_test(t_escapes),
+        cmocka_unit_test(t_bad_escapes),
+        cmocka_unit_test(t_control),
+        cmocka_unit_test(t_utf8),
+        cmocka_unit_test(t_numbers_grammar),
+        cmocka_unit_test(t_literals),
+        cmocka_unit_test(t_depth),
+        cmocka_unit_test(t_resume),
+        cmocka_unit_test(t_stop),
+        cmocka_unit_test(t_stop_on_reject),
+        cmocka_unit_test(t_key_order),
+        cmocka_unit_test(t_prefixes),
+        cmocka_unit_test(t_scratch),
+        cmocka_unit_test(t_fields),
+        cmocka_unit_test(t_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,8 +43,7 @@ static void fuzz_decoders(const uint8_t *data, size_t size) {
     size_t ndict = data[4];
     void *dict = calloc(ndict ? ndict : 1, w);
     if (in.phys == PQ_PHYS_BYTE_ARRAY)
-        for (size_t i = 0; i < ndict; i++)
-            ((sl_str *)dict)[i] = (sl_str){"x", 1};
+        for (size_t i = 0; i < ndict; i++) ((sl_str *)dict)[i] = (sl_str){"x", 1};
     in.dict = dict;
     in.ndict = ndict;
     in.p = data + 5;

@@ -26,8 +26,7 @@ static void put_double(sl_buf *b, double v) {
 
 static void put_hex(sl_buf *b, const uint8_t *p, size_t n) {
     sl_buf_printf(b, "{\"hex\":\"");
-    for (size_t i = 0; i < n; i++)
-        sl_buf_printf(b, "%02x", p[i]);
+    for (size_t i = 0; i < n; i++) sl_buf_printf(b, "%02x", p[i]);
     sl_buf_printf(b, "\"}");
 }
 
@@ -37,31 +36,15 @@ static void put_value(sl_buf *b, const pq_column_data *d, size_t i) {
         return;
     }
     switch (d->type) {
-    case PQ_BOOLEAN:
-        sl_buf_printf(b, d->v.b[i] ? "true" : "false");
-        break;
-    case PQ_INT32:
-        sl_buf_printf(b, "%" PRId32, d->v.i32[i]);
-        break;
+    case PQ_BOOLEAN: sl_buf_printf(b, d->v.b[i] ? "true" : "false"); break;
+    case PQ_INT32: sl_buf_printf(b, "%" PRId32, d->v.i32[i]); break;
     case PQ_INT64:
-    case PQ_TIMESTAMP_US:
-        sl_buf_printf(b, "\"%" PRId64 "\"", d->v.i64[i]);
-        break;
-    case PQ_DOUBLE:
-        put_double(b, d->v.f64[i]);
-        break;
-    case PQ_FLOAT:
-        put_double(b, d->v.f32[i]);
-        break;
-    case PQ_STRING:
-        sl_buf_json_str(b, d->v.str[i].ptr, d->v.str[i].len);
-        break;
-    case PQ_BYTE_ARRAY:
-        put_hex(b, (const uint8_t *)d->v.str[i].ptr, d->v.str[i].len);
-        break;
-    default:
-        sl_buf_printf(b, "null");
-        break;
+    case PQ_TIMESTAMP_US: sl_buf_printf(b, "\"%" PRId64 "\"", d->v.i64[i]); break;
+    case PQ_DOUBLE: put_double(b, d->v.f64[i]); break;
+    case PQ_FLOAT: put_double(b, d->v.f32[i]); break;
+    case PQ_STRING: sl_buf_json_str(b, d->v.str[i].ptr, d->v.str[i].len); break;
+    case PQ_BYTE_ARRAY: put_hex(b, (const uint8_t *)d->v.str[i].ptr, d->v.str[i].len); break;
+    default: sl_buf_printf(b, "null"); break;
     }
 }
 
@@ -131,8 +114,7 @@ static int dump_rows(pq_reader *r, sl_err *err) {
                 b.len = 0;
             }
         }
-        for (size_t c = 0; c < nc; c++)
-            pq_column_data_free(&cols[c]);
+        for (size_t c = 0; c < nc; c++) pq_column_data_free(&cols[c]);
     }
     fwrite(b.data, 1, b.len, stdout);
     sl_buf_free(&b);

@@ -75,8 +75,7 @@ static tcol *add_col(tfile *f, const char *name, pq_type type, bool nullable) {
     c->def.nullable = nullable;
     c->valid = calloc(f->nrows + 1, 1);
     c->vals = calloc(f->nrows + 1, pq_value_size(type));
-    for (size_t i = 0; i < f->nrows; i++)
-        c->valid[i] = 1;
+    for (size_t i = 0; i < f->nrows; i++) c->valid[i] = 1;
     return c;
 }
 
@@ -105,9 +104,7 @@ static void gen_cell(tfile *f, tcol *c, size_t j, size_t row, const char *mode) 
         c->valid[row] = !null;
     }
     switch (c->def.type) {
-    case PQ_BOOLEAN:
-        ((uint8_t *)c->vals)[row] = (uint8_t)(h >> 17 & 1);
-        break;
+    case PQ_BOOLEAN: ((uint8_t *)c->vals)[row] = (uint8_t)(h >> 17 & 1); break;
     case PQ_INT32:
         ((int32_t *)c->vals)[row] = dict ? (int32_t)(h % 40) * 1000 - 20000 : (int32_t)(uint32_t)h;
         break;
@@ -137,8 +134,7 @@ static void gen_table(tfile *f, const char *mode) {
                                         "s_req",   "s_opt",   "ts_req",  "ts_opt"};
     for (size_t k = 0; k < 12; k++) {
         tcol *c = add_col(f, names[k], types[k / 2], k % 2 == 1);
-        for (size_t r = 0; r < f->nrows; r++)
-            gen_cell(f, c, k, r, mode);
+        for (size_t r = 0; r < f->nrows; r++) gen_cell(f, c, k, r, mode);
     }
 }
 
@@ -177,8 +173,7 @@ static void fill_special(tfile *f) {
     sl_str longs[2];
     for (int k = 0; k < 2; k++) {
         char *p = sl_arena_alloc(&f->strings, long_n[k]);
-        for (size_t i = 0; i < long_n[k]; i++)
-            p[i] = (char)('A' + (i * 7 + (size_t)k) % 26);
+        for (size_t i = 0; i < long_n[k]; i++) p[i] = (char)('A' + (i * 7 + (size_t)k) % 26);
         memcpy(p + 1000, "\xe4\xb8\xad\xf0\x9f\x98\x80", 7); /* multi-byte inside a long value */
         longs[k] = (sl_str){p, (uint32_t)long_n[k]};
     }
@@ -235,19 +230,13 @@ static void json_values(sl_buf *b, const tfile *f, const tcol *c) {
             continue;
         }
         switch (c->def.type) {
-        case PQ_BOOLEAN:
-            sl_buf_printf(b, ((uint8_t *)c->vals)[r] ? "true" : "false");
-            break;
-        case PQ_INT32:
-            sl_buf_printf(b, "%d", (int)((int32_t *)c->vals)[r]);
-            break;
+        case PQ_BOOLEAN: sl_buf_printf(b, ((uint8_t *)c->vals)[r] ? "true" : "false"); break;
+        case PQ_INT32: sl_buf_printf(b, "%d", (int)((int32_t *)c->vals)[r]); break;
         case PQ_INT64:
         case PQ_TIMESTAMP_US:
             sl_buf_printf(b, "\"%lld\"", (long long)((int64_t *)c->vals)[r]);
             break;
-        case PQ_DOUBLE:
-            json_double(b, ((double *)c->vals)[r]);
-            break;
+        case PQ_DOUBLE: json_double(b, ((double *)c->vals)[r]); break;
         default: {
             sl_str s = ((sl_str *)c->vals)[r];
             sl_buf_json_str(b, s.ptr, s.len);
@@ -263,8 +252,7 @@ static int write_file(const char *dir, tfile *f, sl_buf *manifest, sl_err *err) 
     free(path);
     if (fd < 0) return sl_err_errno(err, errno, "%s/%s", dir, f->name);
     pq_column_def defs[16];
-    for (size_t j = 0; j < f->ncols; j++)
-        defs[j] = f->cols[j].def;
+    for (size_t j = 0; j < f->ncols; j++) defs[j] = f->cols[j].def;
     pq_writer *w = pq_writer_open(defs, f->ncols, &f->opts, pq_sink_fd(fd), err);
     int rc = w ? 0 : -1;
     size_t batch = f->batch ? f->batch : 4096;

@@ -53,14 +53,9 @@ static void roundtrip(int codec) {
         n = out;
         break;
     }
-    case PQ_CODEC_GZIP:
-        n = gzip_into(src, N, c, cap);
-        break;
-    case PQ_CODEC_ZSTD:
-        n = ZSTD_compress(c, cap, src, N, 3);
-        break;
-    default:
-        memcpy(c, src, N), n = N;
+    case PQ_CODEC_GZIP: n = gzip_into(src, N, c, cap); break;
+    case PQ_CODEC_ZSTD: n = ZSTD_compress(c, cap, src, N, 3); break;
+    default: memcpy(c, src, N), n = N;
     }
     sl_err err = {{0}};
     memset(d, 0, N);

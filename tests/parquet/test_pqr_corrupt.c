@@ -222,8 +222,7 @@ static void test_unsupported_types(void **state) {
     assert_non_null(strstr(err.msg, "unsigned 32-bit"));
     assert_int_equal(pq_reader_read_column(r, 0, 1, &d, &err), 0);
     assert_int_equal(d.n, 5);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(d.v.i32[i], i);
+    for (int i = 0; i < 5; i++) assert_int_equal(d.v.i32[i], i);
     pq_column_data_free(&d);
     assert_int_equal(pq_reader_read_column(r, 1, 0, &d, &err), -1);
     assert_non_null(strstr(err.msg, "no column"));

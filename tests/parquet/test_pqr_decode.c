@@ -20,8 +20,7 @@ static void test_rle_spec_bitpacked(void **state) {
     assert_int_equal(pq_rle_init(&d, b, sizeof b, 3, &err), 0);
     uint32_t out[8];
     assert_int_equal(pq_rle_get(&d, out, 8, &err), 0);
-    for (uint32_t i = 0; i < 8; i++)
-        assert_int_equal(out[i], i);
+    for (uint32_t i = 0; i < 8; i++) assert_int_equal(out[i], i);
     assert_int_equal(pq_rle_get(&d, out, 1, &err), -1);
     assert_non_null(strstr(err.msg, "ends early"));
 }
@@ -38,12 +37,9 @@ static void test_rle_runs(void **state) {
     assert_int_equal(pq_rle_get(&d, out, 99, &err), 0);
     assert_int_equal(pq_rle_get(&d, out + 99, 5, &err), 0);
     assert_int_equal(pq_rle_get(&d, out + 104, 304, &err), 0);
-    for (int i = 0; i < 100; i++)
-        assert_int_equal(out[i], 5);
-    for (int i = 0; i < 8; i++)
-        assert_int_equal(out[100 + i], i);
-    for (int i = 108; i < 408; i++)
-        assert_int_equal(out[i], 1);
+    for (int i = 0; i < 100; i++) assert_int_equal(out[i], 5);
+    for (int i = 0; i < 8; i++) assert_int_equal(out[100 + i], i);
+    for (int i = 108; i < 408; i++) assert_int_equal(out[i], 1);
     /* discarding values works too */
     pq_rle_init(&d, b, sizeof b, 3, &err);
     assert_int_equal(pq_rle_get(&d, NULL, 102, &err), 0);
@@ -59,8 +55,7 @@ static void test_rle_width0_and_errors(void **state) {
     pq_rle_init(&d, zero, 1, 0, &err);
     uint32_t out[10];
     assert_int_equal(pq_rle_get(&d, out, 10, &err), 0);
-    for (int i = 0; i < 10; i++)
-        assert_int_equal(out[i], 0);
+    for (int i = 0; i < 10; i++) assert_int_equal(out[i], 0);
     assert_int_equal(pq_rle_init(&d, zero, 1, 33, &err), -1);
     assert_non_null(strstr(err.msg, "bit width"));
     static const uint8_t trunc_hdr[] = {0x80};
@@ -173,8 +168,7 @@ static void test_delta_binary_packed(void **state) {
                        .n = sizeof e1,
                        .count = 5};
     decode_ok(&in, o32);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(o32[i], i + 1);
+    for (int i = 0; i < 5; i++) assert_int_equal(o32[i], i + 1);
     /* spec example 2: 7 5 3 1 2 3 4 5: min delta -2, width 2 */
     static const uint8_t e2[] = {0x80, 0x01, 0x04, 0x08, 0x0e, 0x03, 0x02, 0, 0,
                                  0,    0xc0, 0x3f, 0,    0,    0,    0,    0, 0};
@@ -262,8 +256,7 @@ static void test_byte_stream_split_and_rle_bool(void **state) {
     uint8_t raw[8], split[8];
     memcpy(raw, f, 8);
     for (int i = 0; i < 2; i++)
-        for (int b = 0; b < 4; b++)
-            split[b * 2 + i] = raw[i * 4 + b];
+        for (int b = 0; b < 4; b++) split[b * 2 + i] = raw[i * 4 + b];
     pq_values_in in = {
         .enc = PQ_ENC_BYTE_STREAM_SPLIT, .phys = PQ_PHYS_FLOAT, .p = split, .n = 8, .count = 2};
     decode_ok(&in, got);

@@ -51,8 +51,7 @@ static sl_str random_string(sl_arena *a, int card) {
     if (k < 3) { /* long string */
         size_t n = 1000 + next() % 70000;
         char *s = sl_arena_alloc(a, n);
-        for (size_t i = 0; i < n; i++)
-            s[i] = (char)('a' + (i * 7 + n) % 26);
+        for (size_t i = 0; i < n; i++) s[i] = (char)('a' + (i * 7 + n) % 26);
         return (sl_str){s, (uint32_t)n};
     }
     if (k < 8) return (sl_str){"", 0};
@@ -89,22 +88,12 @@ static void make_table(table *t, size_t rows, int null_pct, int card) {
             uint64_t x = next();
             if (card) x %= (uint64_t)card;
             switch (ty) {
-            case PQ_BOOLEAN:
-                ((uint8_t *)t->vals[c])[i] = x & 1;
-                break;
-            case PQ_INT32:
-                ((int32_t *)t->vals[c])[i] = (int32_t)(uint32_t)x;
-                break;
+            case PQ_BOOLEAN: ((uint8_t *)t->vals[c])[i] = x & 1; break;
+            case PQ_INT32: ((int32_t *)t->vals[c])[i] = (int32_t)(uint32_t)x; break;
             case PQ_INT64:
-            case PQ_TIMESTAMP_US:
-                ((int64_t *)t->vals[c])[i] = (int64_t)x;
-                break;
-            case PQ_DOUBLE:
-                ((double *)t->vals[c])[i] = (double)(int64_t)x / 3.0;
-                break;
-            default:
-                ((sl_str *)t->vals[c])[i] = random_string(&t->heap, card);
-                break;
+            case PQ_TIMESTAMP_US: ((int64_t *)t->vals[c])[i] = (int64_t)x; break;
+            case PQ_DOUBLE: ((double *)t->vals[c])[i] = (double)(int64_t)x / 3.0; break;
+            default: ((sl_str *)t->vals[c])[i] = random_string(&t->heap, card); break;
             }
         }
     }
@@ -121,14 +110,10 @@ static void free_table(table *t) {
 
 static size_t width(pq_type t) {
     switch (t) {
-    case PQ_BOOLEAN:
-        return 1;
-    case PQ_INT32:
-        return 4;
-    case PQ_STRING:
-        return sizeof(sl_str);
-    default:
-        return 8;
+    case PQ_BOOLEAN: return 1;
+    case PQ_INT32: return 4;
+    case PQ_STRING: return sizeof(sl_str);
+    default: return 8;
     }
 }
 
@@ -177,15 +162,9 @@ static void check_stats(const pq_reader *r, size_t g, size_t c, const table *t, 
         int64_t v = 0;
         double f = 0;
         switch (ty) {
-        case PQ_BOOLEAN:
-            v = ((uint8_t *)t->vals[c])[i];
-            break;
-        case PQ_INT32:
-            v = ((int32_t *)t->vals[c])[i];
-            break;
-        case PQ_DOUBLE:
-            f = ((double *)t->vals[c])[i];
-            break;
+        case PQ_BOOLEAN: v = ((uint8_t *)t->vals[c])[i]; break;
+        case PQ_INT32: v = ((int32_t *)t->vals[c])[i]; break;
+        case PQ_DOUBLE: f = ((double *)t->vals[c])[i]; break;
         case PQ_STRING:
             if (st.has_min_max) {
                 sl_str s = ((sl_str *)t->vals[c])[i];
@@ -193,8 +172,7 @@ static void check_stats(const pq_reader *r, size_t g, size_t c, const table *t, 
                 assert_true(cmp_str(s, st.max, st.max_len) <= 0);
             }
             break;
-        default:
-            v = ((int64_t *)t->vals[c])[i];
+        default: v = ((int64_t *)t->vals[c])[i];
         }
         if (!any || v < mn) mn = v;
         if (!any || v > mx) mx = v;

@@ -144,21 +144,18 @@ static void test_depth_limit(void **state) {
     (void)state;
     /* nested structs: field 1 of type struct, 100 deep, then stops */
     uint8_t b[201];
-    for (int i = 0; i < 100; i++)
-        b[i] = 0x1c;
+    for (int i = 0; i < 100; i++) b[i] = 0x1c;
     memset(b + 100, 0, 101);
     expect_fail(b, sizeof b, "nested deeper");
     /* lists of lists nest too */
     uint8_t l[300];
     l[0] = 0x19;
-    for (int i = 1; i < 299; i++)
-        l[i] = 0x19; /* list<list<...>> of one element each */
+    for (int i = 1; i < 299; i++) l[i] = 0x19; /* list<list<...>> of one element each */
     l[299] = 0x00;
     expect_fail(l, sizeof l, "nested deeper");
     /* at the limit it still works */
     uint8_t ok[PQ_T_MAX_DEPTH * 2];
-    for (int i = 0; i < PQ_T_MAX_DEPTH - 1; i++)
-        ok[i] = 0x1c;
+    for (int i = 0; i < PQ_T_MAX_DEPTH - 1; i++) ok[i] = 0x1c;
     memset(ok + PQ_T_MAX_DEPTH - 1, 0, PQ_T_MAX_DEPTH + 1);
     sl_err err = {{0}};
     pq_tdec d;

@@ -16,8 +16,7 @@ static void rle(sl_buf *out, int bw, const uint32_t *v, size_t n) {
     out->len = 0;
     pqw_rle e;
     pqw_rle_init(&e, out, bw);
-    for (size_t i = 0; i < n; i++)
-        pqw_rle_put(&e, v[i]);
+    for (size_t i = 0; i < n; i++) pqw_rle_put(&e, v[i]);
     pqw_rle_flush(&e);
 }
 
@@ -47,18 +46,15 @@ static void test_rle_runs(void **state) {
     sl_buf b = {0};
     uint32_t v[600];
     /* 10 x 4, width 3: header 10 << 1 = 0x14, value in ceil(3/8) = 1 byte */
-    for (int i = 0; i < 10; i++)
-        v[i] = 4;
+    for (int i = 0; i < 10; i++) v[i] = 4;
     rle(&b, 3, v, 10);
     ASSERT_BYTES(&b, 0x14, 0x04);
     /* exactly 8 equal values are a run too */
-    for (int i = 0; i < 8; i++)
-        v[i] = 1;
+    for (int i = 0; i < 8; i++) v[i] = 1;
     rle(&b, 1, v, 8);
     ASSERT_BYTES(&b, 0x10, 0x01);
     /* 300 x 0x1234 with width 13: header 600 = varint 0xD8 0x04, value in 2 bytes LE */
-    for (int i = 0; i < 300; i++)
-        v[i] = 0x1234;
+    for (int i = 0; i < 300; i++) v[i] = 0x1234;
     rle(&b, 13, v, 300);
     ASSERT_BYTES(&b, 0xD8, 0x04, 0x34, 0x12);
     /* a short tail is a literal run padded with zeros: 1,0,1 -> 0b00000101 */
@@ -77,18 +73,14 @@ static void test_literal_then_run(void **state) {
     sl_buf b = {0};
     /* 8 alternating values (one literal group), then 16 zeros (a run) */
     uint32_t v[24];
-    for (int i = 0; i < 8; i++)
-        v[i] = (uint32_t)i & 1;
-    for (int i = 8; i < 24; i++)
-        v[i] = 0;
+    for (int i = 0; i < 8; i++) v[i] = (uint32_t)i & 1;
+    for (int i = 8; i < 24; i++) v[i] = 0;
     rle(&b, 1, v, 24);
     /* literal: 0,1,0,1,0,1,0,1 -> 0b10101010; run: 16 << 1 = 0x20, value 0 */
     ASSERT_BYTES(&b, 0x03, 0xAA, 0x20, 0x00);
     /* a run, then 8 literals: 9 x 1 (run 0x12 0x01), then 2,3,2,3,2,3,2,3 in 2 bits */
-    for (int i = 0; i < 9; i++)
-        v[i] = 1;
-    for (int i = 9; i < 17; i++)
-        v[i] = 2 + ((uint32_t)(i - 9) & 1);
+    for (int i = 0; i < 9; i++) v[i] = 1;
+    for (int i = 9; i < 17; i++) v[i] = 2 + ((uint32_t)(i - 9) & 1);
     rle(&b, 2, v, 17);
     /* 2,3,2,3 in 2 bits LSB first: 10 11 10 11 -> 0b11101110 = 0xEE per 4 values */
     ASSERT_BYTES(&b, 0x12, 0x01, 0x03, 0xEE, 0xEE);
@@ -101,13 +93,11 @@ static void test_long_literal(void **state) {
      * 63 groups (header 63 << 1 | 1 = 0x7F) and 1 group (0x03) */
     sl_buf b = {0};
     uint32_t v[512];
-    for (int i = 0; i < 512; i++)
-        v[i] = (uint32_t)i & 1;
+    for (int i = 0; i < 512; i++) v[i] = (uint32_t)i & 1;
     rle(&b, 1, v, 512);
     assert_int_equal(b.len, 1 + 63 + 1 + 1);
     assert_int_equal(b.data[0], 0x7F);
-    for (int i = 1; i <= 63; i++)
-        assert_int_equal(b.data[i], 0xAA);
+    for (int i = 1; i <= 63; i++) assert_int_equal(b.data[i], 0xAA);
     assert_int_equal(b.data[64], 0x03);
     assert_int_equal(b.data[65], 0xAA);
     sl_buf_free(&b);
@@ -118,8 +108,7 @@ static void test_wide_values(void **state) {
     /* width 20: 8 values pack into 20 bytes; check by unpacking */
     sl_buf b = {0};
     uint32_t v[8];
-    for (int i = 0; i < 8; i++)
-        v[i] = (uint32_t)(0xABCDE + i * 0x11111) & 0xFFFFF;
+    for (int i = 0; i < 8; i++) v[i] = (uint32_t)(0xABCDE + i * 0x11111) & 0xFFFFF;
     rle(&b, 20, v, 8);
     assert_int_equal(b.len, 1 + 20);
     assert_int_equal(b.data[0], 0x03);

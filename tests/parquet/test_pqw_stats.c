@@ -31,8 +31,7 @@ static void test_int32(void **state) {
     pqw_stats s;
     pqw_stats_init(&s, PQ_INT32);
     const int32_t v[] = {3, -1, 5, 0};
-    for (int i = 0; i < 4; i++)
-        pqw_stats_int(&s, v[i]);
+    for (int i = 0; i < 4; i++) pqw_stats_int(&s, v[i]);
     s.null_count = 2;
     sl_buf b = {0};
     encode(&s, &b);
@@ -89,8 +88,7 @@ static void test_double_rules(void **state) {
 
     /* NaN first and last is ignored; +0.0 as min is written as -0.0 */
     const double a[] = {NAN, 0.0, 3.5, NAN};
-    for (int i = 0; i < 4; i++)
-        pqw_stats_double(&s, a[i]);
+    for (int i = 0; i < 4; i++) pqw_stats_double(&s, a[i]);
     encode(&s, &b);
     assert_true(double_minmax(&b, &mn, &mx));
     assert_true(mn == 0.0 && signbit(mn));

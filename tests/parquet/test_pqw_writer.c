@@ -209,8 +209,7 @@ static void test_dictionary_not_paying(void **state) {
     sl_err err;
     pq_writer *w = pq_writer_open(cols, 1, &o, sink_of(&m), &err);
     int32_t v[1000];
-    for (int i = 0; i < 1000; i++)
-        v[i] = i * 7;
+    for (int i = 0; i < 1000; i++) v[i] = i * 7;
     pq_column_batch b = {NULL, {.i32 = v}};
     assert_int_equal(pq_writer_write(w, &b, 1000, &err), 0);
     assert_int_equal(pq_writer_close(w, NULL, &err), 0);

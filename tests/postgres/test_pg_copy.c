@@ -27,7 +27,8 @@ static uint64_t be(const uint8_t *p, int n) {
 }
 
 /* One column of `n` rows, owned by the test. */
-static void col_i64(pq_column_data *d, pq_type t, const int64_t *v, const uint8_t *valid, size_t n) {
+static void col_i64(pq_column_data *d, pq_type t, const int64_t *v, const uint8_t *valid,
+                    size_t n) {
     memset(d, 0, sizeof *d);
     d->type = t;
     d->n = n;
@@ -55,8 +56,8 @@ static void sp_init(sp_fixture *f, const char *month, const char *year) {
     memset(f, 0, sizeof *f);
     f->id[0] = 1, f->id[1] = 2;
     f->user[0] = 39;
-    f->ts[0] = INT64_C(946684800000000);     /* 2000-01-01 00:00:00 UTC: PostgreSQL's zero */
-    f->ts[1] = INT64_C(1541106106796000);    /* 2018-11-01 21:01:46.796 UTC */
+    f->ts[0] = INT64_C(946684800000000);  /* 2000-01-01 00:00:00 UTC: PostgreSQL's zero */
+    f->ts[1] = INT64_C(1541106106796000); /* 2018-11-01 21:01:46.796 UTC */
     f->sess[0] = 7, f->sess[1] = 8;
     f->level[0] = (sl_str){"free", 4}, f->level[1] = (sl_str){"paid", 4};
     f->song[0] = (sl_str){"SOABC", 5};
@@ -94,15 +95,15 @@ static void test_header_rows_trailer(void **state) {
     const uint8_t *p = out.data + 19;
     /* row 1 */
     assert_int_equal(be(p, 2), 10), p += 2;
-    assert_int_equal(be(p, 4), 8), assert_int_equal(be(p + 4, 8), 1), p += 12;        /* songplayId */
-    assert_int_equal(be(p, 4), 8), assert_int_equal(be(p + 4, 8), 39), p += 12;       /* user_id */
-    assert_int_equal(be(p, 4), 8), assert_int_equal(be(p + 4, 8), 0), p += 12;        /* 2000-01-01 */
+    assert_int_equal(be(p, 4), 8), assert_int_equal(be(p + 4, 8), 1), p += 12;  /* songplayId */
+    assert_int_equal(be(p, 4), 8), assert_int_equal(be(p + 4, 8), 39), p += 12; /* user_id */
+    assert_int_equal(be(p, 4), 8), assert_int_equal(be(p + 4, 8), 0), p += 12;  /* 2000-01-01 */
     assert_int_equal(be(p, 4), 4), assert_memory_equal(p + 4, "free", 4), p += 8;
     assert_int_equal(be(p, 4), 5), assert_memory_equal(p + 4, "SOABC", 5), p += 9;
     assert_int_equal(be(p, 4), 3), p += 7;
     assert_int_equal(be(p, 4), 8), assert_int_equal(be(p + 4, 8), 7), p += 12;
-    assert_int_equal(be(p, 4), 0), p += 4;                                             /* "" is not NULL */
-    assert_int_equal(be(p, 4), 4), assert_int_equal(be(p + 4, 4), 11), p += 8;        /* month integer */
+    assert_int_equal(be(p, 4), 0), p += 4;                                     /* "" is not NULL */
+    assert_int_equal(be(p, 4), 4), assert_int_equal(be(p + 4, 4), 11), p += 8; /* month integer */
     assert_int_equal(be(p, 4), 4), assert_int_equal(be(p + 4, 4), 2018), p += 8;
     /* row 2: NULLs are length -1 with no bytes */
     assert_int_equal(be(p, 2), 10), p += 2;
@@ -192,9 +193,10 @@ static void test_ddl(void **state) {
     (void)state;
     sl_buf s = {0};
     pgs_create_sql(&s, table(LAKE_TIME), "\"x\"");
-    assert_string_equal((char *)s.data,
-                        "CREATE TABLE \"x\".time (timestamp timestamptz NOT NULL, hour integer, day integer, "
-                        "week integer, weekday integer, month integer, year integer)");
+    assert_string_equal(
+        (char *)s.data,
+        "CREATE TABLE \"x\".time (timestamp timestamptz NOT NULL, hour integer, day integer, "
+        "week integer, weekday integer, month integer, year integer)");
     s.len = 0;
     pgs_subst(&s, "ALTER TABLE @.a REFERENCES @.b", "s");
     assert_string_equal((char *)s.data, "ALTER TABLE s.a REFERENCES s.b");

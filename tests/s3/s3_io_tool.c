@@ -62,8 +62,7 @@ static int fetch(const char *uri, const char *dest, const io_config *cfg) {
     io_batch_reader *br = io_batch_open(&l, cfg, 8, &e);
     if (!br) return die(&e);
     size_t ul = strlen(uri);
-    while (ul && uri[ul - 1] == '/')
-        ul--;
+    while (ul && uri[ul - 1] == '/') ul--;
     int rc = 0;
     sl_buf b = {0};
     for (size_t i = 0; i < l.n && !rc; i++) {
@@ -72,8 +71,7 @@ static int fetch(const char *uri, const char *dest, const io_config *cfg) {
             break;
         }
         const char *rel = l.files[i].uri + ul;
-        while (*rel == '/')
-            rel++;
+        while (*rel == '/') rel++;
         char *p = sl_sprintf("%s/%s", dest, rel);
         mkdirs(p);
         FILE *f = fopen(p, "wb");
@@ -142,8 +140,7 @@ static int publish(const char *out, const char *table, const char *src, const ch
         else if (io_stage_commit(st, man.data, man.len, &e) < 0)
             rc = die(&e);
     }
-    for (size_t i = 0; i < files.len; i++)
-        free(SL_VEC_AT(&files, char *, i));
+    for (size_t i = 0; i < files.len; i++) free(SL_VEC_AT(&files, char *, i));
     sl_vec_free(&files);
     sl_buf_free(&man);
     io_store_close(s);

@@ -220,8 +220,7 @@ static void clear_env(void) {
                           "AWS_ENDPOINT_URL_S3",
                           "AWS_SHARED_CREDENTIALS_FILE",
                           "AWS_CONFIG_FILE"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        unsetenv(vars[i]);
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
     setenv("HOME", tmpdir, 1); /* no ~/.aws of the machine running the tests */
 }
