@@ -166,3 +166,24 @@ test('the default run uses the bundled sample and prints a summary table', () =>
     fs.rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('on a terminal a progress line shows files, MB, MB/s and ETA; --quiet silences it', () => {
+  const d = tmp();
+  try {
+    // `script` (util-linux) gives the build a pseudo-terminal as stderr
+    const cmd = (extra) => `${bin} build --out ${path.join(d, 'lake')} --threads 1 ${extra}`;
+    let r = spawnSync('script', ['-qec', cmd(''), '/dev/null'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /events\s+30\/30 files\s+[\d.]+ MB\s+[\d.]+ MB\/s\s+ETA \d+s/);
+    assert.match(r.stdout, /songs\s+71\/71 files/);
+    r = spawnSync('script', ['-qec', cmd('--quiet'), '/dev/null'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /MB\/s|ETA/);
+    // not a terminal: no progress line either
+    const p = sl(['build', '--out', path.join(d, 'lake2'), '--threads', '1']);
+    assert.equal(p.code, 0, p.err);
+    assert.doesNotMatch(p.err, /MB\/s/);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
