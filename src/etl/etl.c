@@ -6,7 +6,7 @@
  * order-dependent (first-wins dedup, latest user, songplayId, the order of
  * rejects) happens in the merge, so output is the same for any thread count.
  * Memory is bounded by one window of parsed files plus the dimension keys. */
-#include "etl/etl.h"
+#include "etl/etl_internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -16,13 +16,6 @@
 #include "json/json.h"
 
 /* ---- parsed records -------------------------------------------------- */
-typedef struct song_rec {
-    sl_str song_id, artist_id, title, artist_name, location;
-    int32_t year;
-    bool has_year, has_duration, has_lat, has_lon;
-    double duration, lat, lon;
-} song_rec;
-
 typedef struct play_rec {
     int64_t ts_ms, uid, session;
     bool has_uid, has_session;
@@ -30,13 +23,6 @@ typedef struct play_rec {
     int32_t match; /* index into e->songs, -1 if none */
     int32_t year, month;
 } play_rec;
-
-typedef struct user_rec {
-    int64_t uid, ts;
-    sl_str first, last, gender, level;
-    char *blob; /* global users only: the four strings, reused on update */
-    size_t blob_cap;
-} user_rec;
 
 typedef struct reject_rec {
     uint64_t line, byte;
@@ -58,41 +44,6 @@ typedef struct file_result {
     double t_read, t_parse;
 } file_result;
 
-/* ---- global state ---------------------------------------------------- */
-/* Distinct start times: open addressing over int64 with INT64_MIN as the
- * empty slot (ts is range-checked, so start_time_us never takes that value),
- * at most 70% full: 11-23 bytes per distinct value, and etl_finish sorts the
- * keys in place, so writing `time` needs no second copy. */
-#define TS_EMPTY INT64_MIN
-typedef struct i64_set {
-    int64_t *keys;
-    size_t cap, count;
-} i64_set;
-
-struct etl {
-    lake *lk;
-    etl_opts opts;
-    sl_arena mem;      /* dimension strings */
-    sl_vec songs;      /* song_rec, first of each song_id, input order */
-    sl_map song_idx;   /* song_id -> index */
-    sl_vec artists;    /* lake_artist */
-    sl_map artist_idx; /* artist_id -> index */
-    sl_map match_idx;  /* title\0artist_name\0duration -> song index */
-    sl_vec users;      /* user_rec, strings in each one's blob */
-    sl_map user_idx;   /* uid bytes -> index */
-    i64_set times;     /* distinct start_time (us) */
-    uint64_t songplays, matched;
-    etl_source_stats song_stats, event_stats;
-    etl_phase_times times_s;
-    json_fields *song_fields, *event_fields;
-    json_scanner **scanners; /* one per worker */
-    sl_buf *wbufs;           /* one per worker: file images, reused so big
-                                files do not fault fresh pages each time */
-    int nscanners;
-    bool count_only; /* etl_count_plays: merge nothing, count plays */
-    uint64_t counted;
-};
-
 static size_t set_slot(int64_t k, size_t mask) {
     uint64_t x = (uint64_t)k; /* splitmix64 finalizer */
     x ^= x >> 30;
@@ -103,7 +54,7 @@ static size_t set_slot(int64_t k, size_t mask) {
     return (size_t)x & mask;
 }
 
-static void set_add(i64_set *s, int64_t k) {
+void etl_set_add(i64_set *s, int64_t k) {
     if ((s->count + 1) * 10 > s->cap * 7) {
         size_t ncap = s->cap ? s->cap * 2 : 1024;
         int64_t *nk = sl_malloc(ncap * sizeof *nk);
@@ -500,7 +451,7 @@ static sl_str gkeep(etl *e, sl_str s) {
 }
 
 /* First record of each song_id wins (SPEC 2): callers merge in input order. */
-static void merge_song_only(etl *e, const song_rec *s) {
+void etl_merge_song_only(etl *e, const song_rec *s) {
     bool ins;
     uint32_t *ix = sl_map_upsert(&e->song_idx, s->song_id.ptr, s->song_id.len, &ins);
     if (ins) {
@@ -516,7 +467,7 @@ static void merge_song_only(etl *e, const song_rec *s) {
 }
 
 /* First record of each artist_id wins. */
-static void merge_artist_only(etl *e, const lake_artist *a) {
+void etl_merge_artist_only(etl *e, const lake_artist *a) {
     bool ins;
     uint32_t *ix = sl_map_upsert(&e->artist_idx, a->artist_id.ptr, a->artist_id.len, &ins);
     if (ins) {
@@ -530,7 +481,7 @@ static void merge_artist_only(etl *e, const lake_artist *a) {
 }
 
 static void merge_song(etl *e, const song_rec *s) {
-    merge_song_only(e, s);
+    etl_merge_song_only(e, s);
     lake_artist a = {.artist_id = s->artist_id,
                      .name = s->artist_name,
                      .location = s->location,
@@ -538,7 +489,7 @@ static void merge_song(etl *e, const song_rec *s) {
                      .has_latitude = s->has_lat,
                      .longitude = s->lon,
                      .has_longitude = s->has_lon};
-    merge_artist_only(e, &a);
+    etl_merge_artist_only(e, &a);
 }
 
 /* A user's row is replaced each time a later file has a later event: its
@@ -578,7 +529,7 @@ static int flush_plays(etl *e, lake_songplay *rows, size_t *n, sl_err *err) {
 
 /* Keeps u when it is the user's latest event so far; u comes later in input
  * order than everything merged before it, so it wins ties. */
-static void merge_user(etl *e, const user_rec *u) {
+void etl_merge_user(etl *e, const user_rec *u) {
     bool ins;
     uint32_t *ix = sl_map_upsert(&e->user_idx, (const char *)&u->uid, sizeof u->uid, &ins);
     user_rec *g;
@@ -618,11 +569,11 @@ static int merge_events(etl *e, file_result *r, sl_err *err) {
         o->user_agent = p->ua;
         o->year = p->year;
         o->month = p->month;
-        set_add(&e->times, o->start_time_us);
+        etl_set_add(&e->times, o->start_time_us);
         if (n == CHUNK && flush_plays(e, rows, &n, err) < 0) return -1;
     }
     if (flush_plays(e, rows, &n, err) < 0) return -1;
-    for (size_t i = 0; i < r->users.len; i++) merge_user(e, &SL_VEC_AT(&r->users, user_rec, i));
+    for (size_t i = 0; i < r->users.len; i++) etl_merge_user(e, &SL_VEC_AT(&r->users, user_rec, i));
     return 0;
 }
 
@@ -676,8 +627,8 @@ static void *parse_window_thread(void *arg) {
 /* Windows are pipelined: while the calling thread merges window k (in input
  * order), the workers already parse window k+1. Two windows of parsed files
  * are alive at once at most. */
-static int run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
-                     void *fctx, sl_err *err) {
+int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
+                  void *fctx, sl_err *err) {
     int threads = e->opts.threads;
     if (e->nscanners < threads) {
         free_scanners(e);
@@ -779,7 +730,7 @@ int etl_write_catalog(etl *e, sl_err *err) {
 
 int etl_parse_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
                     sl_err *err) {
-    return run_files(e, false, nfiles, sources, fetch, fctx, err);
+    return etl_run_files(e, false, nfiles, sources, fetch, fctx, err);
 }
 
 int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
@@ -791,7 +742,7 @@ int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetc
 
 int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
                    sl_err *err) {
-    return run_files(e, true, nfiles, sources, fetch, fctx, err);
+    return etl_run_files(e, true, nfiles, sources, fetch, fctx, err);
 }
 
 int etl_finish(etl *e, sl_err *err) {
@@ -813,207 +764,4 @@ int etl_finish(etl *e, sl_err *err) {
     e->times.keys = NULL;
     e->times.cap = 0;
     return rc;
-}
-
-/* ---- distributed runs (docs/mpi.md) ----------------------------------- */
-int etl_count_plays(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
-                    uint64_t *count, sl_err *err) {
-    e->count_only = true;
-    e->counted = 0;
-    etl_phase_times saved = e->times_s;
-    int rc = run_files(e, true, nfiles, sources, fetch, fctx, err);
-    e->times_s = saved;
-    e->count_only = false;
-    *count = e->counted;
-    return rc;
-}
-
-void etl_set_songplay_base(etl *e, uint64_t base) {
-    e->songplays = base;
-}
-
-static void put_str(sl_buf *b, sl_str s) {
-    uint32_t n = s.ptr ? s.len : UINT32_MAX; /* UINT32_MAX: null */
-    sl_buf_append(b, &n, sizeof n);
-    if (s.ptr) sl_buf_append(b, s.ptr, s.len);
-}
-
-static bool get_bytes(const uint8_t **p, const uint8_t *end, void *out, size_t n) {
-    if ((size_t)(end - *p) < n) return false;
-    memcpy(out, *p, n);
-    *p += n;
-    return true;
-}
-
-static bool get_str(const uint8_t **p, const uint8_t *end, sl_str *s) {
-    uint32_t n;
-    if (!get_bytes(p, end, &n, sizeof n)) return false;
-    if (n == UINT32_MAX) {
-        *s = (sl_str){NULL, 0};
-        return true;
-    }
-    if ((size_t)(end - *p) < n) return false;
-    *s = (sl_str){(const char *)*p, n};
-    *p += n;
-    return true;
-}
-
-/* Rank that owns a key in the users/time shuffle: the same on every rank. */
-static size_t owner_of(int64_t k, int nparts) {
-    return nparts > 1 ? (size_t)(sl_hash(&k, sizeof k) % (uint64_t)nparts) : 0;
-}
-
-void etl_export_users(const etl *e, sl_buf *out, int nparts) {
-    for (size_t i = 0; i < e->users.len; i++) {
-        const user_rec *u = &SL_VEC_AT(&e->users, user_rec, i);
-        sl_buf *b = &out[owner_of(u->uid, nparts)];
-        sl_buf_append(b, &u->uid, sizeof u->uid);
-        sl_buf_append(b, &u->ts, sizeof u->ts);
-        put_str(b, u->first);
-        put_str(b, u->last);
-        put_str(b, u->gender);
-        put_str(b, u->level);
-    }
-}
-
-void etl_clear_users(etl *e) {
-    for (size_t i = 0; i < e->users.len; i++) free(SL_VEC_AT(&e->users, user_rec, i).blob);
-    e->users.len = 0;
-    sl_map_free(&e->user_idx);
-    sl_map_init(&e->user_idx);
-}
-
-int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
-    const uint8_t *end = p + n;
-    while (p < end) {
-        user_rec u = {0};
-        if (!get_bytes(&p, end, &u.uid, sizeof u.uid) || !get_bytes(&p, end, &u.ts, sizeof u.ts) ||
-            !get_str(&p, end, &u.first) || !get_str(&p, end, &u.last) ||
-            !get_str(&p, end, &u.gender) || !get_str(&p, end, &u.level))
-            return sl_err_set(err, "internal: truncated user records from another rank");
-        merge_user(e, &u);
-    }
-    return 0;
-}
-
-void etl_export_times(const etl *e, sl_buf *out, int nparts) {
-    for (size_t i = 0; i < e->times.cap; i++)
-        if (e->times.keys[i] != TS_EMPTY)
-            sl_buf_append(&out[owner_of(e->times.keys[i], nparts)], &e->times.keys[i], 8);
-}
-
-void etl_clear_times(etl *e) {
-    free(e->times.keys);
-    memset(&e->times, 0, sizeof e->times);
-}
-
-int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err) {
-    if (n % 8) return sl_err_set(err, "internal: truncated start times from another rank");
-    for (size_t i = 0; i < n; i += 8) {
-        int64_t t;
-        memcpy(&t, p + i, 8);
-        set_add(&e->times, t);
-    }
-    return 0;
-}
-
-/* The catalog shuffle (song records by song_id, artist records by
- * artist_id) and the gather of the deduplicated songs to every rank. */
-static size_t owner_of_str(sl_str k, int nparts) {
-    return nparts > 1 ? (size_t)(sl_hash(k.ptr, k.len) % (uint64_t)nparts) : 0;
-}
-
-static void put_opt_f64(sl_buf *b, double v, bool has) {
-    uint8_t h = has;
-    sl_buf_append(b, &h, 1);
-    sl_buf_append(b, &v, sizeof v);
-}
-
-static bool get_opt_f64(const uint8_t **p, const uint8_t *end, double *v, bool *has) {
-    uint8_t h;
-    if (!get_bytes(p, end, &h, 1) || !get_bytes(p, end, v, sizeof *v)) return false;
-    *has = h != 0;
-    return true;
-}
-
-void etl_export_songs(const etl *e, sl_buf *out, int nparts) {
-    for (size_t i = 0; i < e->songs.len; i++) {
-        const song_rec *r = &SL_VEC_AT(&e->songs, song_rec, i);
-        sl_buf *b = &out[owner_of_str(r->song_id, nparts)];
-        put_str(b, r->song_id);
-        put_str(b, r->artist_id);
-        put_str(b, r->title);
-        put_str(b, r->artist_name);
-        put_str(b, r->location);
-        sl_buf_append(b, &r->year, sizeof r->year);
-        put_opt_f64(b, 0, r->has_year);
-        put_opt_f64(b, r->duration, r->has_duration);
-        put_opt_f64(b, r->lat, r->has_lat);
-        put_opt_f64(b, r->lon, r->has_lon);
-    }
-}
-
-void etl_clear_songs(etl *e) {
-    e->songs.len = 0;
-    sl_map_free(&e->song_idx);
-    sl_map_init(&e->song_idx);
-    sl_map_free(&e->match_idx);
-    sl_map_init(&e->match_idx);
-}
-
-int etl_merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err) {
-    const uint8_t *end = p + n;
-    while (p < end) {
-        song_rec r = {0};
-        double unused;
-        if (!get_str(&p, end, &r.song_id) || !get_str(&p, end, &r.artist_id) ||
-            !get_str(&p, end, &r.title) || !get_str(&p, end, &r.artist_name) ||
-            !get_str(&p, end, &r.location) || !get_bytes(&p, end, &r.year, sizeof r.year) ||
-            !get_opt_f64(&p, end, &unused, &r.has_year) ||
-            !get_opt_f64(&p, end, &r.duration, &r.has_duration) ||
-            !get_opt_f64(&p, end, &r.lat, &r.has_lat) || !get_opt_f64(&p, end, &r.lon, &r.has_lon))
-            return sl_err_set(err, "internal: truncated song records from another rank");
-        merge_song_only(e, &r);
-    }
-    return 0;
-}
-
-void etl_export_artists(const etl *e, sl_buf *out, int nparts) {
-    for (size_t i = 0; i < e->artists.len; i++) {
-        const lake_artist *a = &SL_VEC_AT(&e->artists, lake_artist, i);
-        sl_buf *b = &out[owner_of_str(a->artist_id, nparts)];
-        put_str(b, a->artist_id);
-        put_str(b, a->name);
-        put_str(b, a->location);
-        put_opt_f64(b, a->latitude, a->has_latitude);
-        put_opt_f64(b, a->longitude, a->has_longitude);
-    }
-}
-
-void etl_clear_artists(etl *e) {
-    e->artists.len = 0;
-    sl_map_free(&e->artist_idx);
-    sl_map_init(&e->artist_idx);
-}
-
-int etl_merge_artists(etl *e, const uint8_t *p, size_t n, sl_err *err) {
-    const uint8_t *end = p + n;
-    while (p < end) {
-        lake_artist a = {0};
-        if (!get_str(&p, end, &a.artist_id) || !get_str(&p, end, &a.name) ||
-            !get_str(&p, end, &a.location) || !get_opt_f64(&p, end, &a.latitude, &a.has_latitude) ||
-            !get_opt_f64(&p, end, &a.longitude, &a.has_longitude))
-            return sl_err_set(err, "internal: truncated artist records from another rank");
-        merge_artist_only(e, &a);
-    }
-    return 0;
-}
-
-void etl_absorb_song_stats(etl *e, const etl_source_stats *s) {
-    e->song_stats = *s;
-}
-
-void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched) {
-    e->event_stats = *s;
-    e->matched = matched;
 }
