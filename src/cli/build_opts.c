@@ -4,10 +4,8 @@
 #include "cli/build_opts.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +26,10 @@ static const char USAGE[] =
     "  --out URI            output root of the lake (default: ./lake)\n"
     "  --config FILE        dl.cfg-style INI file: [AWS] keys as in the original job,\n"
     "                       [songlake] songs= logs= out= threads= compression=\n"
-    "                       max_rejects= endpoint_url= region= postgres=; flags win\n"
+    "                       max_rejects= row_group_rows= quiet= endpoint_url= region=\n"
+    "                       profile= s3_max_connections= s3_timeout= s3_max_attempts=\n"
+    "                       s3_max_retry_seconds= s3_part_size= s3_multipart_threshold=\n"
+    "                       postgres= pg_schema=; flags win over the file\n"
     "\n"
     "processing:\n"
     "  --threads N          worker threads (default: number of cores)\n"
@@ -45,6 +46,12 @@ static const char USAGE[] =
     "  --profile P          profile of ~/.aws/credentials (also AWS_PROFILE)\n"
     "  --no-sign-request    anonymous requests, for public buckets\n"
     "  --s3-max-connections N  S3 requests in flight (default 64)\n"
+    "  --s3-timeout SECONDS    a request stalled this long is retried (default 30)\n"
+    "  --s3-max-attempts N     attempts per request, 1 = no retries (default 8)\n"
+    "  --s3-max-retry-seconds SECONDS  stop retrying a request after this (default 120)\n"
+    "  --s3-part-size BYTES    multipart upload part size, 5MiB..5GiB (default 8MiB)\n"
+    "  --s3-multipart-threshold BYTES  files from this size are uploaded in parts\n"
+    "                       (default 16MiB); sizes take B, KB, MB, GB, KiB, MiB, GiB\n"
     "\n"
     "PostgreSQL:\n"
     "  --postgres CONNINFO  after publishing, load the star into PostgreSQL\n"
@@ -54,14 +61,11 @@ static const char USAGE[] =
     "as it was); 2 on a usage error.\n";
 
 static char *own(build_opts *o, const char *s) {
-    char *c = sl_strdup(s);
-    if (o->nowned < (int)(sizeof o->owned / sizeof o->owned[0])) o->owned[o->nowned++] = c;
-    return c;
+    return cli_own(&o->own, s);
 }
 
 void build_opts_free(build_opts *o) {
-    for (int i = 0; i < o->nowned; i++) free(o->owned[i]);
-    o->nowned = 0;
+    cli_strings_free(&o->own);
 }
 
 static bool parse_u64(const char *s, uint64_t *out) {
@@ -74,9 +78,7 @@ static bool parse_u64(const char *s, uint64_t *out) {
     return true;
 }
 
-/* Applies one setting (from a flag or the config file). Returns NULL on
- * success or a static description of what a valid value looks like. */
-static const char *apply(build_opts *o, const char *key, const char *val) {
+const char *build_opts_apply(build_opts *o, const char *key, const char *val) {
     uint64_t n;
     if (!strcmp(key, "songs"))
         o->songs = own(o, val);
@@ -97,15 +99,6 @@ static const char *apply(build_opts *o, const char *key, const char *val) {
     } else if (!strcmp(key, "row_group_rows") || !strcmp(key, "row-group-rows")) {
         if (!parse_u64(val, &n) || n < 1) return "a positive integer";
         o->row_group_rows = (size_t)n;
-    } else if (!strcmp(key, "endpoint_url") || !strcmp(key, "endpoint-url"))
-        o->io.endpoint_url = own(o, val);
-    else if (!strcmp(key, "region"))
-        o->io.region = own(o, val);
-    else if (!strcmp(key, "profile"))
-        o->io.profile = own(o, val);
-    else if (!strcmp(key, "s3_max_connections") || !strcmp(key, "s3-max-connections")) {
-        if (!parse_u64(val, &n) || n < 1 || n > 4096) return "a number from 1 to 4096";
-        o->io.max_connections = (int)n;
     } else if (!strcmp(key, "postgres"))
         o->postgres = own(o, val);
     else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema"))
@@ -118,105 +111,12 @@ static const char *apply(build_opts *o, const char *key, const char *val) {
         else
             return "true or false";
     } else
-        return "";
+        return cli_apply_s3(&o->io, &o->own, key, val);
     return NULL;
 }
 
-/* ---- config file ----------------------------------------------------- */
-typedef struct cfg_ctx {
-    build_opts *o;
-    const char *path;
-    char err[512];
-} cfg_ctx;
-
-static const char *const AWS_KEYS[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                       "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION"};
-
-/* Debian's inih is built without line numbers in callbacks: find the line
- * of (section, key) ourselves so errors can name it. */
-static int find_line(const char *path, const char *section, const char *key) {
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    char buf[4096], cur[256] = "";
-    int line = 0, found = 0;
-    while (!found && fgets(buf, sizeof buf, f)) {
-        line++;
-        char *p = buf;
-        while (*p == ' ' || *p == '\t') p++;
-        if (*p == '[') {
-            char *e = strchr(p, ']');
-            if (e) snprintf(cur, sizeof cur, "%.*s", (int)(e - p - 1), p + 1);
-            continue;
-        }
-        size_t kl = strcspn(p, "=:");
-        while (kl && (p[kl - 1] == ' ' || p[kl - 1] == '\t')) kl--;
-        if (!strcasecmp(cur, section) && kl == strlen(key) && !strncmp(p, key, kl)) found = line;
-    }
-    fclose(f);
-    return found;
-}
-
-static int on_ini(void *user, const char *section, const char *name, const char *value) {
-    cfg_ctx *c = user;
-    int line = c->err[0] ? 0 : find_line(c->path, section, name);
-    if (c->err[0]) return 0;
-    if (!strcasecmp(section, "AWS")) {
-        for (size_t i = 0; i < sizeof AWS_KEYS / sizeof AWS_KEYS[0]; i++)
-            if (!strcasecmp(name, AWS_KEYS[i])) {
-                /* the region may come from here; credentials are read by the
-                 * S3 client itself, in AWS's order of precedence */
-                if ((i == 3 || i == 4) && !c->o->io.region) c->o->io.region = own(c->o, value);
-                return 1;
-            }
-        snprintf(c->err, sizeof c->err,
-                 "%s:%d: unknown key '%s' in [AWS] (expected AWS_ACCESS_KEY_ID, "
-                 "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or AWS_REGION)",
-                 c->path, line, name);
-        return 0;
-    }
-    if (!strcasecmp(section, "songlake")) {
-        build_opts probe = *c->o;
-        probe.nowned = 0;
-        const char *why = apply(&probe, name, value);
-        for (int i = 0; i < probe.nowned; i++) free(probe.owned[i]);
-        if (why && !*why) {
-            snprintf(c->err, sizeof c->err,
-                     "%s:%d: unknown key '%s' in [songlake] (see songlake build --help)", c->path,
-                     line, name);
-            return 0;
-        }
-        if (why) {
-            snprintf(c->err, sizeof c->err, "%s:%d: %s = '%s': expected %s", c->path, line, name,
-                     value, why);
-            return 0;
-        }
-        apply(c->o, name, value);
-        return 1;
-    }
-    snprintf(c->err, sizeof c->err, "%s:%d: unknown section [%s] (expected [AWS] or [songlake])",
-             c->path, line, section);
-    return 0;
-}
-
-static int load_config(build_opts *o, const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "songlake: error: --config %s: %s\n", path, strerror(errno));
-        return 2;
-    }
-    cfg_ctx c = {.o = o, .path = path};
-    int r = ini_parse_file(f, on_ini, &c);
-    fclose(f);
-    if (c.err[0]) {
-        fprintf(stderr, "songlake: error: %s\n", c.err);
-        return 2;
-    }
-    if (r > 0) {
-        fprintf(stderr, "songlake: error: %s:%d: not a valid INI line (expected key = value)\n",
-                path, r);
-        return 2;
-    }
-    return 0;
+static const char *apply_cb(void *o, const char *key, const char *val) {
+    return build_opts_apply(o, key, val);
 }
 
 /* ---- flags ----------------------------------------------------------- */
@@ -243,19 +143,15 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
             fputs(USAGE, stdout);
             return 0;
         }
-        if (!strcmp(argv[i], "--config") || !strncmp(argv[i], "--config=", 9)) {
-            const char *v = argv[i][8] == '=' ? argv[i] + 9 : (i + 1 < argc ? argv[i + 1] : NULL);
-            if (!v) {
-                fprintf(stderr, "songlake: error: --config needs a file name\n");
-                return 2;
-            }
-            o->config = own(o, v);
-            o->io.config_file = o->config;
-            int rc = load_config(o, v);
-            if (rc) {
-                build_opts_free(o);
-                return rc;
-            }
+    }
+    const char *cfg;
+    if (cli_find_config(argc, argv, &cfg)) return 2;
+    if (cfg) {
+        o->config = own(o, cfg);
+        int rc = cli_config_load(cfg, "build", &o->io, &o->own, apply_cb, o);
+        if (rc) {
+            build_opts_free(o);
+            return rc;
         }
     }
     for (int i = 1; i < argc; i++) {
@@ -282,11 +178,25 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
             o->io.no_sign_request = true;
             continue;
         }
-        static const char *const VALUED[] = {"songs",       "logs",           "out",
-                                             "config",      "threads",        "compression",
-                                             "max-rejects", "row-group-rows", "endpoint-url",
-                                             "region",      "profile",        "s3-max-connections",
-                                             "postgres",    "pg-schema"};
+        static const char *const VALUED[] = {"songs",
+                                             "logs",
+                                             "out",
+                                             "config",
+                                             "threads",
+                                             "compression",
+                                             "max-rejects",
+                                             "row-group-rows",
+                                             "endpoint-url",
+                                             "region",
+                                             "profile",
+                                             "s3-max-connections",
+                                             "s3-timeout",
+                                             "s3-max-attempts",
+                                             "s3-max-retry-seconds",
+                                             "s3-part-size",
+                                             "s3-multipart-threshold",
+                                             "postgres",
+                                             "pg-schema"};
         bool known = false;
         for (size_t k = 0; k < sizeof VALUED / sizeof VALUED[0]; k++)
             if (!strcmp(key, VALUED[k])) known = true;
@@ -305,7 +215,7 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
             goto usage_err;
         }
         if (!strcmp(key, "config")) continue; /* done in the first pass */
-        const char *why = apply(o, key, val);
+        const char *why = build_opts_apply(o, key, val);
         if (why) {
             fprintf(stderr, "songlake: error: --%s '%s': expected %s\n", key, val, why);
             goto usage_err;
