@@ -14,6 +14,13 @@
 // --nofsync also runs songlake with the bench_nofsync LD_PRELOAD shim (no
 // fsync), to show what durability costs on this disk (DuckDB does not fsync).
 // --out-root: where both engines write (default the OS temp dir).
+// Every run writes into a new directory, and all outputs are removed only
+// when the whole benchmark is done: on a journal-less ext4 (this VM's),
+// creating inodes within minutes of deleting many others is several times
+// slower (the allocator skips recently deleted inodes one by one), which
+// would measure the previous run's deletion rather than the engine. A nightly
+// job that replaces yesterday's lake does not see that. --delete-before
+// restores the old way (one directory per engine, deleted before each run).
 // env: SONGLAKE_BUILD_DIR (default build/), SONGLAKE_BIN (default <build>/songlake)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -114,18 +121,23 @@ async function sameRows(a, b) {
 const results = args['from-log']
   ? fs.readFileSync(args['from-log'], 'utf8').split('\n').filter((l) => l.startsWith('{"name"')).map((l) => JSON.parse(l))
   : [];
+const toRemove = new Set(); // every run's output, removed at the end
 for (const name of args['from-log'] ? [] : sizes) {
   const { dir, gen } = dataset(name);
   const load0 = os.loadavg()[0];
   const logBytes = dirBytes(path.join(dir, 'log_data'));
   const songBytes = dirBytes(path.join(dir, 'song_data'));
   const inMB = (logBytes + songBytes) / 1e6;
-  const slOut = path.join(outRoot, `bench-sl-${process.pid}`);
-  const dkOut = path.join(outRoot, `bench-duck-${process.pid}`);
+  let seq = 0;
+  const fresh = (eng) => args['delete-before'] ? path.join(outRoot, `bench-${eng}-${process.pid}`)
+    : path.join(outRoot, `bench-${eng}-${process.pid}-${name}-${seq++}`);
+  let slOut, dkOut;
   const sl = [], dk = [], sl0 = [];
   let phases = null, phases0 = null;
   const slBuild = (into, env) => {
+    slOut = fresh('sl');
     fs.rmSync(slOut, { recursive: true, force: true });
+    toRemove.add(slOut);
     into.push(run(bin, ['build', '--songs', path.join(dir, 'song_data'), '--logs', path.join(dir, 'log_data'),
       '--out', slOut, '--threads', String(threads), '--quiet'], env));
     return JSON.parse(fs.readFileSync(path.join(slOut, '_songlake', 'report.json'), 'utf8')).seconds;
@@ -135,7 +147,9 @@ for (const name of args['from-log'] ? [] : sizes) {
     phases = slBuild(sl, null);
   };
   const dkRun = () => {
+    dkOut = fresh('duck');
     fs.rmSync(dkOut, { recursive: true, force: true });
+    toRemove.add(dkOut);
     dk.push(run(process.execPath, [reference, '--songs', path.join(dir, 'song_data'),
       '--logs', path.join(dir, 'log_data'), '--out', dkOut, '--threads', String(threads)]));
   };
@@ -155,9 +169,8 @@ for (const name of args['from-log'] ? [] : sizes) {
     sl0: nofsync ? pick(sl0) : null, phases, phases0, check, load: [load0, os.loadavg()[0]] };
   results.push(r);
   console.log(JSON.stringify(r));
-  fs.rmSync(slOut, { recursive: true, force: true });
-  fs.rmSync(dkOut, { recursive: true, force: true });
 }
+for (const d of toRemove) fs.rmSync(d, { recursive: true, force: true });
 
 // ---- the machine ----
 function machine() {
@@ -182,7 +195,7 @@ lines.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} 
   `@duckdb/node-api in its own node process (tests/e2e/reference.mjs). ${runs} runs per engine and size, ` +
   `alternating; wall = median, RSS = largest peak resident set (wait4 ru_maxrss) over the runs; ` +
   `--threads ${threads} for both; inputs in the page cache (generated just before), outputs under ${outRoot} ` +
-  `(${fsType(outRoot)}), removed before every run.`);
+  `(${fsType(outRoot)}), ${args['delete-before'] ? 'removed before every run' : 'a new directory for every run, all removed at the end'}.`);
 lines.push('');
 lines.push('| data | events | input MB | songlake s | DuckDB s | speed-up | songlake MB/s | DuckDB MB/s | songlake RSS MB | DuckDB RSS MB | RSS ratio | same rows |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');

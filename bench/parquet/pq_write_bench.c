@@ -132,14 +132,14 @@ static int run(const table *t, const char *dir, pq_codec codec) {
     for (size_t off = 0; rc == 0 && off < t->n; off += BATCH) {
         size_t n = t->n - off < BATCH ? t->n - off : BATCH;
         pq_column_batch b[NCOLS] = {
-            {NULL, {.i64 = t->id + off}},
-            {t->user_valid + off, {.i64 = t->user + off}},
-            {NULL, {.i64 = t->ts + off}},
-            {NULL, {.str = t->level + off}},
-            {t->song_valid + off, {.str = t->song + off}},
-            {t->song_valid + off, {.str = t->artist + off}},
-            {NULL, {.i64 = t->session + off}},
-            {NULL, {.str = t->agent + off}},
+            {NULL, {.i64 = t->id + off}, false},
+            {t->user_valid + off, {.i64 = t->user + off}, false},
+            {NULL, {.i64 = t->ts + off}, false},
+            {NULL, {.str = t->level + off}, false},
+            {t->song_valid + off, {.str = t->song + off}, false},
+            {t->song_valid + off, {.str = t->artist + off}, false},
+            {NULL, {.i64 = t->session + off}, false},
+            {NULL, {.str = t->agent + off}, false},
         };
         rc = pq_writer_write(w, b, n, &err);
     }

@@ -51,6 +51,29 @@ static int fetch_file(void *ctx, size_t i, sl_buf *out, sl_err *err) {
     return io_batch_get(((fetch_ctx *)ctx)->br, i, out, err);
 }
 
+/* Local uncompressed files of 1 MiB and more are mapped, not copied, and
+ * parsed in chunks of 8 MiB (etl_mapper). SONGLAKE_MAP_MIN_BYTES and
+ * SONGLAKE_CHUNK_BYTES change both, for tests. */
+static size_t env_size(const char *name, size_t dflt) {
+    const char *v = getenv(name);
+    char *end;
+    unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+    return v && *v && !*end && n ? (size_t)n : dflt;
+}
+static int map_file(void *ctx, size_t i, const uint8_t **data, size_t *len, sl_err *err) {
+    size_t min = env_size("SONGLAKE_MAP_MIN_BYTES", (size_t)1 << 20);
+    return io_batch_map(((fetch_ctx *)ctx)->br, i, min, data, len, err);
+}
+static void release_range(void *ctx, const uint8_t *data, size_t off, size_t n) {
+    (void)ctx;
+    io_map_release(data, off, n);
+}
+static void unmap_file(void *ctx, const uint8_t *data, size_t len) {
+    (void)ctx;
+    io_unmap(data, len);
+}
+static const etl_mapper MAPPER = {map_file, release_range, unmap_file};
+
 static char **uris_of(const io_list *l) {
     char **u = sl_calloc(l->n + 1, sizeof *u);
     for (size_t i = 0; i < l->n; i++) u[i] = l->files[i].uri;
@@ -71,7 +94,9 @@ static int run_source(etl *e, etl_run_fn fn, const io_list *l, const build_opts 
     if (!br) return -1;
     fetch_ctx fc = {br};
     char **uris = uris_of(l);
+    etl_set_mapper(e, &MAPPER, &fc);
     int rc = fn(e, l->n, uris, fetch_file, &fc, err);
+    etl_set_mapper(e, NULL, NULL);
     free(uris);
     io_batch_close(br);
     return rc;
@@ -230,7 +255,8 @@ int build_run(build_opts *o) {
     etl_opts eo = {.threads = o->threads,
                    .max_rejects = o->max_rejects,
                    .progress = progress_cb,
-                   .progress_ctx = &pr};
+                   .progress_ctx = &pr,
+                   .chunk_bytes = env_size("SONGLAKE_CHUNK_BYTES", 0)};
     if (lr == 0) e = etl_new(lk, &eo);
     double t1 = sl_now();
     pr.what = "songs";
@@ -259,7 +285,9 @@ int build_run(build_opts *o) {
         if (br) {
             fetch_ctx fc = {br};
             char **uris = uris_of(&mine);
+            etl_set_mapper(e, &MAPPER, &fc);
             lr = etl_count_plays(e, mine.n, uris, fetch_file, &fc, &count, &err);
+            etl_set_mapper(e, NULL, NULL);
             free(uris);
             io_batch_close(br);
         }

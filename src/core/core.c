@@ -281,6 +281,40 @@ uint64_t sl_hash(const void *p, size_t n) {
     return XXH3_64bits(p, n);
 }
 
+size_t sl_sort_i64(int64_t *v, size_t n, bool unique) {
+    if (n < 2) return n;
+    uint64_t *a = (uint64_t *)v, *b = sl_malloc(n * sizeof *b);
+    const uint64_t flip = UINT64_C(1) << 63;
+    for (size_t i = 0; i < n; i++) a[i] ^= flip;
+    for (int shift = 0; shift < 64; shift += 11) {
+        size_t count[2048] = {0};
+        for (size_t i = 0; i < n; i++) count[(a[i] >> shift) & 2047]++;
+        if (count[(a[0] >> shift) & 2047] == n) continue; /* digit all equal */
+        size_t sum = 0;
+        for (size_t d = 0; d < 2048; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) b[count[(a[i] >> shift) & 2047]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != (uint64_t *)v) {
+        memcpy(v, a, n * sizeof *a);
+        b = a;
+    }
+    free(b);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = ((uint64_t *)v)[i] ^ flip;
+        if (unique && m && (uint64_t)v[m - 1] == x) continue;
+        v[m++] = (int64_t)x;
+    }
+    return m;
+}
+
 void sl_map_init(sl_map *m) {
     memset(m, 0, sizeof *m);
 }

@@ -85,6 +85,11 @@ void sl_vec_free(sl_vec *v);
 /* ---- hashing and hash index ----------------------------------------- */
 uint64_t sl_hash(const void *p, size_t n); /* XXH3 64-bit */
 
+/* Sorts int64 ascending (LSD radix, 11-bit digits: several times faster than
+ * qsort on millions of keys); returns the count after removing duplicates
+ * when `unique`. */
+size_t sl_sort_i64(int64_t *v, size_t n, bool unique);
+
 /* Open-addressing map from a byte key to a uint32 value. Keys are copied
  * into an internal arena. */
 typedef struct sl_map {

@@ -13,6 +13,17 @@
 /* Reads file i (decompressed) into out. Called from worker threads. */
 typedef int (*etl_fetch_fn)(void *ctx, size_t i, sl_buf *out, sl_err *err);
 
+/* Optional, instead of fetching: maps file i read-only (returns 1, or 0 when
+ * it must be fetched, -1 on error). A mapped file is parsed in chunks of
+ * about opts.chunk_bytes cut between NDJSON records, so memory and the work
+ * per task stay bounded however big a file is; release drops the pages of a
+ * merged chunk, unmap ends the mapping. Called from the merging thread. */
+typedef struct etl_mapper {
+    int (*map)(void *ctx, size_t i, const uint8_t **data, size_t *len, sl_err *err);
+    void (*release)(void *ctx, const uint8_t *data, size_t off, size_t n);
+    void (*unmap)(void *ctx, const uint8_t *data, size_t len);
+} etl_mapper;
+
 typedef struct etl_source_stats {
     uint64_t files, bytes; /* bytes after decompression */
     uint64_t read, accepted, rejected;
@@ -28,11 +39,14 @@ typedef struct etl_opts {
     /* progress callback (may be NULL): called from the merging thread */
     void (*progress)(void *ctx, uint64_t files_done, uint64_t bytes_done);
     void *progress_ctx;
+    size_t chunk_bytes; /* mapped files: bytes per parse task (0 = 8 MiB) */
 } etl_opts;
 
 typedef struct etl etl;
 etl *etl_new(lake *lk, const etl_opts *opts);
 void etl_free(etl *e);
+/* Mapper (and its ctx) for the following runs; NULL: always fetch. */
+void etl_set_mapper(etl *e, const etl_mapper *m, void *ctx);
 
 /* Songs first (the match index needs them), then events. sources[i] names
  * file i in rejects. */

@@ -89,9 +89,9 @@ int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
 }
 
 void etl_export_times(const etl *e, sl_buf *out, int nparts) {
-    for (size_t i = 0; i < e->times.cap; i++)
-        if (e->times.keys[i] != TS_EMPTY)
-            sl_buf_append(&out[owner_of(e->times.keys[i], nparts)], &e->times.keys[i], 8);
+    /* possibly with repeats (the set is compacted lazily): the owner dedups */
+    for (size_t i = 0; i < e->times.count; i++)
+        sl_buf_append(&out[owner_of(e->times.keys[i], nparts)], &e->times.keys[i], 8);
 }
 
 void etl_clear_times(etl *e) {

@@ -16,18 +16,61 @@ typedef struct song_rec {
 typedef struct user_rec {
     int64_t uid, ts;
     sl_str first, last, gender, level;
+    sl_str ua;  /* per-file users only: the user's last userAgent, interned */
     char *blob; /* global users only: the four strings, reused on update */
     size_t blob_cap;
 } user_rec;
-/* Distinct start times: open addressing over int64 with INT64_MIN as the
- * empty slot (ts is range-checked, so start_time_us never takes that value),
- * at most 70% full: 11-23 bytes per distinct value, and etl_finish sorts the
- * keys in place, so writing `time` needs no second copy. */
-#define TS_EMPTY INT64_MIN
+/* Start times: appended, and sorted and deduplicated in place whenever the
+ * array fills (etl_set_compact), so at most twice the distinct values are
+ * held and writing `time` needs no second copy. */
 typedef struct i64_set {
     int64_t *keys;
     size_t cap, count;
 } i64_set;
+
+/* ---- one parse task's records --------------------------------------- */
+typedef struct play_rec {
+    int64_t ts_ms, uid, session;
+    bool has_uid, has_session;
+    sl_str level, ua;
+    int32_t match; /* index into e->songs, -1 if none */
+    int32_t year, month;
+} play_rec;
+
+typedef struct reject_rec {
+    uint64_t line, byte;
+    const char *reason;
+    const char *raw;
+    size_t rawlen;
+} reject_rec;
+
+/* One parse task: a whole fetched file, or a chunk [off, off + len) of a
+ * mapped one. */
+typedef struct task {
+    size_t file;
+    const uint8_t *map; /* the file's mapping, NULL: fetch the file */
+    size_t map_len;
+    uint64_t off, len;
+    bool last; /* the file's last task */
+} task;
+
+typedef struct file_result {
+    task t;
+    int failed;
+    sl_err err;
+    uint64_t bytes, read, accepted, lines;
+    sl_vec rejects; /* reject_rec */
+    sl_vec songs;   /* song_rec */
+    sl_vec plays;   /* play_rec */
+    sl_vec users;   /* user_rec, latest per user within the file */
+    sl_map user_idx;
+    int64_t last_uid; /* user_idx's last answer */
+    uint32_t last_ix;
+    sl_map strs; /* interned play strings (level, userAgent): equal values
+                    share one address, which the Parquet dictionary uses */
+    sl_arena mem;
+    double t_read, t_parse;
+} file_result;
 
 struct etl {
     lake *lk;
@@ -49,16 +92,28 @@ struct etl {
     sl_buf *wbufs;           /* one per worker: file images, reused so big
                                 files do not fault fresh pages each time */
     int nscanners;
-    bool count_only; /* etl_count_plays: merge nothing, count plays */
+    const etl_mapper *mapper; /* NULL: fetch every file */
+    void *mapper_ctx;
+    uint64_t line_base; /* merge: lines of the current file before its chunk */
+    bool count_only;    /* etl_count_plays: merge nothing, count plays */
     uint64_t counted;
 };
 
 void etl_set_add(i64_set *s, int64_t k);
+size_t etl_set_compact(i64_set *s); /* sorts, drops duplicates; returns the count */
 /* First record of each song_id / artist_id wins: callers merge in input order. */
 void etl_merge_song_only(etl *e, const song_rec *s);
 void etl_merge_artist_only(etl *e, const lake_artist *a);
 /* Keeps u when it is the user's latest event so far (ties: u, the later). */
 void etl_merge_user(etl *e, const user_rec *u);
+/* etl_parse.c: the json keys each record kind needs; one task's parse. */
+json_fields *etl_fields_new(bool events);
+void etl_parse(etl *e, file_result *r, bool events, json_scanner *sc, const uint8_t *data,
+               size_t len, size_t stop);
+void etl_result_init(file_result *r);
+void etl_result_free(file_result *r);
+/* The match index key: title \0 artist_name \0 duration bits; 0 if > cap. */
+size_t etl_match_key(char *out, size_t cap, sl_str title, sl_str artist, double d);
 /* Parses files in windows on the worker threads and merges them in order. */
 int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
                   void *fctx, sl_err *err);

@@ -8,8 +8,12 @@
 #include "io/io_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 bool io_is_s3(const char *uri) {
     return uri && strncmp(uri, "s3://", 5) == 0;
@@ -128,6 +132,51 @@ int io_batch_get(io_batch_reader *br, size_t i, sl_buf *out, sl_err *err) {
             return sl_err_set(err, "%s: file disappeared after listing: %s", uri, strerror(ENOENT));
     }
     return io_decompress_by_name(uri, out, err);
+}
+
+static bool has_suffix(const char *s, const char *suf) {
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && memcmp(s + n - m, suf, m) == 0;
+}
+
+int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t **data, size_t *len,
+                 sl_err *err) {
+    if (i >= br->files->n) return sl_err_set(err, "io_batch_map: index %zu out of range", i);
+    const io_file *f = &br->files->files[i];
+    if (br->h || io_is_s3(f->uri) || f->size < min_bytes || has_suffix(f->uri, ".gz") ||
+        has_suffix(f->uri, ".zst"))
+        return 0;
+    int fd = open(f->uri, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return sl_err_set(err, "%s: file disappeared after listing: %s", f->uri,
+                              strerror(ENOENT));
+        return sl_err_errno(err, errno, "%s", f->uri);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < min_bytes) {
+        close(fd);
+        return 0; /* let io_batch_get read it and report what is wrong */
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED) return sl_err_errno(err, e, "%s: mmap", f->uri);
+    (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    *data = m;
+    *len = (size_t)st.st_size;
+    return 1;
+}
+
+void io_map_release(const uint8_t *data, size_t off, size_t n) {
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)data + off + pg - 1) / pg * pg;
+    uintptr_t b = ((uintptr_t)data + off + n) / pg * pg;
+    if (b > a) (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+void io_unmap(const uint8_t *data, size_t len) {
+    if (data && len) munmap((void *)(uintptr_t)data, len);
 }
 
 void io_batch_close(io_batch_reader *br) {

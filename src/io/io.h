@@ -70,6 +70,16 @@ io_batch_reader *io_batch_open(const io_list *files, const io_config *cfg, int l
  * Thread-safe; each index is requested at most once. */
 int io_batch_get(io_batch_reader *br, size_t i, sl_buf *out, sl_err *err);
 void io_batch_close(io_batch_reader *br);
+/* Maps file i read-only instead of reading it, when it is a local regular
+ * file of at least min_bytes that needs no decompression: returns 1 with
+ * data and len set (release with io_unmap), 0 when the file must be read with
+ * io_batch_get instead, -1 on error. The file must not shrink while mapped. */
+int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t **data, size_t *len,
+                 sl_err *err);
+/* Drops the resident pages of [off, off + n) of a mapping (they are read
+ * again from the page cache if touched), so memory follows the part in use. */
+void io_map_release(const uint8_t *data, size_t off, size_t n);
+void io_unmap(const uint8_t *data, size_t len);
 
 /* Reads one file whole, decompressed by suffix. */
 int io_read_all(const char *uri, const io_config *cfg, sl_buf *out, sl_err *err);

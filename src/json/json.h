@@ -59,6 +59,16 @@ void json_scanner_free(json_scanner *s);
 /* Scans a whole file image. Never fails on any input bytes: bad records go
  * to on_reject. Returns 0, or the first non-zero callback result. */
 int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callbacks *cb, void *ctx);
+/* json_scan over a piece of NDJSON: only records that start before `stop`
+ * are scanned, but they may read on to len, so a record cut at stop fails
+ * exactly as it would in the whole file (buf..len is the rest of the file;
+ * the caller picks stop between records and never inside a top-level
+ * array). Positions are relative to buf. */
+int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop,
+                    const json_callbacks *cb, void *ctx);
+/* Newlines in the buffer of the last complete json_scan (so a caller that
+ * scans a file in pieces can number the lines of later pieces). */
+uint64_t json_scanner_newlines(const json_scanner *s);
 
 /* ---- conversions per SPEC.md section 1 ------------------------------ */
 /* Each returns 1 when the value converted, 0 when it is null/missing (or an

@@ -144,6 +144,10 @@ json_scanner *json_scanner_new(const json_fields *f) {
     return s;
 }
 
+uint64_t json_scanner_newlines(const json_scanner *s) {
+    return s->nl;
+}
+
 void json_scanner_free(json_scanner *s) {
     if (!s) return;
     free(s->vals);
@@ -685,15 +689,27 @@ enum { ARR_NONE, ARR_FIRST, ARR_ELEM, ARR_SEP, ARR_RECOVER };
 
 int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callbacks *cb,
               void *ctx) {
+    return json_scan_until(s, buf, len, len, cb, ctx);
+}
+
+int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop,
+                    const json_callbacks *cb, void *ctx) {
     static const uint8_t empty[1];
     if (!buf) buf = empty, len = 0;
-    const uint8_t *p = buf, *end = buf + len;
+    if (stop > len) stop = len;
+    const uint8_t *p = buf, *end = buf + len, *lim = buf + stop;
     scan_state st = {s, buf, {1, 0}, cb, ctx};
     s->end = end;
     s->nl = 0;
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) p += 3;
     int arr = ARR_NONE, rc = 0;
     for (;;) {
+        if (lim < end) { /* a piece: no record starts at or after stop */
+            s->end = lim;
+            p = skip_ws(s, p);
+            s->end = end;
+            if (p >= lim) return rc;
+        }
         p = skip_ws(s, p);
         if (p >= end) {
             if (arr != ARR_NONE && arr != ARR_RECOVER) {

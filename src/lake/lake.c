@@ -134,6 +134,7 @@ static int colset_flush(colset *cs, pq_writer *pw, sl_err *err) {
     for (size_t c = 0; c < cs->ncols; c++) {
         b[c].valid = cs->defs[c].nullable ? cs->valid[c] : NULL;
         b[c].v.b = cs->vals[c];
+        b[c].stable = false;
     }
     int rc = pq_writer_write(pw, b, cs->n, err);
     cs->n = 0;
@@ -463,8 +464,8 @@ static int write_songplays_run(part *p, sp_scratch *sc, const lake_songplay *row
         {.valid = sc->ok[0], .v.i64 = sc->i64[1]},
         {.v.i64 = sc->i64[2]},
         {.valid = sc->ok[1], .v.str = sc->str[0]},
-        {.valid = sc->ok[2], .v.str = sc->str[1]},
-        {.valid = sc->ok[3], .v.str = sc->str[2]},
+        {.valid = sc->ok[2], .v.str = sc->str[1], .stable = true}, /* catalog strings */
+        {.valid = sc->ok[3], .v.str = sc->str[2], .stable = true},
         {.valid = sc->ok[4], .v.i64 = sc->i64[3]},
         {.valid = sc->ok[5], .v.str = sc->str[3]},
     };
@@ -673,35 +674,6 @@ static int time_cmp(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-/* LSD radix sort of int64 (11-bit digits, 6 passes; sign bit flipped):
- * several times faster than qsort on millions of start times. */
-static void sort_i64(int64_t *v, size_t n) {
-    uint64_t *a = (uint64_t *)v, *b = sl_malloc(n * sizeof *b);
-    const uint64_t flip = UINT64_C(1) << 63;
-    for (size_t i = 0; i < n; i++) a[i] ^= flip;
-    for (int shift = 0; shift < 64; shift += 11) {
-        size_t count[2048] = {0};
-        for (size_t i = 0; i < n; i++) count[(a[i] >> shift) & 2047]++;
-        if (count[(a[0] >> shift) & 2047] == n) continue; /* digit all equal */
-        size_t sum = 0;
-        for (size_t d = 0; d < 2048; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) b[count[(a[i] >> shift) & 2047]++] = a[i];
-        uint64_t *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != (uint64_t *)v) {
-        memcpy(v, a, n * sizeof *a);
-        b = a;
-    }
-    for (size_t i = 0; i < n; i++) ((uint64_t *)v)[i] ^= flip;
-    free(b);
-}
-
 /* Writes sorted start times (ts[k * stride]) as the time table, one file per
  * (year, month). */
 static int write_time_sorted(lake *lk, const int64_t *ts, size_t stride, size_t n, sl_err *err) {
@@ -744,7 +716,7 @@ int lake_write_time(lake *lk, lake_time *rows, size_t n, sl_err *err) {
 
 int lake_write_time_us(lake *lk, int64_t *ts_us, size_t n, sl_err *err) {
     if (n == 0) return 0;
-    sort_i64(ts_us, n);
+    n = sl_sort_i64(ts_us, n, true);
     return write_time_sorted(lk, ts_us, 1, n, err);
 }
 

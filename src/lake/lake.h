@@ -88,7 +88,9 @@ typedef struct lake lake;
 /* Opens stages for all five tables and _songlake under the store. */
 lake *lake_open(io_store *store, const lake_opts *opts, sl_err *err);
 
-/* songplays arrive in songplayId order and are streamed to per-month files. */
+/* songplays arrive in songplayId order and are streamed to per-month files.
+ * song_id and artist_id must point at strings that stay unchanged until
+ * lake_finish (the catalog's): the writer remembers them by address. */
 int lake_append_songplays(lake *lk, const lake_songplay *rows, size_t n, sl_err *err);
 /* Dimension tables are written whole once known; rows are sorted here by
  * their key (and songs grouped by partition), so any input order works. */

@@ -111,23 +111,40 @@ static int iso_weeks_in_year(int64_t y) {
     return (jan1 == 4 || (leap && jan1 == 3)) ? 53 : 52;
 }
 
+/* Everything but the hour depends on the day alone, and logs are time
+ * ordered: the last day's fields are kept per thread. */
+static _Thread_local struct {
+    bool ok;
+    int64_t days;
+    int32_t year, month, day, week, weekday;
+} day_cache;
+
 void lake_time_parts(lake_time *t) {
     int64_t secs = floordiv(t->ts_us, 1000000);
     int64_t days = floordiv(secs, 86400);
     int64_t sod = secs - days * 86400;
-    int32_t y, m, d;
-    civil_from_days(days, &y, &m, &d);
-    t->year = y;
-    t->month = m;
-    t->day = d;
     t->hour = (int32_t)(sod / 3600);
-    int wd = iso_wday(days);
-    t->weekday = wd % 7 + 1; /* Spark dayofweek: 1 = Sunday */
-    int64_t doy = days - days_from_civil(y, 1, 1) + 1;
-    int64_t week = (doy - wd + 10) / 7;
-    if (week < 1)
-        week = iso_weeks_in_year(y - 1);
-    else if (week > iso_weeks_in_year(y))
-        week = 1;
-    t->week = (int32_t)week;
+    if (!day_cache.ok || day_cache.days != days) {
+        int32_t y, m, d;
+        civil_from_days(days, &y, &m, &d);
+        int wd = iso_wday(days);
+        int64_t doy = days - days_from_civil(y, 1, 1) + 1;
+        int64_t week = (doy - wd + 10) / 7;
+        if (week < 1)
+            week = iso_weeks_in_year(y - 1);
+        else if (week > iso_weeks_in_year(y))
+            week = 1;
+        day_cache.ok = true;
+        day_cache.days = days;
+        day_cache.year = y;
+        day_cache.month = m;
+        day_cache.day = d;
+        day_cache.weekday = wd % 7 + 1; /* Spark dayofweek: 1 = Sunday */
+        day_cache.week = (int32_t)week;
+    }
+    t->year = day_cache.year;
+    t->month = day_cache.month;
+    t->day = day_cache.day;
+    t->weekday = day_cache.weekday;
+    t->week = day_cache.week;
 }

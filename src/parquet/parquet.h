@@ -76,6 +76,10 @@ typedef struct pq_column_batch {
         const double *f64;  /* PQ_DOUBLE */
         const sl_str *str;  /* PQ_STRING */
     } v;
+    /* PQ_STRING: every address in str holds the same bytes for the writer's
+     * whole life (say, strings of a catalog), so values may be remembered by
+     * address across calls. Otherwise only within one pq_writer_write. */
+    bool stable;
 } pq_column_batch;
 
 typedef struct pq_writer pq_writer;

@@ -48,7 +48,21 @@ typedef struct pqw_col {
     sl_buf chunk; /* finished data pages: header + compressed body */
     uint64_t chunk_uncompressed, chunk_values;
     pqw_stats stats;
+    /* strings: dictionary index by value address, valid for one
+     * pq_writer_write call (the caller's bytes cannot change during it), so
+     * a value repeated at the same address skips hashing and comparing */
+    struct pqw_pcache {
+        const void *p;
+        uint64_t gen;
+        uint32_t n, idx;
+    } * pcache;
+    int pcache_bits;     /* 2^bits entries: small, large for stable columns */
+    uint64_t pgen;       /* pcache entries of another generation are stale */
+    uint64_t last_fixed; /* fixed-width columns: the last value put */
 } pqw_col;
+
+#define PQW_PCACHE_BITS 8         /* per call: a batch's distinct strings */
+#define PQW_PCACHE_STABLE_BITS 14 /* stable strings: a catalog's worth */
 
 struct pq_writer {
     pqw_col *cols;
@@ -147,13 +161,27 @@ static void fall_back_to_plain(pqw_col *c) {
     c->nidx = 0;
     c->plain_equiv = 0;
     c->dict_mode = false;
-    c->has_last = false;
+    c->has_last = false; /* (pcache: unused until the next chunk bumps gen) */
     if (c->dict_pages == 0) pqw_dict_clear(&c->dict); /* no page refers to it */
+}
+
+static uint64_t width_mask(const pqw_col *c) {
+    return c->width == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * c->width)) - 1;
 }
 
 /* Dictionary index of (p, n), or -1 when the dictionary is full. */
 static int64_t dict_index(pq_writer *w, pqw_col *c, const void *p, size_t n) {
-    if (c->has_last) {
+    struct pqw_pcache *pe = NULL;
+    if (c->pcache) {
+        uint64_t a = (uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15);
+        pe = &c->pcache[a >> (64 - c->pcache_bits)];
+        if (pe->gen == c->pgen && pe->p == p && pe->n == n) return pe->idx;
+    }
+    if (c->has_last && c->width) {
+        uint64_t x = 0;
+        memcpy(&x, p, (size_t)c->width);
+        if (x == c->last_fixed) return c->last_idx;
+    } else if (c->has_last) {
         size_t len, pre = c->width ? 0 : 4;
         const uint8_t *e = pqw_dict_entry(&c->dict, c->last_idx, &len);
         if (len == n + pre && memcmp(e + pre, p, n) == 0) return c->last_idx;
@@ -164,6 +192,8 @@ static int64_t dict_index(pq_writer *w, pqw_col *c, const void *p, size_t n) {
     if (inserted) stats_value(c, p, n); /* the dictionary holds every distinct value */
     c->last_idx = (uint32_t)i;
     c->has_last = true;
+    if (c->width) memcpy(&c->last_fixed, p, (size_t)c->width), c->last_fixed &= width_mask(c);
+    if (pe && n <= UINT32_MAX) *pe = (struct pqw_pcache){p, c->pgen, (uint32_t)n, (uint32_t)i};
     return i;
 }
 
@@ -345,6 +375,7 @@ static int write_chunk(pq_writer *w, pqw_col *c, uint64_t *unc_total, uint64_t *
     c->dict_pages = c->plain_pages = 0;
     pqw_dict_clear(&c->dict);
     c->has_last = false;
+    c->pgen++;
     c->dict_mode = col_dict_default(w, c);
     pqw_stats_reset(&c->stats);
     return 0;
@@ -396,6 +427,7 @@ static void free_writer(pq_writer *w) {
         sl_buf_free(&c->plain);
         sl_buf_free(&c->chunk);
         pqw_stats_free(&c->stats);
+        free(c->pcache);
     }
     free(w->cols);
     free(w->created_by);
@@ -473,6 +505,10 @@ pq_writer *pq_writer_open(const pq_column_def *cols, size_t ncols, const pq_writ
         default: c->phys = PQW_T_INT64, c->width = 8;
         }
         pqw_dict_init(&c->dict, c->width);
+        if (c->width == 0) {
+            c->pcache_bits = PQW_PCACHE_BITS;
+            c->pcache = sl_calloc((size_t)1 << c->pcache_bits, sizeof *c->pcache);
+        }
         pqw_stats_init(&c->stats, c->type);
         c->dict_mode = col_dict_default(w, c);
     }
@@ -533,6 +569,16 @@ int pq_writer_write(pq_writer *w, const pq_column_batch *cols, size_t nrows, sl_
     if (w->failed) return sl_err_set(err, "parquet writer: an earlier write failed");
     if (nrows == 0) return 0;
     if (check_batch(w, cols, nrows, err) < 0) return -1;
+    for (size_t j = 0; j < w->ncols; j++) {
+        pqw_col *c = &w->cols[j];
+        if (!cols[j].stable) {
+            c->pgen++; /* addresses of earlier calls may hold other bytes now */
+        } else if (c->pcache && c->pcache_bits < PQW_PCACHE_STABLE_BITS) {
+            free(c->pcache);
+            c->pcache_bits = PQW_PCACHE_STABLE_BITS;
+            c->pcache = sl_calloc((size_t)1 << c->pcache_bits, sizeof *c->pcache);
+        }
+    }
     size_t done = 0;
     while (done < nrows) {
         size_t n = nrows - done;

@@ -263,6 +263,7 @@ static int write_file(const char *dir, tfile *f, sl_buf *manifest, sl_err *err) 
             const tcol *c = &f->cols[j];
             b[j].valid = c->valid + off;
             b[j].v.b = (const uint8_t *)c->vals + off * pq_value_size(c->def.type);
+            b[j].stable = false;
         }
         rc = pq_writer_write(w, b, n, err);
     }

@@ -129,6 +129,7 @@ static void write_table(const table *t, const pq_writer_opts *o, sl_buf *out) {
         for (size_t c = 0; c < t->ncols; c++) {
             b[c].valid = t->defs[c].nullable ? t->valid[c] + at : NULL;
             b[c].v.b = (const uint8_t *)t->vals[c] + at * width(t->defs[c].type);
+            b[c].stable = false;
         }
         if (pq_writer_write(w, b, n, &err) < 0) fail_msg("write: %s", err.msg);
         at += n;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,7 +161,7 @@ static void test_dictionary_fallback_pages(void **state) {
         v[i] = (i / 4) * 1000003LL; /* each value 4 times: the dictionary pays */
         valid[i] = i % 10 != 3;
     }
-    pq_column_batch b = {valid, {.i64 = v}};
+    pq_column_batch b = {valid, {.i64 = v}, false};
     assert_int_equal(pq_writer_write(w, &b, N, &err), 0);
     pq_file_info info;
     assert_int_equal(pq_writer_close(w, &info, &err), 0);
@@ -196,6 +197,59 @@ static void test_dictionary_fallback_pages(void **state) {
     sl_buf_free(&m.b);
 }
 
+/* Strings are remembered by address (pcache): within one write call only,
+ * unless the batch says the addresses are stable. A buffer reused with other
+ * bytes in the next call must not be taken for the earlier value, and stable
+ * strings repeated over many calls and a new row group read back right. */
+static void test_string_address_cache(void **state) {
+    (void)state;
+    memsink m = {0};
+    pq_column_def cols[] = {{"s", PQ_STRING, false}, {"k", PQ_STRING, false}};
+    pq_writer_opts o;
+    pq_writer_opts_default(&o);
+    o.row_group_rows = 3000;
+    sl_err err;
+    pq_writer *w = pq_writer_open(cols, 2, &o, sink_of(&m), &err);
+    assert_non_null(w);
+    static const char *const catalog[5] = {"SOAAA", "SOBBB", "SOCCC", "SODDD", "SOEEE"};
+    char buf[4][8];
+    sl_str s[4], k[4];
+    for (int call = 0; call < 2000; call++) {
+        for (int i = 0; i < 4; i++) {
+            snprintf(buf[i], sizeof buf[i], "v%05d", call * 4 + i); /* same address, new bytes */
+            s[i] = (sl_str){buf[i], 6};
+            const char *c = catalog[(call + i) % 5];
+            k[i] = (sl_str){c, 5};
+        }
+        pq_column_batch b[2] = {{NULL, {.str = s}, false}, {NULL, {.str = k}, true}};
+        assert_int_equal(pq_writer_write(w, b, 4, &err), 0);
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), 0);
+    pq_reader *r = pq_reader_open_mem(m.b.data, m.b.len, &err);
+    assert_non_null(r);
+    assert_true(pq_reader_num_row_groups(r) >= 2);
+    size_t row = 0;
+    for (size_t g = 0; g < pq_reader_num_row_groups(r); g++) {
+        pq_column_data d0, d1;
+        assert_int_equal(pq_reader_read_column(r, g, 0, &d0, &err), 0);
+        assert_int_equal(pq_reader_read_column(r, g, 1, &d1, &err), 0);
+        for (size_t i = 0; i < d0.n; i++, row++) {
+            char want[8];
+            snprintf(want, sizeof want, "v%05zu", row);
+            assert_int_equal(d0.v.str[i].len, 6);
+            assert_memory_equal(d0.v.str[i].ptr, want, 6);
+            const char *c = catalog[(row / 4 + row % 4) % 5];
+            assert_int_equal(d1.v.str[i].len, 5);
+            assert_memory_equal(d1.v.str[i].ptr, c, 5);
+        }
+        pq_column_data_free(&d0);
+        pq_column_data_free(&d1);
+    }
+    assert_int_equal(row, 8000);
+    pq_reader_close(r);
+    sl_buf_free(&m.b);
+}
+
 /* Values that don't repeat: the first page shows the dictionary doesn't
  * pay, so the chunk is PLAIN with no dictionary page at all. */
 static void test_dictionary_not_paying(void **state) {
@@ -210,7 +264,7 @@ static void test_dictionary_not_paying(void **state) {
     pq_writer *w = pq_writer_open(cols, 1, &o, sink_of(&m), &err);
     int32_t v[1000];
     for (int i = 0; i < 1000; i++) v[i] = i * 7;
-    pq_column_batch b = {NULL, {.i32 = v}};
+    pq_column_batch b = {NULL, {.i32 = v}, false};
     assert_int_equal(pq_writer_write(w, &b, 1000, &err), 0);
     assert_int_equal(pq_writer_close(w, NULL, &err), 0);
     page_info pages[64];
@@ -255,9 +309,9 @@ static void write_rows(memsink *m, size_t nrows, size_t batch, size_t rg_rows, s
     size_t sent_before_close = 0;
     for (size_t off = 0; off < nrows; off += batch) {
         size_t n = nrows - off < batch ? nrows - off : batch;
-        pq_column_batch b[3] = {{NULL, {.i64 = id + off}},
-                                {valid + off, {.str = s + off}},
-                                {valid + off, {.b = bv + off}}};
+        pq_column_batch b[3] = {{NULL, {.i64 = id + off}, false},
+                                {valid + off, {.str = s + off}, false},
+                                {valid + off, {.b = bv + off}, false}};
         assert_int_equal(pq_writer_write(w, b, n, &err), 0);
     }
     sent_before_close = m->b.len;
@@ -323,7 +377,7 @@ static void test_errors(void **state) {
     assert_non_null(w);
     int64_t v[3] = {1, 2, 3};
     uint8_t valid[3] = {1, 0, 1};
-    pq_column_batch b = {valid, {.i64 = v}};
+    pq_column_batch b = {valid, {.i64 = v}, false};
     assert_int_equal(pq_writer_write(w, &b, 3, &err), -1);
     assert_non_null(strstr(err.msg, "REQUIRED"));
     assert_non_null(strstr(err.msg, "id"));
@@ -362,6 +416,7 @@ int main(void) {
         cmocka_unit_test(test_dictionary_not_paying),
         cmocka_unit_test(test_streaming_and_determinism),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_string_address_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
