@@ -76,6 +76,7 @@ void etl_free(etl *e) {
     sl_map_free(&e->song_idx);
     sl_map_free(&e->artist_idx);
     sl_map_free(&e->match_idx);
+    free(e->dur_bits);
     sl_map_free(&e->user_idx);
     free(e->times.keys);
     sl_arena_free(&e->mem);
@@ -466,9 +467,14 @@ int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_
 
 /* match index: (title, artist_name, duration) -> smallest song_id */
 void etl_build_match_index(etl *e) {
+    size_t words = ((size_t)1 << ETL_DUR_BITS) / 64;
+    if (!e->dur_bits) e->dur_bits = sl_malloc(words * 8);
+    memset(e->dur_bits, 0, words * 8);
     for (size_t i = 0; i < e->songs.len; i++) {
         const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
         if (!s->title.ptr || !s->artist_name.ptr || !s->has_duration) continue;
+        size_t b = etl_dur_slot(s->duration);
+        e->dur_bits[b / 64] |= UINT64_C(1) << (b % 64);
         size_t cap = (size_t)s->title.len + s->artist_name.len + 10;
         char *key = sl_malloc(cap);
         size_t n = etl_match_key(key, cap, s->title, s->artist_name, s->duration);
@@ -519,7 +525,8 @@ int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetc
                   sl_err *err) {
     if (etl_parse_songs(e, nfiles, sources, fetch, fctx, err) < 0) return -1;
     etl_build_match_index(e);
-    return etl_write_catalog(e, err);
+    e->catalog_pending = true; /* written by etl_finish, next to `time` */
+    return 0;
 }
 
 int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
@@ -527,7 +534,32 @@ int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fet
     return etl_run_files(e, true, nfiles, sources, fetch, fctx, err);
 }
 
+typedef struct time_job {
+    etl *e;
+    sl_err err;
+    int rc;
+} time_job;
+
+static void *write_time(void *arg) {
+    time_job *j = arg;
+    etl *e = j->e;
+    size_t n = etl_set_compact(&e->times);
+    e->times.count = 0;
+    j->rc = lake_write_time_us(e->lk, e->times.keys, n, &j->err);
+    free(e->times.keys);
+    e->times.keys = NULL;
+    e->times.cap = 0;
+    return NULL;
+}
+
+/* `time` (one sorted file per month, serial per file) is written on its own
+ * thread while this one writes users and, in a single-process run, songs and
+ * artists: the tables are independent, and the end of the run would
+ * otherwise leave a core idle. */
 int etl_finish(etl *e, sl_err *err) {
+    time_job tj = {.e = e};
+    pthread_t th;
+    bool bg = pthread_create(&th, NULL, write_time, &tj) == 0;
     lake_user *users = sl_calloc(e->users.len, sizeof *users);
     for (size_t i = 0; i < e->users.len; i++) {
         const user_rec *u = &SL_VEC_AT(&e->users, user_rec, i);
@@ -535,12 +567,17 @@ int etl_finish(etl *e, sl_err *err) {
     }
     int rc = lake_write_users(e->lk, users, e->users.len, err);
     free(users);
-    if (rc < 0) return -1;
-    size_t n = etl_set_compact(&e->times);
-    e->times.count = 0;
-    rc = lake_write_time_us(e->lk, e->times.keys, n, err);
-    free(e->times.keys);
-    e->times.keys = NULL;
-    e->times.cap = 0;
+    if (rc == 0 && e->catalog_pending) {
+        e->catalog_pending = false;
+        rc = etl_write_catalog(e, err);
+    }
+    if (bg)
+        pthread_join(th, NULL);
+    else
+        write_time(&tj);
+    if (rc == 0 && tj.rc < 0) {
+        *err = tj.err;
+        rc = -1;
+    }
     return rc;
 }

@@ -54,7 +54,8 @@ int etl_run_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetc
                   sl_err *err);
 int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
                    sl_err *err);
-/* Writes users and time. */
+/* Writes users and time, and songs and artists after etl_run_songs (they
+ * are written here, alongside time, not when the songs are read). */
 int etl_finish(etl *e, sl_err *err);
 
 const etl_source_stats *etl_song_stats(const etl *e);

@@ -4,6 +4,8 @@
 #ifndef SONGLAKE_ETL_INTERNAL_H
 #define SONGLAKE_ETL_INTERNAL_H
 
+#include <string.h>
+
 #include "etl/etl.h"
 #include "json/json.h"
 
@@ -75,15 +77,17 @@ typedef struct file_result {
 struct etl {
     lake *lk;
     etl_opts opts;
-    sl_arena mem;      /* dimension strings */
-    sl_vec songs;      /* song_rec, first of each song_id, input order */
-    sl_map song_idx;   /* song_id -> index */
-    sl_vec artists;    /* lake_artist */
-    sl_map artist_idx; /* artist_id -> index */
-    sl_map match_idx;  /* title\0artist_name\0duration -> song index */
-    sl_vec users;      /* user_rec, strings in each one's blob */
-    sl_map user_idx;   /* uid bytes -> index */
-    i64_set times;     /* distinct start_time (us) */
+    sl_arena mem;       /* dimension strings */
+    sl_vec songs;       /* song_rec, first of each song_id, input order */
+    sl_map song_idx;    /* song_id -> index */
+    sl_vec artists;     /* lake_artist */
+    sl_map artist_idx;  /* artist_id -> index */
+    sl_map match_idx;   /* title\0artist_name\0duration -> song index */
+    uint64_t *dur_bits; /* bitmap by hashed duration of the index's keys:
+                           most plays that match nothing skip the string key */
+    sl_vec users;       /* user_rec, strings in each one's blob */
+    sl_map user_idx;    /* uid bytes -> index */
+    i64_set times;      /* distinct start_time (us) */
     uint64_t songplays, matched;
     etl_source_stats song_stats, event_stats;
     etl_phase_times times_s;
@@ -94,8 +98,9 @@ struct etl {
     int nscanners;
     const etl_mapper *mapper; /* NULL: fetch every file */
     void *mapper_ctx;
-    uint64_t line_base; /* merge: lines of the current file before its chunk */
-    bool count_only;    /* etl_count_plays: merge nothing, count plays */
+    uint64_t line_base;   /* merge: lines of the current file before its chunk */
+    bool count_only;      /* etl_count_plays: merge nothing, count plays */
+    bool catalog_pending; /* etl_run_songs: songs and artists not written yet */
     uint64_t counted;
 };
 
@@ -114,6 +119,13 @@ void etl_result_init(file_result *r);
 void etl_result_free(file_result *r);
 /* The match index key: title \0 artist_name \0 duration bits; 0 if > cap. */
 size_t etl_match_key(char *out, size_t cap, sl_str title, sl_str artist, double d);
+#define ETL_DUR_BITS 20
+static inline size_t etl_dur_slot(double d) {
+    uint64_t x;
+    if (d == 0) d = 0; /* -0.0 equals 0.0 */
+    memcpy(&x, &d, 8);
+    return (size_t)((x * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - ETL_DUR_BITS));
+}
 /* Parses files in windows on the worker threads and merges them in order. */
 int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
                   void *fctx, sl_err *err);

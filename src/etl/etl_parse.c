@@ -58,6 +58,8 @@ typedef struct parse_ctx {
 static sl_str intern(file_result *r, sl_str s) {
     if (!s.ptr) return s;
     if (!s.len) return (sl_str){"", 0};
+    if (s.len == 4 && !memcmp(s.ptr, "free", 4)) return (sl_str){"free", 4}; /* the levels */
+    if (s.len == 4 && !memcmp(s.ptr, "paid", 4)) return (sl_str){"paid", 4};
     bool ins;
     uint32_t *v = sl_map_upsert(&r->strs, s.ptr, s.len, &ins);
     return r->strs.keys[v - r->strs.vals];
@@ -201,6 +203,8 @@ size_t etl_match_key(char *out, size_t cap, sl_str title, sl_str artist, double 
 
 static int32_t find_match(const etl *e, sl_str song, sl_str artist, double length) {
     if (!song.ptr || !artist.ptr) return -1;
+    size_t b = etl_dur_slot(length);
+    if (e->dur_bits && !(e->dur_bits[b / 64] >> (b % 64) & 1)) return -1;
     char key[4096];
     size_t n = etl_match_key(key, sizeof key, song, artist, length);
     if (!n) {
