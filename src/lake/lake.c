@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lake/lake.h"
+#include "lake/lake_internal.h"
 
 /* ---- schemas (SPEC section 2; partition columns are path-only) -------- */
 static const pq_column_def SONGPLAYS_COLS[] = {
@@ -55,18 +55,6 @@ const char *lake_table_name(int table) {
     return table >= 0 && table < LAKE_NTABLES ? TABLES[table].name : "?";
 }
 
-/* ---- colset: one batch of rows, column-wise -------------------------- */
-#define BATCH_ROWS 8192
-
-typedef struct colset {
-    const pq_column_def *defs;
-    size_t ncols, n, cap; /* cap grows from 64 to BATCH_ROWS: most song
-                             partitions hold one or two rows */
-    void *vals[8];
-    uint8_t *valid[8];
-    sl_arena strings;
-} colset;
-
 static size_t type_width(pq_type t) {
     switch (t) {
     case PQ_BOOLEAN: return 1;
@@ -103,31 +91,6 @@ static void colset_free(colset *cs) {
     sl_arena_free(&cs->strings);
 }
 
-static void put_i64(colset *cs, size_t c, int64_t v, bool ok) {
-    ((int64_t *)cs->vals[c])[cs->n] = ok ? v : 0;
-    cs->valid[c][cs->n] = ok;
-}
-static void put_i32(colset *cs, size_t c, int32_t v, bool ok) {
-    ((int32_t *)cs->vals[c])[cs->n] = ok ? v : 0;
-    cs->valid[c][cs->n] = ok;
-}
-static void put_f64(colset *cs, size_t c, double v, bool ok) {
-    ((double *)cs->vals[c])[cs->n] = ok ? v : 0;
-    cs->valid[c][cs->n] = ok;
-}
-static void put_str(colset *cs, size_t c, sl_str s) {
-    sl_str *d = &((sl_str *)cs->vals[c])[cs->n];
-    if (!s.ptr) {
-        d->ptr = "";
-        d->len = 0;
-        cs->valid[c][cs->n] = 0;
-        return;
-    }
-    d->ptr = s.len ? sl_arena_strndup(&cs->strings, s.ptr, s.len) : "";
-    d->len = s.len;
-    cs->valid[c][cs->n] = 1;
-}
-
 static int colset_flush(colset *cs, pq_writer *pw, sl_err *err) {
     if (!cs->n) return 0;
     pq_column_batch b[8];
@@ -141,38 +104,6 @@ static int colset_flush(colset *cs, pq_writer *pw, sl_err *err) {
     sl_arena_free(&cs->strings);
     return rc;
 }
-
-/* ---- part files -------------------------------------------------------- */
-/* Songplays keep at most this many files open (each buffers up to one row
- * group); a row for another month closes the least recently used one, and
- * a month seen again later gets a new file, part-00000-c001... as Spark
- * numbers them. Logs sorted by day touch one or two months at a time. */
-#define LAKE_SP_MAX_OPEN 4
-
-typedef struct part {
-    char *dir; /* partition directory relative to the table ("" if none) */
-    uint64_t last_use;
-    io_writer *iow;
-    pq_writer *pw;
-    colset cs;
-    uint64_t rows;
-} part;
-
-typedef struct table_state {
-    io_stage *stage;
-    sl_buf manifest; /* JSON array entries */
-    lake_table_stats stats;
-} table_state;
-
-/* Column scratch for one run of songplays of a month: values are laid out
- * column-wise pointing at the caller's strings (no copy) and handed to the
- * Parquet writer, which keeps what it needs. */
-typedef struct sp_scratch {
-    size_t cap;
-    int64_t *i64[4]; /* songplayId, user_id, start_time, sessionId */
-    uint8_t *ok[6];  /* user_id, level, song_id, artist_id, sessionId, userAgent */
-    sl_str *str[4];  /* level, song_id, artist_id, userAgent */
-} sp_scratch;
 
 static void sp_scratch_reserve(sp_scratch *sc, size_t n) {
     if (n <= sc->cap) return;
@@ -191,24 +122,6 @@ static void sp_scratch_free(sp_scratch *sc) {
     }
     for (int k = 0; k < 6; k++) free(sc->ok[k]);
 }
-
-struct lake {
-    io_store *store;
-    lake_opts opts;
-    pq_writer_opts pqo;
-    table_state t[LAKE_NTABLES];
-    io_stage *meta; /* _songlake */
-    io_writer *rejects;
-    pthread_mutex_t rej_mu;
-    uint64_t nrejects;
-    part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
-    size_t sp_nparts;
-    uint64_t sp_tick; /* for least-recently-used closing */
-    sl_map sp_files;  /* "year=Y/month=M" -> files opened so far */
-    sp_scratch sp_scratch;
-    bool finished;
-    sl_buf rej_mem; /* follower: rejects lines until lake_take_rejects */
-};
 
 static const char *codec_ext(pq_codec c) {
     switch (c) {
@@ -246,11 +159,11 @@ static int part_open_seq(lake *lk, int table, part *p, const char *dir, uint32_t
     return 0;
 }
 
-static int part_open(lake *lk, int table, part *p, const char *dir, sl_err *err) {
+int lake_part_open(lake *lk, int table, part *p, const char *dir, sl_err *err) {
     return part_open_seq(lk, table, p, dir, 0, err);
 }
 
-static void part_discard(part *p) {
+void lake_part_discard(part *p) {
     if (p->pw) pq_writer_abort(p->pw);
     if (p->iow) io_writer_abort(p->iow);
     colset_free(&p->cs);
@@ -258,15 +171,9 @@ static void part_discard(part *p) {
     memset(p, 0, sizeof *p);
 }
 
-/* A closed file: what its manifest entry needs. */
-typedef struct closed_file {
-    char *name;
-    uint64_t rows, bytes;
-} closed_file;
-
 /* Closes p's Parquet writer and file (no shared state: callable from
  * several threads at once on different parts). Frees p either way. */
-static int part_finish(part *p, closed_file *out, sl_err *err) {
+int lake_part_finish(part *p, closed_file *out, sl_err *err) {
     pq_file_info info;
     int rc = -1;
     if (colset_flush(&p->cs, p->pw, err) < 0) goto done;
@@ -284,12 +191,12 @@ static int part_finish(part *p, closed_file *out, sl_err *err) {
     *out = (closed_file){name, info.rows, bytes};
     rc = 0;
 done:
-    part_discard(p);
+    lake_part_discard(p);
     return rc;
 }
 
 /* Adds a closed file to its table's manifest and stats; frees f->name. */
-static void manifest_add(lake *lk, int table, closed_file *f) {
+void lake_manifest_add(lake *lk, int table, closed_file *f) {
     table_state *ts = &lk->t[table];
     if (ts->manifest.len) sl_buf_putc(&ts->manifest, ',');
     sl_buf_append(&ts->manifest, "{\"path\":", 8);
@@ -303,14 +210,14 @@ static void manifest_add(lake *lk, int table, closed_file *f) {
     f->name = NULL;
 }
 
-static int part_close(lake *lk, int table, part *p, sl_err *err) {
+int lake_part_close(lake *lk, int table, part *p, sl_err *err) {
     closed_file f;
-    if (part_finish(p, &f, err) < 0) return sl_err_prefix(err, "%s", TABLES[table].name);
-    manifest_add(lk, table, &f);
+    if (lake_part_finish(p, &f, err) < 0) return sl_err_prefix(err, "%s", TABLES[table].name);
+    lake_manifest_add(lk, table, &f);
     return 0;
 }
 
-static int part_row_done(part *p, sl_err *err) {
+int lake_part_row_done(part *p, sl_err *err) {
     p->rows++;
     if (++p->cs.n == BATCH_ROWS) return colset_flush(&p->cs, p->pw, err);
     if (p->cs.n == p->cs.cap) colset_grow(&p->cs);
@@ -348,7 +255,7 @@ fail:
 
 void lake_abort(lake *lk) {
     if (!lk) return;
-    for (size_t i = 0; i < lk->sp_nparts; i++) part_discard(&lk->sp_parts[i]);
+    for (size_t i = 0; i < lk->sp_nparts; i++) lake_part_discard(&lk->sp_parts[i]);
     lk->sp_nparts = 0;
     sl_map_free(&lk->sp_files);
     sl_map_init(&lk->sp_files);
@@ -422,7 +329,7 @@ static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) 
         size_t lru = 0;
         for (size_t i = 1; i < lk->sp_nparts; i++)
             if (lk->sp_parts[i].last_use < lk->sp_parts[lru].last_use) lru = i;
-        int rc = part_close(lk, LAKE_SONGPLAYS, &lk->sp_parts[lru], err);
+        int rc = lake_part_close(lk, LAKE_SONGPLAYS, &lk->sp_parts[lru], err);
         lk->sp_parts[lru] = lk->sp_parts[--lk->sp_nparts];
         if (rc < 0) return NULL;
     }
@@ -430,7 +337,7 @@ static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) 
     uint32_t *seq = sl_map_upsert(&lk->sp_files, dir, strlen(dir), &ins);
     part *p = &lk->sp_parts[lk->sp_nparts];
     if (part_open_seq(lk, LAKE_SONGPLAYS, p, dir, (*seq)++, err) < 0) {
-        part_discard(p);
+        lake_part_discard(p);
         return NULL;
     }
     p->last_use = ++lk->sp_tick;
@@ -487,239 +394,6 @@ int lake_append_songplays(lake *lk, const lake_songplay *rows, size_t n, sl_err 
     return 0;
 }
 
-/* ---- dimension tables ------------------------------------------------ */
-static int str_cmp(sl_str a, sl_str b) {
-    if (!a.ptr || !b.ptr) return (a.ptr != NULL) - (b.ptr != NULL);
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = memcmp(a.ptr, b.ptr, n);
-    if (c) return c;
-    return (a.len > b.len) - (a.len < b.len);
-}
-
-static int song_cmp(const void *x, const void *y) {
-    const lake_song *a = x, *b = y;
-    if (a->has_year != b->has_year) return a->has_year ? 1 : -1;
-    if (a->has_year && a->year != b->year) return a->year < b->year ? -1 : 1;
-    int c = str_cmp(a->artist_id, b->artist_id);
-    return c ? c : str_cmp(a->song_id, b->song_id);
-}
-
-static char *song_dir(const lake_song *s) {
-    sl_buf b = {0};
-    sl_buf_append(&b, "year=", 5);
-    if (s->has_year) {
-        char y[16];
-        int n = snprintf(y, sizeof y, "%d", (int)s->year);
-        lake_escape_partition(&b, y, (size_t)n);
-    } else {
-        lake_escape_partition(&b, NULL, 0);
-    }
-    sl_buf_append(&b, "/artist_id=", 11);
-    lake_escape_partition(&b, s->artist_id.ptr, s->artist_id.len);
-    sl_buf_putc(&b, 0);
-    return (char *)b.data;
-}
-
-/* Song partitions are written in parallel (most hold one or two rows, so
- * the cost is creating a directory and a file each: filesystem work that
- * two threads overlap). Each task writes partition g = rows
- * [start[g], start[g+1]); the manifest is assembled afterwards in partition
- * order, so output is the same for any thread count. */
-typedef struct songs_job {
-    lake *lk;
-    const lake_song *rows;
-    const size_t *start;
-    size_t n; /* partitions */
-    closed_file *files;
-    pthread_mutex_t mu;
-    size_t failed; /* smallest failing partition, or SIZE_MAX */
-    sl_err err;
-} songs_job;
-
-static int write_song_part(lake *lk, const lake_song *rows, size_t n, closed_file *out,
-                           sl_err *err) {
-    char *dir = song_dir(&rows[0]);
-    part p;
-    int rc = part_open(lk, LAKE_SONGS, &p, dir, err);
-    free(dir);
-    for (size_t k = 0; rc == 0 && k < n; k++) {
-        put_str(&p.cs, 0, rows[k].title);
-        put_f64(&p.cs, 1, rows[k].duration, rows[k].has_duration);
-        put_str(&p.cs, 2, rows[k].song_id);
-        rc = part_row_done(&p, err);
-    }
-    if (rc < 0) {
-        part_discard(&p);
-        return -1;
-    }
-    if (part_finish(&p, out, err) < 0) return sl_err_prefix(err, "%s", TABLES[LAKE_SONGS].name);
-    return 0;
-}
-
-static void songs_task(void *ctx, size_t i, int worker) {
-    (void)worker;
-    songs_job *j = ctx;
-    /* tasks alternate between the first and the last partitions, so the
-     * two in flight are usually under different year= directories (a new
-     * directory entry locks its parent: half the partitions share year=0) */
-    size_t g = i % 2 == 0 ? i / 2 : j->n - 1 - i / 2;
-    pthread_mutex_lock(&j->mu);
-    bool skip = j->failed < g; /* an earlier partition failed: its error wins */
-    pthread_mutex_unlock(&j->mu);
-    if (skip) return;
-    sl_err e;
-    if (write_song_part(j->lk, j->rows + j->start[g], j->start[g + 1] - j->start[g], &j->files[g],
-                        &e) == 0)
-        return;
-    pthread_mutex_lock(&j->mu);
-    if (g < j->failed) {
-        j->failed = g;
-        j->err = e;
-    }
-    pthread_mutex_unlock(&j->mu);
-}
-
-int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
-    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
-    if (n > 1) qsort(rows, n, sizeof *rows, song_cmp);
-    size_t *start = sl_malloc((n + 1) * sizeof *start), ng = 0;
-    for (size_t i = 0; i < n; ng++) {
-        start[ng] = i;
-        size_t j = i + 1;
-        while (j < n && rows[j].has_year == rows[i].has_year && rows[j].year == rows[i].year &&
-               str_cmp(rows[j].artist_id, rows[i].artist_id) == 0)
-            j++;
-        i = j;
-    }
-    start[ng] = n;
-    songs_job job = {.lk = lk, .rows = rows, .start = start, .n = ng, .failed = SIZE_MAX};
-    job.files = sl_calloc(ng ? ng : 1, sizeof(closed_file));
-    pthread_mutex_init(&job.mu, NULL);
-    sl_parallel_for(ng, lk->opts.threads, songs_task, &job);
-    pthread_mutex_destroy(&job.mu);
-    int rc = 0;
-    if (job.failed != SIZE_MAX) {
-        *err = job.err;
-        rc = -1;
-    }
-    /* closed files go to the manifest in partition order; after a failure
-     * the stage is aborted, so the entries only need freeing */
-    for (size_t g = 0; g < ng; g++) {
-        if (!job.files[g].name) continue;
-        if (rc == 0)
-            manifest_add(lk, LAKE_SONGS, &job.files[g]);
-        else
-            free(job.files[g].name);
-    }
-    free(job.files);
-    free(start);
-    return rc;
-}
-
-static int artist_cmp(const void *x, const void *y) {
-    return str_cmp(((const lake_artist *)x)->artist_id, ((const lake_artist *)y)->artist_id);
-}
-
-int lake_write_artists(lake *lk, lake_artist *rows, size_t n, sl_err *err) {
-    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
-    if (n > 1) qsort(rows, n, sizeof *rows, artist_cmp);
-    part p;
-    if (part_open(lk, LAKE_ARTISTS, &p, "", err) < 0) {
-        part_discard(&p);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        put_str(&p.cs, 0, rows[i].artist_id);
-        put_str(&p.cs, 1, rows[i].name);
-        put_str(&p.cs, 2, rows[i].location);
-        put_f64(&p.cs, 3, rows[i].latitude, rows[i].has_latitude);
-        put_f64(&p.cs, 4, rows[i].longitude, rows[i].has_longitude);
-        if (part_row_done(&p, err) < 0) {
-            part_discard(&p);
-            return -1;
-        }
-    }
-    return part_close(lk, LAKE_ARTISTS, &p, err);
-}
-
-static int user_cmp(const void *x, const void *y) {
-    int64_t a = ((const lake_user *)x)->user_id, b = ((const lake_user *)y)->user_id;
-    return (a > b) - (a < b);
-}
-
-int lake_write_users(lake *lk, lake_user *rows, size_t n, sl_err *err) {
-    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
-    if (n > 1) qsort(rows, n, sizeof *rows, user_cmp);
-    part p;
-    if (part_open(lk, LAKE_USERS, &p, "", err) < 0) {
-        part_discard(&p);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        put_i64(&p.cs, 0, rows[i].user_id, true);
-        put_str(&p.cs, 1, rows[i].first_name);
-        put_str(&p.cs, 2, rows[i].last_name);
-        put_str(&p.cs, 3, rows[i].gender);
-        put_str(&p.cs, 4, rows[i].level);
-        if (part_row_done(&p, err) < 0) {
-            part_discard(&p);
-            return -1;
-        }
-    }
-    return part_close(lk, LAKE_USERS, &p, err);
-}
-
-static int time_cmp(const void *x, const void *y) {
-    int64_t a = ((const lake_time *)x)->ts_us, b = ((const lake_time *)y)->ts_us;
-    return (a > b) - (a < b);
-}
-
-/* Writes sorted start times (ts[k * stride]) as the time table, one file per
- * (year, month). */
-static int write_time_sorted(lake *lk, const int64_t *ts, size_t stride, size_t n, sl_err *err) {
-    if (lk->opts.follower && n == 0) return 0; /* no empty share files */
-    lake_time cur = {0};
-    part p;
-    bool open = false;
-    for (size_t k = 0; k < n; k++) {
-        lake_time t = {.ts_us = ts[k * stride]};
-        lake_time_parts(&t);
-        if (!open || t.year != cur.year || t.month != cur.month) {
-            if (open && part_close(lk, LAKE_TIME, &p, err) < 0) return -1;
-            char dir[64];
-            snprintf(dir, sizeof dir, "year=%d/month=%d", (int)t.year, (int)t.month);
-            if (part_open(lk, LAKE_TIME, &p, dir, err) < 0) {
-                part_discard(&p);
-                return -1;
-            }
-            open = true;
-            cur = t;
-        }
-        put_i64(&p.cs, 0, t.ts_us, true);
-        put_i32(&p.cs, 1, t.hour, true);
-        put_i32(&p.cs, 2, t.day, true);
-        put_i32(&p.cs, 3, t.week, true);
-        put_i32(&p.cs, 4, t.weekday, true);
-        if (part_row_done(&p, err) < 0) {
-            part_discard(&p);
-            return -1;
-        }
-    }
-    return open ? part_close(lk, LAKE_TIME, &p, err) : 0;
-}
-
-int lake_write_time(lake *lk, lake_time *rows, size_t n, sl_err *err) {
-    if (n == 0) return 0;
-    qsort(rows, n, sizeof *rows, time_cmp);
-    return write_time_sorted(lk, &rows[0].ts_us, sizeof *rows / sizeof(int64_t), n, err);
-}
-
-int lake_write_time_us(lake *lk, int64_t *ts_us, size_t n, sl_err *err) {
-    if (n == 0) return 0;
-    n = sl_sort_i64(ts_us, n, true);
-    return write_time_sorted(lk, ts_us, 1, n, err);
-}
-
 /* ---- finish and publish ---------------------------------------------- */
 static int part_dir_cmp(const void *x, const void *y) {
     return strcmp(((const part *)x)->dir, ((const part *)y)->dir);
@@ -730,8 +404,8 @@ int lake_finish(lake *lk, sl_err *err) {
     /* close songplays parts in path order so manifests are deterministic */
     if (lk->sp_nparts > 1) qsort(lk->sp_parts, lk->sp_nparts, sizeof *lk->sp_parts, part_dir_cmp);
     for (size_t i = 0; i < lk->sp_nparts; i++) {
-        if (part_close(lk, LAKE_SONGPLAYS, &lk->sp_parts[i], err) < 0) {
-            for (size_t k = i + 1; k < lk->sp_nparts; k++) part_discard(&lk->sp_parts[k]);
+        if (lake_part_close(lk, LAKE_SONGPLAYS, &lk->sp_parts[i], err) < 0) {
+            for (size_t k = i + 1; k < lk->sp_nparts; k++) lake_part_discard(&lk->sp_parts[k]);
             lk->sp_nparts = 0;
             return -1;
         }

@@ -1,0 +1,114 @@
+/* lake internals shared by lake.c (schemas, part files, songplays,
+ * rejects, publishing) and lake_dims.c (the songs, artists, users and time
+ * tables): the lake's state and the part-file steps. Private to lake/. */
+#ifndef SONGLAKE_LAKE_INTERNAL_H
+#define SONGLAKE_LAKE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "lake/lake.h"
+
+/* ---- colset: one batch of rows, column-wise -------------------------- */
+#define BATCH_ROWS 8192
+
+typedef struct colset {
+    const pq_column_def *defs;
+    size_t ncols, n, cap; /* cap grows from 64 to BATCH_ROWS: most song
+                             partitions hold one or two rows */
+    void *vals[8];
+    uint8_t *valid[8];
+    sl_arena strings;
+} colset;
+
+static inline void put_i64(colset *cs, size_t c, int64_t v, bool ok) {
+    ((int64_t *)cs->vals[c])[cs->n] = ok ? v : 0;
+    cs->valid[c][cs->n] = ok;
+}
+static inline void put_i32(colset *cs, size_t c, int32_t v, bool ok) {
+    ((int32_t *)cs->vals[c])[cs->n] = ok ? v : 0;
+    cs->valid[c][cs->n] = ok;
+}
+static inline void put_f64(colset *cs, size_t c, double v, bool ok) {
+    ((double *)cs->vals[c])[cs->n] = ok ? v : 0;
+    cs->valid[c][cs->n] = ok;
+}
+static inline void put_str(colset *cs, size_t c, sl_str s) {
+    sl_str *d = &((sl_str *)cs->vals[c])[cs->n];
+    if (!s.ptr) {
+        d->ptr = "";
+        d->len = 0;
+        cs->valid[c][cs->n] = 0;
+        return;
+    }
+    d->ptr = s.len ? sl_arena_strndup(&cs->strings, s.ptr, s.len) : "";
+    d->len = s.len;
+    cs->valid[c][cs->n] = 1;
+}
+
+/* ---- part files -------------------------------------------------------- */
+/* Songplays keep at most this many files open (each buffers up to one row
+ * group); a row for another month closes the least recently used one, and
+ * a month seen again later gets a new file, part-00000-c001... as Spark
+ * numbers them. Logs sorted by day touch one or two months at a time. */
+#define LAKE_SP_MAX_OPEN 4
+
+typedef struct part {
+    char *dir; /* partition directory relative to the table ("" if none) */
+    uint64_t last_use;
+    io_writer *iow;
+    pq_writer *pw;
+    colset cs;
+    uint64_t rows;
+} part;
+
+typedef struct table_state {
+    io_stage *stage;
+    sl_buf manifest; /* JSON array entries */
+    lake_table_stats stats;
+} table_state;
+
+/* Column scratch for one run of songplays of a month: values are laid out
+ * column-wise pointing at the caller's strings (no copy) and handed to the
+ * Parquet writer, which keeps what it needs. */
+typedef struct sp_scratch {
+    size_t cap;
+    int64_t *i64[4]; /* songplayId, user_id, start_time, sessionId */
+    uint8_t *ok[6];  /* user_id, level, song_id, artist_id, sessionId, userAgent */
+    sl_str *str[4];  /* level, song_id, artist_id, userAgent */
+} sp_scratch;
+
+struct lake {
+    io_store *store;
+    lake_opts opts;
+    pq_writer_opts pqo;
+    table_state t[LAKE_NTABLES];
+    io_stage *meta; /* _songlake */
+    io_writer *rejects;
+    pthread_mutex_t rej_mu;
+    uint64_t nrejects;
+    part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
+    size_t sp_nparts;
+    uint64_t sp_tick; /* for least-recently-used closing */
+    sl_map sp_files;  /* "year=Y/month=M" -> files opened so far */
+    sp_scratch sp_scratch;
+    bool finished;
+    sl_buf rej_mem; /* follower: rejects lines until lake_take_rejects */
+};
+
+/* A closed file: what its manifest entry needs. */
+typedef struct closed_file {
+    char *name;
+    uint64_t rows, bytes;
+} closed_file;
+
+int lake_part_open(lake *lk, int table, part *p, const char *dir, sl_err *err);
+/* Closes p's Parquet writer and file (no shared state: callable from
+ * several threads at once on different parts). Frees p either way. */
+int lake_part_finish(part *p, closed_file *out, sl_err *err);
+/* Adds a closed file to its table's manifest and stats; frees f->name. */
+void lake_manifest_add(lake *lk, int table, closed_file *f);
+int lake_part_close(lake *lk, int table, part *p, sl_err *err);
+void lake_part_discard(part *p);
+int lake_part_row_done(part *p, sl_err *err);
+
+#endif
