@@ -96,19 +96,25 @@ uint64_t etl_matched_plays(const etl *e) {
     return e->matched;
 }
 
-typedef struct run_ctx {
+/* The tasks in flight: a ring of result slots. The calling thread plans
+ * tasks into free slots and merges them in order; `threads` workers take
+ * planned tasks as they come, so no worker waits for a slow neighbour. */
+typedef struct queue {
     etl *e;
     bool events;
-    size_t n; /* tasks in this window */
-    file_result *results;
     etl_fetch_fn fetch;
     void *fctx;
-} run_ctx;
+    file_result *slots;
+    bool *done;
+    size_t cap;
+    size_t planned, started, merged; /* task sequence numbers */
+    bool stop;
+    pthread_mutex_t mu;
+    pthread_cond_t work, ready;
+} queue;
 
-static void parse_task(void *ctx, size_t i, int worker) {
-    run_ctx *rc = ctx;
-    etl *e = rc->e;
-    file_result *r = &rc->results[i];
+static void parse_task(queue *q, file_result *r, int worker) {
+    etl *e = q->e;
     if (r->failed) return; /* the planner could not map the file */
     const uint8_t *data;
     size_t len, stop;
@@ -120,7 +126,7 @@ static void parse_task(void *ctx, size_t i, int worker) {
         stop = (size_t)r->t.len;
     } else {
         wb->len = 0;
-        if (rc->fetch(rc->fctx, r->t.file, wb, &r->err) < 0) {
+        if (q->fetch(q->fctx, r->t.file, wb, &r->err) < 0) {
             r->failed = 1;
             return;
         }
@@ -128,11 +134,39 @@ static void parse_task(void *ctx, size_t i, int worker) {
         len = stop = wb->len;
     }
     double t1 = sl_now();
-    etl_parse(e, r, rc->events, e->scanners[worker], data, len, stop);
+    etl_parse(e, r, q->events, e->scanners[worker], data, len, stop);
     r->t_read = t1 - t0;
     r->t_parse = sl_now() - t1;
     /* keep the capacity for the next file unless it is unusually large */
     if (wb->cap > ((size_t)256 << 20)) sl_buf_free(wb);
+}
+
+/* Takes the next planned task and parses it; call with q->mu held. */
+static void run_one(queue *q, int worker) {
+    size_t seq = q->started++;
+    pthread_mutex_unlock(&q->mu);
+    parse_task(q, &q->slots[seq % q->cap], worker);
+    pthread_mutex_lock(&q->mu);
+    q->done[seq % q->cap] = true;
+    pthread_cond_signal(&q->ready);
+}
+
+typedef struct worker_arg {
+    queue *q;
+    int id;
+} worker_arg;
+
+static void *worker_main(void *arg) {
+    worker_arg *w = arg;
+    queue *q = w->q;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (q->started == q->planned && !q->stop) pthread_cond_wait(&q->work, &q->mu);
+        if (q->started == q->planned) break; /* stopped, nothing left */
+        run_one(q, w->id);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
 }
 
 /* ---- merging (calling thread, input order) --------------------------- */
@@ -308,15 +342,6 @@ static int merge_result(etl *e, bool events, const char *source, file_result *r,
     return merge_events(e, r, err);
 }
 
-static void parse_window(run_ctx *c) {
-    sl_parallel_for(c->n, c->e->opts.threads, parse_task, c);
-}
-
-static void *parse_window_thread(void *arg) {
-    parse_window(arg);
-    return NULL;
-}
-
 /* The next chunk boundary at or after `from`: just after a newline that
  * ends a line closing an object ('}') and comes before a line opening one
  * ('{'). A raw newline cannot be inside a JSON string, and inside a
@@ -384,12 +409,6 @@ static bool plan_next(planner *pl, file_result *r) {
     return true;
 }
 
-static size_t plan_window(planner *pl, run_ctx *c, size_t window) {
-    c->n = 0;
-    while (c->n < window && plan_next(pl, &c->results[c->n])) c->n++;
-    return c->n;
-}
-
 /* After a task's merge: its pages (and at the file's end, the mapping) go. */
 static void task_done(etl *e, const task *t) {
     if (!t->map) return;
@@ -404,9 +423,9 @@ void etl_set_mapper(etl *e, const etl_mapper *m, void *ctx) {
     e->mapper_ctx = ctx;
 }
 
-/* Windows are pipelined: while the calling thread merges window k (in input
- * order), the workers already parse window k+1. Two windows of tasks are
- * alive at once at most. */
+/* Tasks are planned in input order up to a bound (threads x 4 chunks, or
+ * threads x 128 small song files) ahead of the merge, parsed by the workers
+ * in any order, and merged strictly in order on the calling thread. */
 int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
                   void *fctx, sl_err *err) {
     int threads = e->opts.threads;
@@ -421,46 +440,77 @@ int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_
         e->scanners[t] = json_scanner_new(events ? e->event_fields : e->song_fields);
     }
     etl_source_stats *st = events ? &e->event_stats : &e->song_stats;
-    size_t window = (size_t)threads * (events ? 2 : 64);
-    run_ctx ctx[2];
-    for (int k = 0; k < 2; k++)
-        ctx[k] = (run_ctx){e, events, 0, sl_calloc(window, sizeof(file_result)), fetch, fctx};
+    queue q = {.e = e, .events = events, .fetch = fetch, .fctx = fctx};
+    q.cap = (size_t)threads * (events ? 4 : 128);
+    q.slots = sl_calloc(q.cap, sizeof *q.slots);
+    q.done = sl_calloc(q.cap, sizeof *q.done);
+    pthread_mutex_init(&q.mu, NULL);
+    pthread_cond_init(&q.work, NULL);
+    pthread_cond_init(&q.ready, NULL);
+    pthread_t *th = sl_calloc((size_t)threads, sizeof *th);
+    worker_arg *wa = sl_calloc((size_t)threads, sizeof *wa);
+    int nworkers = 0;
+    for (int t = 0; t < threads; t++) {
+        wa[t] = (worker_arg){&q, t};
+        if (pthread_create(&th[nworkers], NULL, worker_main, &wa[t]) == 0) nworkers++;
+    }
     planner pl = {e, nfiles, 0, NULL, 0, 0, false};
     uint64_t done_bytes = 0, done_files = 0;
-    int rc = 0, cur = 0;
-    plan_window(&pl, &ctx[0], window);
-    parse_window(&ctx[0]);
-    while (ctx[cur].n) {
-        run_ctx *c = &ctx[cur], *next = &ctx[1 - cur];
-        next->n = 0;
-        if (rc == 0) plan_window(&pl, next, window);
-        pthread_t th;
-        bool bg = next->n && pthread_create(&th, NULL, parse_window_thread, next) == 0;
-        if (next->n && !bg) parse_window(next); /* no thread: parse now, same result */
-        double t0 = sl_now();
-        for (size_t i = 0; i < c->n; i++) {
-            file_result *r = &c->results[i];
-            e->times_s.read += r->t_read;
-            e->times_s.parse += r->t_parse;
-            if (rc == 0) {
-                rc = merge_result(e, events, sources[r->t.file], r, st, err);
-                done_bytes += r->bytes;
-                done_files += r->t.last;
-                if (e->opts.progress && r->t.last)
-                    e->opts.progress(e->opts.progress_ctx, done_files, done_bytes);
+    int rc = 0;
+    bool more = true;
+    for (;;) {
+        while (rc == 0 && more && q.planned - q.merged < q.cap) {
+            size_t slot = q.planned % q.cap;
+            if (!plan_next(&pl, &q.slots[slot])) {
+                more = false;
+                break;
             }
-            task_done(e, &r->t);
-            etl_result_free(r);
+            pthread_mutex_lock(&q.mu);
+            q.done[slot] = false;
+            q.planned++;
+            pthread_cond_signal(&q.work);
+            pthread_mutex_unlock(&q.mu);
         }
-        e->times_s.merge += sl_now() - t0;
-        if (bg) pthread_join(th, NULL);
-        c->n = 0;
-        cur = 1 - cur;
+        if (q.merged == q.planned) break;
+        size_t slot = q.merged % q.cap;
+        pthread_mutex_lock(&q.mu);
+        while (!q.done[slot]) {
+            if (nworkers == 0) /* no threads: parse here, same result */
+                run_one(&q, 0);
+            else
+                pthread_cond_wait(&q.ready, &q.mu);
+        }
+        pthread_mutex_unlock(&q.mu);
+        file_result *r = &q.slots[slot];
+        e->times_s.read += r->t_read;
+        e->times_s.parse += r->t_parse;
+        if (rc == 0) {
+            double t0 = sl_now();
+            rc = merge_result(e, events, sources[r->t.file], r, st, err);
+            e->times_s.merge += sl_now() - t0;
+            done_bytes += r->bytes;
+            done_files += r->t.last;
+            if (e->opts.progress && r->t.last)
+                e->opts.progress(e->opts.progress_ctx, done_files, done_bytes);
+        }
+        task_done(e, &r->t);
+        etl_result_free(r);
+        q.merged++;
     }
+    pthread_mutex_lock(&q.mu);
+    q.stop = true;
+    pthread_cond_broadcast(&q.work);
+    pthread_mutex_unlock(&q.mu);
+    for (int t = 0; t < nworkers; t++) pthread_join(th[t], NULL);
     /* a failed run stops planning: a file mapped but not fully planned */
     if (pl.map) e->mapper->unmap(e->mapper_ctx, pl.map, pl.map_len);
-    free(ctx[0].results);
-    free(ctx[1].results);
+    pthread_cond_destroy(&q.work);
+    pthread_cond_destroy(&q.ready);
+    pthread_mutex_destroy(&q.mu);
+    free(q.slots);
+    free(q.done);
+    free(th);
+    free(wa);
     for (int t = 0; t < e->nscanners; t++) sl_buf_free(&e->wbufs[t]); /* not needed by finish */
     return rc;
 }
