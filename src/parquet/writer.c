@@ -62,7 +62,7 @@ typedef struct pqw_col {
 } pqw_col;
 
 #define PQW_PCACHE_BITS 8         /* per call: a batch's distinct strings */
-#define PQW_PCACHE_STABLE_BITS 14 /* stable strings: a catalog's worth */
+#define PQW_PCACHE_STABLE_BITS 15 /* stable strings: a catalog's worth */
 
 struct pq_writer {
     pqw_col *cols;
@@ -181,7 +181,7 @@ static int64_t dict_index(pq_writer *w, pqw_col *c, const void *p, size_t n) {
         uint64_t x = 0;
         memcpy(&x, p, (size_t)c->width);
         if (x == c->last_fixed) return c->last_idx;
-    } else if (c->has_last) {
+    } else if (c->has_last && !pe) { /* (with pcache a repeat is found by address) */
         size_t len, pre = c->width ? 0 : 4;
         const uint8_t *e = pqw_dict_entry(&c->dict, c->last_idx, &len);
         if (len == n + pre && memcmp(e + pre, p, n) == 0) return c->last_idx;
