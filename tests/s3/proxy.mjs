@@ -11,7 +11,10 @@
 //    truncated bodies, from a seeded PRNG so runs are repeatable.
 // Usage: const s3 = await startS3({ buckets: ['lake'] }); s3.endpoint; ...
 // s3.faults = { rate: 0.2, kinds: ['500', '503', 'reset', 'stall', 'truncate'] };
+// const hd = s3.holdNext((req, body) => ...); await hd.arrived; ...; await hd.release('drop');
 // await s3.close();
+// s3.stats.done, when set to an array, records every answer sent upstream's
+// way: { method, url, status }.
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -132,7 +135,30 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
   const env = {
     dir, upstream: `http://127.0.0.1:${upPort}`,
     faults: { rate: 0, kinds: ['500', '503', 'reset', 'stall', 'truncate'], only: null },
-    stats: { requests: 0, anonymous: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null },
+    stats: { requests: 0, anonymous: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null, done: null },
+    hold: null,
+  };
+  // Parks the first (correctly signed) request for which match(req, body) is
+  // true: `arrived` resolves once it is fully received and parked;
+  // release('drop') then closes its connection without forwarding it,
+  // release('forward') sends it on to s3rver and resolves when s3rver has
+  // answered (even if the client is gone, as S3 may complete a request whose
+  // client died). Lets a test kill a client at an exact request.
+  env.holdNext = (match) => {
+    let parked, resume = null, finished;
+    const arrived = new Promise((r) => { parked = r; });
+    const done = new Promise((r) => { finished = r; });
+    const hd = { match, park: (r) => { resume = r; parked(); }, finished };
+    env.hold = hd;
+    return {
+      arrived,
+      async release(how = 'drop') {
+        if (env.hold === hd) env.hold = null;
+        if (!resume) return;
+        resume(how);
+        if (how === 'forward') await done;
+      },
+    };
   };
   const sockets = new Set();
   const proxy = http.createServer((req, res) => {
@@ -152,6 +178,13 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
         res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(x) });
         res.end(x);
         return;
+      }
+      let held = null;
+      if (env.hold && env.hold.match(req, body)) {
+        held = env.hold;
+        env.hold = null;
+        const how = await new Promise((r) => held.park(r));
+        if (how === 'drop') { req.socket.destroy(); return; }
       }
       const f = env.faults;
       let kind = null;
@@ -184,6 +217,8 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
             return;
           }
           if (process.env.S3PROXY_DEBUG) console.error(req.method, req.url, ur.statusCode, ur.statusCode >= 300 ? data.toString().slice(0, 300) : '');
+          if (env.stats.done) env.stats.done.push({ method: req.method, url: req.url, status: ur.statusCode });
+          if (held) held.finished();
           res.writeHead(ur.statusCode, ur.headers);
           res.end(data);
         });
