@@ -104,10 +104,11 @@ const committed = () => new Set(h.s3.stats.done
 
 // Runs a build that is SIGKILLed as soon as the request `match` picks
 // arrives at the proxy; the request is then dropped or forwarded.
-async function killedBuild(src, match, how) {
+async function killedBuild(src, match, how, extraEnv = {}) {
   h.s3.stats.done = [];
   const hd = h.s3.holdNext(match);
-  const child = spawn(bin, buildArgs(src, `s3://lake/${OUT}`), { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, buildArgs(src, `s3://lake/${OUT}`), { env: { ...env(), ...extraEnv },
+    stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c) => { err += c; });
   const exited = new Promise((r) => child.on('exit', (code, sig) => r({ code, sig })));
@@ -169,6 +170,14 @@ test('SIGKILL during the S3 commit: every table stays whole, the next run cleans
     assert.equal(c.size, 0, 'no _SUCCESS written');
     await check('killed uploading data');
 
+    // (a) again with the larger files as multipart uploads of 32 KiB parts
+    // (s3rver takes parts below S3's 5 MiB minimum), killed at the first part
+    c = await killedBuild(refDir.B, (req) => isPartPut(req) && /[?&]partNumber=/.test(req.url), 'drop',
+      { SONGLAKE_S3_MULTIPART_THRESHOLD: '32768', SONGLAKE_S3_PART_SIZE: '32768' });
+    assert.equal(c.size, 0, 'no _SUCCESS written');
+    assert.ok(h.s3.stats.done.some((d) => d.method === 'POST' && /[?&]uploads/.test(d.url)), 'a multipart upload began');
+    await check('killed in a multipart upload');
+
     // (a') killed at its first _SUCCESS, every data file of B uploaded: still A
     c = await killedBuild(refDir.B, isTableSuccess, 'drop');
     assert.equal(c.size, 0, 'no _SUCCESS written');
@@ -205,6 +214,8 @@ test('SIGKILL during the S3 commit: every table stays whole, the next run cleans
     const live = new Set(TABLES.flatMap((t) => [...lake[t].files, `${OUT}/${t}/_SUCCESS`]));
     const orphans = keys.filter((k) => !live.has(k) && !k.startsWith(`${OUT}/_songlake/`));
     assert.ok(orphans.some((k) => /\/part-/.test(k)), `previous files left: ${orphans}`);
+    for (const d of h.s3.stats.done.filter((x) => x.method === 'PUT' && x.url.includes('.songlake-staging-')))
+      assert.ok(orphans.includes(decodeURIComponent(urlPath(d)).slice('/lake/'.length)), `staging left: ${d.url}`);
 
     // run C: a normal build of B succeeds, reads as B, and leaves only its
     // own files (cleanup grace 0; wait past the second of the last write)
