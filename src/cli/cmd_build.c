@@ -45,6 +45,7 @@ static void progress_cb(void *ctx, uint64_t files, uint64_t bytes) {
 /* ---- fetching through io --------------------------------------------- */
 typedef struct fetch_ctx {
     io_batch_reader *br;
+    size_t map_min; /* files this big and up are mapped (map_file) */
 } fetch_ctx;
 
 static int fetch_file(void *ctx, size_t i, sl_buf *out, sl_err *err) {
@@ -60,9 +61,12 @@ static size_t env_size(const char *name, size_t dflt) {
     unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
     return v && *v && !*end && n ? (size_t)n : dflt;
 }
+static size_t map_min_bytes(void) {
+    return env_size("SONGLAKE_MAP_MIN_BYTES", (size_t)1 << 20);
+}
 static int map_file(void *ctx, size_t i, const uint8_t **data, size_t *len, sl_err *err) {
-    size_t min = env_size("SONGLAKE_MAP_MIN_BYTES", (size_t)1 << 20);
-    return io_batch_map(((fetch_ctx *)ctx)->br, i, min, data, len, err);
+    const fetch_ctx *fc = ctx;
+    return io_batch_map(fc->br, i, fc->map_min, data, len, err);
 }
 static void release_range(void *ctx, const uint8_t *data, size_t off, size_t n) {
     (void)ctx;
@@ -92,7 +96,7 @@ typedef int (*etl_run_fn)(etl *e, size_t nfiles, char *const *sources, etl_fetch
 static int run_source(etl *e, etl_run_fn fn, const io_list *l, const build_opts *o, sl_err *err) {
     io_batch_reader *br = io_batch_open(l, &o->io, o->threads * 4, err);
     if (!br) return -1;
-    fetch_ctx fc = {br};
+    fetch_ctx fc = {br, map_min_bytes()};
     char **uris = uris_of(l);
     etl_set_mapper(e, &MAPPER, &fc);
     int rc = fn(e, l->n, uris, fetch_file, &fc, err);
@@ -283,7 +287,7 @@ int build_run(build_opts *o) {
         io_batch_reader *br = io_batch_open(&mine, &o->io, o->threads * 4, &err);
         lr = br ? 0 : -1;
         if (br) {
-            fetch_ctx fc = {br};
+            fetch_ctx fc = {br, map_min_bytes()};
             char **uris = uris_of(&mine);
             etl_set_mapper(e, &MAPPER, &fc);
             lr = etl_count_plays(e, mine.n, uris, fetch_file, &fc, &count, &err);

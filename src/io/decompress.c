@@ -149,6 +149,10 @@ static int unzstd(const char *name, const sl_buf *in, sl_buf *out, sl_err *err) 
     return rc;
 }
 
+bool io_name_is_compressed(const char *name) {
+    return ends_with(name, ".gz") || ends_with(name, ".zst");
+}
+
 int io_decompress_by_name(const char *name, sl_buf *buf, sl_err *err) {
     int (*fn)(const char *, const sl_buf *, sl_buf *, sl_err *) = NULL;
     if (ends_with(name, ".gz"))

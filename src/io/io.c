@@ -134,18 +134,11 @@ int io_batch_get(io_batch_reader *br, size_t i, sl_buf *out, sl_err *err) {
     return io_decompress_by_name(uri, out, err);
 }
 
-static bool has_suffix(const char *s, const char *suf) {
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && memcmp(s + n - m, suf, m) == 0;
-}
-
 int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t **data, size_t *len,
                  sl_err *err) {
     if (i >= br->files->n) return sl_err_set(err, "io_batch_map: index %zu out of range", i);
     const io_file *f = &br->files->files[i];
-    if (br->h || io_is_s3(f->uri) || f->size < min_bytes || has_suffix(f->uri, ".gz") ||
-        has_suffix(f->uri, ".zst"))
-        return 0;
+    if (br->h || io_is_s3(f->uri) || f->size < min_bytes || io_name_is_compressed(f->uri)) return 0;
     int fd = open(f->uri, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)

@@ -88,6 +88,8 @@ int io_read_all(const char *uri, const io_config *cfg, sl_buf *out, sl_err *err)
 int io_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bool *exists, sl_err *err);
 /* Decompresses buf in place according to the name's suffix (.gz/.zst). */
 int io_decompress_by_name(const char *name, sl_buf *buf, sl_err *err);
+/* Whether io_decompress_by_name would decompress a file of this name. */
+bool io_name_is_compressed(const char *name);
 
 /* ---- output ---------------------------------------------------------- */
 typedef struct io_store io_store;

@@ -165,8 +165,11 @@ static void fall_back_to_plain(pqw_col *c) {
     if (c->dict_pages == 0) pqw_dict_clear(&c->dict); /* no page refers to it */
 }
 
-static uint64_t width_mask(const pqw_col *c) {
-    return c->width == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * c->width)) - 1;
+/* A fixed-width value as a zero-extended word, for the last-value check. */
+static uint64_t fixed_key(const pqw_col *c, const void *p) {
+    uint64_t x = 0;
+    memcpy(&x, p, (size_t)c->width);
+    return x;
 }
 
 /* Dictionary index of (p, n), or -1 when the dictionary is full. */
@@ -178,9 +181,7 @@ static int64_t dict_index(pq_writer *w, pqw_col *c, const void *p, size_t n) {
         if (pe->gen == c->pgen && pe->p == p && pe->n == n) return pe->idx;
     }
     if (c->has_last && c->width) {
-        uint64_t x = 0;
-        memcpy(&x, p, (size_t)c->width);
-        if (x == c->last_fixed) return c->last_idx;
+        if (fixed_key(c, p) == c->last_fixed) return c->last_idx;
     } else if (c->has_last && !pe) { /* (with pcache a repeat is found by address) */
         size_t len, pre = c->width ? 0 : 4;
         const uint8_t *e = pqw_dict_entry(&c->dict, c->last_idx, &len);
@@ -192,7 +193,7 @@ static int64_t dict_index(pq_writer *w, pqw_col *c, const void *p, size_t n) {
     if (inserted) stats_value(c, p, n); /* the dictionary holds every distinct value */
     c->last_idx = (uint32_t)i;
     c->has_last = true;
-    if (c->width) memcpy(&c->last_fixed, p, (size_t)c->width), c->last_fixed &= width_mask(c);
+    if (c->width) c->last_fixed = fixed_key(c, p);
     if (pe && n <= UINT32_MAX) *pe = (struct pqw_pcache){p, c->pgen, (uint32_t)n, (uint32_t)i};
     return i;
 }
