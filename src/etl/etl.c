@@ -124,6 +124,7 @@ static void parse_task(queue *q, file_result *r, int worker) {
         data = r->t.map + r->t.off;
         len = r->t.map_len - (size_t)r->t.off; /* a bad record may run on */
         stop = (size_t)r->t.len;
+        io_map_prefetch(r->t.map, (size_t)r->t.off, stop);
     } else {
         wb->len = 0;
         if (q->fetch(q->fctx, r->t.file, wb, &r->err) < 0) {

@@ -161,6 +161,19 @@ int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t 
     return 1;
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
+
+void io_map_prefetch(const uint8_t *data, size_t off, size_t n) {
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)data + off) / pg * pg;
+    uintptr_t b = (uintptr_t)data + off + n;
+    /* one call maps the chunk's pages instead of a fault every 16 pages; an
+     * older kernel says EINVAL and the pages fault in as they are read */
+    if (b > a) (void)madvise((void *)a, b - a, MADV_POPULATE_READ);
+}
+
 void io_map_release(const uint8_t *data, size_t off, size_t n) {
     size_t pg = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t a = ((uintptr_t)data + off + pg - 1) / pg * pg;

@@ -78,6 +78,8 @@ int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t 
                  sl_err *err);
 /* Drops the resident pages of [off, off + n) of a mapping (they are read
  * again from the page cache if touched), so memory follows the part in use. */
+/* Maps in [off, off + n) of a mapping ahead of reading it (best effort). */
+void io_map_prefetch(const uint8_t *data, size_t off, size_t n);
 void io_map_release(const uint8_t *data, size_t off, size_t n);
 void io_unmap(const uint8_t *data, size_t len);
 
