@@ -281,38 +281,52 @@ uint64_t sl_hash(const void *p, size_t n) {
     return XXH3_64bits(p, n);
 }
 
+/* Drops repeats from sorted v[0, n) in place; returns the new count. */
+static size_t sorted_unique(int64_t *v, size_t n) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!m || v[m - 1] != v[i]) v[m++] = v[i];
+    return m;
+}
+
 size_t sl_sort_i64(int64_t *v, size_t n, bool unique) {
     if (n < 2) return n;
+    size_t k = 1;
+    while (k < n && v[k - 1] <= v[k]) k++;
+    if (k == n) return unique ? sorted_unique(v, n) : n; /* already in order (often: logs are) */
+    /* LSD radix, 11-bit digits, all six histograms in one pass; a digit
+     * that is the same in every key (the high bits of nearby times) is
+     * skipped */
+    enum { DIGITS = 6, RADIX = 2048 };
     uint64_t *a = (uint64_t *)v, *b = sl_malloc(n * sizeof *b);
     const uint64_t flip = UINT64_C(1) << 63;
-    for (size_t i = 0; i < n; i++) a[i] ^= flip;
-    for (int shift = 0; shift < 64; shift += 11) {
-        size_t count[2048] = {0};
-        for (size_t i = 0; i < n; i++) count[(a[i] >> shift) & 2047]++;
-        if (count[(a[0] >> shift) & 2047] == n) continue; /* digit all equal */
+    size_t(*count)[RADIX] = sl_calloc(DIGITS, sizeof *count);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = a[i] ^= flip;
+        for (int d = 0; d < DIGITS; d++) count[d][(x >> (11 * d)) & (RADIX - 1)]++;
+    }
+    for (int d = 0; d < DIGITS; d++) {
+        int shift = 11 * d;
+        if (count[d][(a[0] >> shift) & (RADIX - 1)] == n) continue; /* digit all equal */
         size_t sum = 0;
-        for (size_t d = 0; d < 2048; d++) {
-            size_t c = count[d];
-            count[d] = sum;
+        for (size_t x = 0; x < RADIX; x++) {
+            size_t c = count[d][x];
+            count[d][x] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) b[count[(a[i] >> shift) & 2047]++] = a[i];
+        for (size_t i = 0; i < n; i++) b[count[d][(a[i] >> shift) & (RADIX - 1)]++] = a[i];
         uint64_t *t = a;
         a = b;
         b = t;
     }
+    free(count);
     if (a != (uint64_t *)v) {
         memcpy(v, a, n * sizeof *a);
         b = a;
     }
     free(b);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t x = ((uint64_t *)v)[i] ^ flip;
-        if (unique && m && (uint64_t)v[m - 1] == x) continue;
-        v[m++] = (int64_t)x;
-    }
-    return m;
+    for (size_t i = 0; i < n; i++) v[i] = (int64_t)((uint64_t)v[i] ^ flip);
+    return unique ? sorted_unique(v, n) : n;
 }
 
 void sl_map_init(sl_map *m) {
