@@ -1,0 +1,104 @@
+/* Differential check against the reference scanner: see json_ref_diff.h. */
+#include "json_ref_diff.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct rctx {
+    sl_buf out;
+    const uint8_t *buf;
+    size_t len;
+    size_t nkeys;
+    int seen, stop_after;
+} rctx;
+
+/* where a pointer points: an offset into the input, or a copy elsewhere */
+static void put_ptr(rctx *c, const char *p, size_t n) {
+    const uint8_t *u = (const uint8_t *)p;
+    if (!p)
+        sl_buf_printf(&c->out, "@null");
+    else if (u >= c->buf && u <= c->buf + c->len)
+        sl_buf_printf(&c->out, "@%zu", (size_t)(u - c->buf));
+    else
+        sl_buf_printf(&c->out, "@copy");
+    sl_buf_printf(&c->out, "+%zu:", n);
+    if (n) sl_buf_append(&c->out, p, n);
+}
+
+static int on_record(void *ctx, const json_value *v, json_pos pos) {
+    rctx *c = ctx;
+    sl_buf_printf(&c->out, "R%llu:%llu", (unsigned long long)pos.line,
+                  (unsigned long long)pos.byte);
+    for (size_t i = 0; i < c->nkeys; i++) {
+        uint64_t bits;
+        memcpy(&bits, &v[i].num, sizeof bits);
+        sl_buf_printf(&c->out, " t%d n%016llx ", (int)v[i].type, (unsigned long long)bits);
+        if (v[i].type != JSON_MISSING && v[i].type != JSON_NULL)
+            put_ptr(c, v[i].str, v[i].len);
+        else
+            sl_buf_printf(&c->out, "%s+%u", v[i].str ? "set" : "null", v[i].len);
+    }
+    sl_buf_putc(&c->out, '\n');
+    return ++c->seen == c->stop_after ? 7 : 0;
+}
+
+static int on_reject(void *ctx, json_pos pos, const char *reason, const char *raw, size_t n) {
+    rctx *c = ctx;
+    sl_buf_printf(&c->out, "X%llu:%llu %s ", (unsigned long long)pos.line,
+                  (unsigned long long)pos.byte, reason);
+    put_ptr(c, raw, n);
+    sl_buf_putc(&c->out, '\n');
+    return 0;
+}
+
+void ref_pair_init(ref_pair *p, const char *const *keys, size_t nkeys) {
+    p->f = json_fields_new(keys, nkeys);
+    p->s = json_scanner_new(p->f);
+    p->rf = ref_json_fields_new(keys, nkeys);
+    p->rs = ref_json_scanner_new(p->rf);
+    p->nkeys = nkeys;
+}
+
+void ref_pair_free(ref_pair *p) {
+    json_scanner_free(p->s);
+    json_fields_free(p->f);
+    ref_json_scanner_free(p->rs);
+    ref_json_fields_free(p->rf);
+}
+
+int ref_pair_check(ref_pair *p, const uint8_t *buf, size_t len, size_t stop, int stop_after) {
+    json_callbacks cb = {on_record, on_reject};
+    rctx a = {{0}, buf, len, p->nkeys, 0, stop_after};
+    rctx b = {{0}, buf, len, p->nkeys, 0, stop_after};
+    int ra, rb;
+    if (stop >= len) {
+        ra = json_scan(p->s, buf, len, &cb, &a);
+        rb = ref_json_scan(p->rs, buf, len, &cb, &b);
+    } else {
+        ra = json_scan_until(p->s, buf, len, stop, &cb, &a);
+        rb = ref_json_scan_until(p->rs, buf, len, stop, &cb, &b);
+    }
+    sl_buf_printf(&a.out, "rc %d\n", ra);
+    sl_buf_printf(&b.out, "rc %d\n", rb);
+    if (stop >= len || ra == 0) { /* newlines are defined after a complete scan */
+        sl_buf_printf(&a.out, "nl %llu\n", (unsigned long long)json_scanner_newlines(p->s));
+        sl_buf_printf(&b.out, "nl %llu\n", (unsigned long long)ref_json_scanner_newlines(p->rs));
+    }
+    int bad = a.out.len != b.out.len || memcmp(a.out.data, b.out.data, a.out.len) != 0;
+    if (bad) {
+        size_t i = 0;
+        while (i < a.out.len && i < b.out.len && a.out.data[i] == b.out.data[i]) i++;
+        size_t from = i > 300 ? i - 300 : 0;
+        fprintf(stderr, "json_ref_diff: scanners differ at rendering byte %zu (stop %zu)\n", i,
+                stop);
+        fprintf(stderr, "--- fast:\n%.*s\n--- reference:\n%.*s\n",
+                (int)((a.out.len < i + 200 ? a.out.len : i + 200) - from),
+                (const char *)a.out.data + from,
+                (int)((b.out.len < i + 200 ? b.out.len : i + 200) - from),
+                (const char *)b.out.data + from);
+    }
+    sl_buf_free(&a.out);
+    sl_buf_free(&b.out);
+    return bad;
+}
