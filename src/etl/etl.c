@@ -45,7 +45,6 @@ etl *etl_new(lake *lk, const etl_opts *opts) {
     sl_vec_init(&e->users, sizeof(user_rec));
     sl_map_init(&e->song_idx);
     sl_map_init(&e->artist_idx);
-    sl_map_init(&e->match_idx);
     sl_map_init(&e->user_idx);
     e->song_fields = etl_fields_new(false);
     e->event_fields = etl_fields_new(true);
@@ -75,8 +74,7 @@ void etl_free(etl *e) {
     sl_vec_free(&e->users);
     sl_map_free(&e->song_idx);
     sl_map_free(&e->artist_idx);
-    sl_map_free(&e->match_idx);
-    free(e->dur_bits);
+    etl_match_free(e);
     sl_map_free(&e->user_idx);
     free(e->times.keys);
     sl_arena_free(&e->mem);
@@ -514,33 +512,6 @@ int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_
     free(wa);
     for (int t = 0; t < e->nscanners; t++) sl_buf_free(&e->wbufs[t]); /* not needed by finish */
     return rc;
-}
-
-/* match index: (title, artist_name, duration) -> smallest song_id */
-void etl_build_match_index(etl *e) {
-    size_t words = ((size_t)1 << ETL_DUR_BITS) / 64;
-    if (!e->dur_bits) e->dur_bits = sl_malloc(words * 8);
-    memset(e->dur_bits, 0, words * 8);
-    for (size_t i = 0; i < e->songs.len; i++) {
-        const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
-        if (!s->title.ptr || !s->artist_name.ptr || !s->has_duration) continue;
-        size_t b = etl_dur_slot(s->duration);
-        e->dur_bits[b / 64] |= UINT64_C(1) << (b % 64);
-        size_t cap = (size_t)s->title.len + s->artist_name.len + 10;
-        char *key = sl_malloc(cap);
-        size_t n = etl_match_key(key, cap, s->title, s->artist_name, s->duration);
-        bool ins;
-        uint32_t *ix = sl_map_upsert(&e->match_idx, key, n, &ins);
-        free(key);
-        if (ins) {
-            *ix = (uint32_t)i;
-        } else {
-            const song_rec *o = &SL_VEC_AT(&e->songs, song_rec, *ix);
-            size_t m = o->song_id.len < s->song_id.len ? o->song_id.len : s->song_id.len;
-            int c = memcmp(s->song_id.ptr, o->song_id.ptr, m);
-            if (c < 0 || (c == 0 && s->song_id.len < o->song_id.len)) *ix = (uint32_t)i;
-        }
-    }
 }
 
 /* The songs and artists tables from the catalog this etl holds. */

@@ -149,8 +149,7 @@ void etl_clear_songs(etl *e) {
     e->songs.len = 0;
     sl_map_free(&e->song_idx);
     sl_map_init(&e->song_idx);
-    sl_map_free(&e->match_idx);
-    sl_map_init(&e->match_idx);
+    etl_match_free(e);
 }
 
 int etl_merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err) {

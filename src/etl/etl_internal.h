@@ -82,9 +82,11 @@ struct etl {
     sl_map song_idx;    /* song_id -> index */
     sl_vec artists;     /* lake_artist */
     sl_map artist_idx;  /* artist_id -> index */
-    sl_map match_idx;   /* title\0artist_name\0duration -> song index */
-    uint64_t *dur_bits; /* bitmap by hashed duration of the index's keys:
-                           most plays that match nothing skip the string key */
+    /* the match index (etl_match.c) */
+    uint64_t *dur_bits; /* bitmap by hashed duration of the catalog's songs */
+    struct etl_match_slot *mslots; /* by duration: 2^mbits slots */
+    struct etl_match_node *mnodes; /* (title, artist_name) pairs */
+    int mbits;
     sl_vec users;       /* user_rec, strings in each one's blob */
     sl_map user_idx;    /* uid bytes -> index */
     i64_set times;      /* distinct start_time (us) */
@@ -117,15 +119,11 @@ void etl_parse(etl *e, file_result *r, bool events, json_scanner *sc, const uint
                size_t len, size_t stop);
 void etl_result_init(file_result *r);
 void etl_result_free(file_result *r);
-/* The match index key: title \0 artist_name \0 duration bits; 0 if > cap. */
-size_t etl_match_key(char *out, size_t cap, sl_str title, sl_str artist, double d);
+/* etl_match.c: the match index built by etl_build_match_index (etl.h):
+ * the song index a play matches, or -1. */
 #define ETL_DUR_BITS 20
-static inline size_t etl_dur_slot(double d) {
-    uint64_t x;
-    if (d == 0) d = 0; /* -0.0 equals 0.0 */
-    memcpy(&x, &d, 8);
-    return (size_t)((x * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - ETL_DUR_BITS));
-}
+int32_t etl_find_match(const etl *e, sl_str song, sl_str artist, double length);
+void etl_match_free(etl *e);
 /* Parses files in windows on the worker threads and merges them in order. */
 int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
                   void *fctx, sl_err *err);

@@ -187,37 +187,6 @@ static bool str_eq(sl_str s, const char *lit) {
     return s.ptr && s.len == n && memcmp(s.ptr, lit, n) == 0;
 }
 
-/* Match key: title \0 artist_name \0 duration bits (with -0.0 as 0.0, since
- * the rule is double equality). */
-size_t etl_match_key(char *out, size_t cap, sl_str title, sl_str artist, double d) {
-    if (d == 0) d = 0;
-    size_t n = (size_t)title.len + artist.len + 2 + 8;
-    if (n > cap) return 0;
-    memcpy(out, title.ptr, title.len);
-    out[title.len] = 0;
-    memcpy(out + title.len + 1, artist.ptr, artist.len);
-    out[title.len + 1 + artist.len] = 0;
-    memcpy(out + title.len + artist.len + 2, &d, 8);
-    return n;
-}
-
-static int32_t find_match(const etl *e, sl_str song, sl_str artist, double length) {
-    if (!song.ptr || !artist.ptr) return -1;
-    size_t b = etl_dur_slot(length);
-    if (e->dur_bits && !(e->dur_bits[b / 64] >> (b % 64) & 1)) return -1;
-    char key[4096];
-    size_t n = etl_match_key(key, sizeof key, song, artist, length);
-    if (!n) {
-        char *big = sl_malloc((size_t)song.len + artist.len + 10);
-        n = etl_match_key(big, (size_t)song.len + artist.len + 10, song, artist, length);
-        uint32_t *v = sl_map_get(&e->match_idx, big, n);
-        free(big);
-        return v ? (int32_t)*v : -1;
-    }
-    uint32_t *v = sl_map_get(&e->match_idx, key, n);
-    return v ? (int32_t)*v : -1;
-}
-
 /* The file's record of user uid, created (with no event yet) if new. */
 static user_rec *file_user(file_result *r, int64_t uid) {
     if (r->users.len && r->last_uid == uid) return &SL_VEC_AT(&r->users, user_rec, r->last_ix);
@@ -282,7 +251,7 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
         else
             p->ua = intern(r, ua);
         if (u) u->ua = p->ua;
-        p->match = has_len ? find_match(c->e, song, artist, length) : -1;
+        p->match = has_len ? etl_find_match(c->e, song, artist, length) : -1;
         lake_time t = {.ts_us = ts * 1000};
         lake_time_parts(&t);
         p->year = t.year;
