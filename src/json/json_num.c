@@ -31,26 +31,14 @@ static double strtod_c(const char *s) {
     return strtod(s, NULL); /* newlocale failed: the process locale */
 }
 
-static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
 double jnum_value(const jnum *n, const uint8_t *p, size_t len) {
-#if FLT_EVAL_METHOD == 0 /* doubles are computed as doubles: no double rounding */
-    if (!n->many) {
-        if (n->mant == 0) return n->neg ? -0.0 : 0.0;
-        if (n->mant <= (UINT64_C(1) << 53) && n->exp10 >= -22 && n->exp10 <= 22) {
-            double d = (double)n->mant;
-            d = n->exp10 < 0 ? d / POW10[-n->exp10] : d * POW10[n->exp10];
-            return n->neg ? -d : d;
-        }
-    }
-#endif
+    double d;
+    if (jnum_value_fast(n, &d)) return d;
     char small[80];
     char *s = len < sizeof small ? small : sl_malloc(len + 1);
     memcpy(s, p, len);
     s[len] = 0;
-    double d = strtod_c(s);
+    d = strtod_c(s);
     if (s != small) free(s);
     return d;
 }

@@ -50,13 +50,15 @@ struct json_scanner {
     const uint8_t *end, *rec; /* input end, current record start */
     const uint8_t *err_at;
     uint64_t nl; /* newlines before the scanning point */
-    /* the k-th key of the previous record and its slot: logs repeat their
-     * key order, so most keys are recognised by one compare */
+    /* the k-th key of the previous record as its text '"key":' (at most 16
+     * bytes, zero-padded, with the mask of its length) and its slot: logs
+     * repeat their key order, so most keys are recognised by one compare */
     struct key_pred {
-        uint64_t a, b;
+        uint64_t a, b, ma, mb;
         size_t n;
         int32_t slot;
     } pred[32];
+    json_value blank; /* a missing value */
     char reason[160];
     uint8_t stack[JSON_MAX_DEPTH];
 };
@@ -137,7 +139,9 @@ static inline int32_t key_find(const json_fields *f, const uint8_t *k, size_t n,
 
 json_scanner *json_scanner_new(const json_fields *f) {
     json_scanner *s = sl_calloc(1, sizeof *s);
-    for (size_t j = 0; j < sizeof s->pred / sizeof *s->pred; j++) s->pred[j].n = SIZE_MAX;
+    for (size_t j = 0; j < sizeof s->pred / sizeof *s->pred; j++) /* never matches */
+        s->pred[j].a = s->pred[j].b = UINT64_MAX;
+    s->blank.type = JSON_MISSING;
     s->f = f;
     s->vals = sl_calloc(f->n ? f->n : 1, sizeof *s->vals);
     s->soff = sl_calloc(f->n ? f->n : 1, sizeof *s->soff);
@@ -303,14 +307,40 @@ lone:
 
 static size_t utf8_put(uint8_t *o, long cp);
 
-/* p: just after the opening quote. Returns the byte after the closing
- * quote, or NULL. Validates escapes, control bytes and UTF-8. *esc: whether
- * the body holds escapes. With out, the body is also decoded into out from
- * the first escape on (plain strings are not copied), *off saying where it
- * starts (NO_OFF: no escape, the value is the input's bytes). */
-static const uint8_t *scan_body(json_scanner *s, const uint8_t *p, bool *esc, sl_buf *out,
-                                uint32_t *off) {
-    const uint8_t *end = s->end, *run = p;
+/* The byte a two-byte escape stands for ('/' for "\\/"), 0 for "\\u" and
+ * invalid escapes (scan_escape decides those). */
+static const uint8_t ESC1[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                  ['f'] = '\f', ['n'] = '\n',   ['r'] = '\r', ['t'] = '\t'};
+
+/* Appends [p, p+n) to out, whose room for n + 16 bytes the caller made:
+ * 16 bytes at a time when the input has 16 bytes past the run (the bytes
+ * past n are overwritten by what follows or left past out->len). */
+static inline void copy_run(sl_buf *out, const uint8_t *p, size_t n, const uint8_t *end) {
+    uint8_t *o = out->data + out->len;
+#ifdef __SSE2__
+    if ((size_t)(end - p) >= n + 16) {
+        for (size_t i = 0; i < n; i += 16)
+            _mm_storeu_si128((__m128i *)(void *)(o + i),
+                             _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+        out->len += n;
+        return;
+    }
+#else
+    (void)end;
+#endif
+    memcpy(o, p, n);
+    out->len += n;
+}
+
+/* p: just after the opening quote (run) or further on, where no stop byte
+ * lies in [run, p). Returns the byte after the closing quote, or NULL.
+ * Validates escapes, control bytes and UTF-8. *esc: whether the body holds
+ * escapes. With out, the body is also decoded into out from the first
+ * escape on (plain strings are not copied), *off saying where it starts
+ * (NO_OFF: no escape, the value is the input's bytes). */
+static const uint8_t *scan_body_at(json_scanner *s, const uint8_t *run, const uint8_t *p,
+                                   bool *esc, sl_buf *out, uint32_t *off) {
+    const uint8_t *end = s->end;
     for (;;) {
         p = find_stop(p, end);
         if (p >= end) return fail(s, end, "unterminated string");
@@ -321,16 +351,24 @@ static const uint8_t *scan_body(json_scanner *s, const uint8_t *p, bool *esc, sl
         }
         if (c == '\\') {
             long cp = 0;
-            const uint8_t *q = scan_escape(s, p, &cp);
-            if (!q) return NULL;
+            const uint8_t *q;
+            uint8_t one = end - p >= 2 ? ESC1[p[1]] : 0;
+            if (one) { /* the common two-byte escapes, inline */
+                cp = one;
+                q = p + 2;
+            } else if (!(q = scan_escape(s, p, &cp)))
+                return NULL;
             if (out) {
                 if (out->len >= UINT32_MAX - 8)
                     return fail(s, p, "decoded strings longer than 4 GiB");
                 if (!*esc) *off = (uint32_t)out->len;
-                sl_buf_reserve(out, (size_t)(p - run) + 4);
-                memcpy(out->data + out->len, run, (size_t)(p - run));
-                out->len += (size_t)(p - run);
-                out->len += utf8_put(out->data + out->len, cp);
+                size_t n = (size_t)(p - run);
+                if (out->cap - out->len < n + 20) sl_buf_reserve(out, n + 20);
+                copy_run(out, run, n, end);
+                if (one)
+                    out->data[out->len++] = one;
+                else
+                    out->len += utf8_put(out->data + out->len, cp);
             }
             *esc = true;
             p = run = q;
@@ -344,6 +382,11 @@ static const uint8_t *scan_body(json_scanner *s, const uint8_t *p, bool *esc, sl
             p += n;
         }
     }
+}
+
+static const uint8_t *scan_body(json_scanner *s, const uint8_t *p, bool *esc, sl_buf *out,
+                                uint32_t *off) {
+    return scan_body_at(s, p, p, esc, out, off);
 }
 
 static const uint8_t *scan_string(json_scanner *s, const uint8_t *p, bool *esc) {
@@ -391,9 +434,12 @@ static void decode_into(json_scanner *s, sl_buf *b, const uint8_t *p, const uint
     b->len = (size_t)(o - b->data);
 }
 
-/* The common short plain string: when one 16-byte look finds the closing
- * quote before any other special byte, its end; else NULL (undecided). */
-static inline const uint8_t *scan_str_plain(const json_scanner *s, const uint8_t *p) {
+/* The string body at p (after the opening quote): its end when the closing
+ * quote comes before any other special byte in the first 16, with *cont
+ * NULL; else NULL with *cont where scan_body_at goes on (no stop byte
+ * before it). Inline: most keys and values are short plain strings. */
+static inline const uint8_t *str_first_look(const json_scanner *s, const uint8_t *p,
+                                            const uint8_t **cont) {
 #ifdef __SSE2__
     if (s->end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -401,21 +447,26 @@ static inline const uint8_t *scan_str_plain(const json_scanner *s, const uint8_t
                                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
                                  _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
         int bits = _mm_movemask_epi8(m);
-        if (bits) {
-            const uint8_t *q = p + __builtin_ctz((unsigned)bits);
-            if (*q == '"') return q + 1;
+        if (!bits) {
+            *cont = p + 16;
+            return NULL;
         }
+        const uint8_t *q = p + __builtin_ctz((unsigned)bits);
+        if (*q == '"') return q + 1;
+        *cont = q;
+        return NULL;
     }
 #else
-    (void)s, (void)p;
+    (void)s;
 #endif
+    *cont = p;
     return NULL;
 }
 
 /* scan_string with the one-look fast path inlined */
 static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *esc) {
-    const uint8_t *q = scan_str_plain(s, p);
-    return q ? q : scan_string(s, p, esc);
+    const uint8_t *cont, *q = str_first_look(s, p, &cont);
+    return q ? q : scan_body_at(s, p, cont, esc, NULL, NULL);
 }
 
 /* ---- values ---------------------------------------------------------- */
@@ -514,16 +565,44 @@ value:
     return p;
 }
 
+/* "null" at p, ended as scan_literal wants: its end, else NULL (undecided) */
+static inline const uint8_t *null_fast(const json_scanner *s, const uint8_t *p) {
+    if (s->end - p < 5 || memcmp(p, "null", 4) != 0) return NULL;
+    uint8_t c = p[4];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return NULL;
+    return p + 4;
+}
+
+/* skip_value at depth 1 with the common plain strings, short numbers and
+ * nulls inline; anything else (and every error) goes to skip_value. */
+static inline const uint8_t *skip_member(json_scanner *s, const uint8_t *p) {
+    const uint8_t *q;
+    if (*p == '"') {
+        bool esc;
+        const uint8_t *cont;
+        if ((q = str_first_look(s, p + 1, &cont))) return q;
+        return scan_body_at(s, p + 1, cont, &esc, NULL, NULL);
+    }
+    if (jnum_digit(*p) || *p == '-') {
+        jnum n;
+        if ((q = jnum_scan_short(p, s->end, &n))) return q;
+    } else if (*p == 'n' && (q = null_fast(s, p))) {
+        return q;
+    }
+    return skip_value(s, p, 1);
+}
+
 /* Captures the value at p into slot i (and its duplicates). */
-static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
+static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
     json_value *v = &s->vals[i];
     const uint8_t *q;
     uint32_t off = NO_OFF;
     switch (*p) {
     case '"': {
         bool esc = false;
-        q = scan_str_plain(s, p + 1);
-        if (!q && !(q = scan_body(s, p + 1, &esc, &s->scratch, &off))) return NULL;
+        const uint8_t *cont;
+        q = str_first_look(s, p + 1, &cont);
+        if (!q && !(q = scan_body_at(s, p + 1, cont, &esc, &s->scratch, &off))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = JSON_STRING;
         if (off != NO_OFF) {
@@ -548,19 +627,28 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
     case '9': {
         jnum n;
         const uint8_t *at;
-        if (!(q = jnum_scan(p, s->end, &n, &at))) return bad_number(s, at);
-        if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "number longer than 4 GiB");
+        if (!(q = jnum_scan_short(p, s->end, &n))) {
+            if (!(q = jnum_scan(p, s->end, &n, &at))) return bad_number(s, at);
+            if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "number longer than 4 GiB");
+        }
         v->type = JSON_NUMBER;
-        v->num = jnum_value(&n, p, (size_t)(q - p));
+        if (!jnum_value_fast(&n, &v->num)) v->num = jnum_value(&n, p, (size_t)(q - p));
         v->str = (const char *)p;
         v->len = (uint32_t)(q - p);
         break;
     }
+    case 'n':
+        if ((q = null_fast(s, p))) {
+            v->type = JSON_NULL;
+            v->str = (const char *)p;
+            v->len = 4;
+            break;
+        }
+        /* fall through */
     case '{':
     case '[':
     case 't':
     case 'f':
-    case 'n':
         if (!(q = skip_value(s, p, 1))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "value longer than 4 GiB");
         v->type = *p == '{'   ? JSON_OBJECT
@@ -581,51 +669,65 @@ static const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
     return q;
 }
 
+/* A key not recognised by its prediction kp (NULL past the 32nd key): p at
+ * its opening quote. Returns the byte after its ':', *slot its slot or -1,
+ * and makes it kp's prediction when it can be one. */
+static const uint8_t *key_slow(json_scanner *s, const uint8_t *p, struct key_pred *kp,
+                               int32_t *slot) {
+    const uint8_t *end = s->end;
+    const json_fields *f = s->f;
+    if (p >= end || *p != '"') return unexpected(s, p);
+    bool esc = false;
+    const uint8_t *k = p + 1;
+    if (!(p = scan_str(s, k, &esc))) return NULL;
+    int32_t i;
+    size_t n = (size_t)(p - 1 - k);
+    if (!esc) {
+        i = key_find(f, k, n, end);
+        /* '"key":' of at most 16 bytes, readable as 16 */
+        if (kp && n + 3 <= 16 && end - (k - 1) >= 16 && p < end && *p == ':') {
+            memcpy(&kp->a, k - 1, 8);
+            memcpy(&kp->b, k + 7, 8);
+            kp->ma = f->mask[n + 3][0];
+            kp->mb = f->mask[n + 3][1];
+            kp->a &= kp->ma;
+            kp->b &= kp->mb;
+            kp->n = n + 3;
+            kp->slot = i;
+        }
+    } else {
+        s->keybuf.len = 0;
+        decode_into(s, &s->keybuf, k, p - 1);
+        i = key_find(f, s->keybuf.data, s->keybuf.len, s->keybuf.data + s->keybuf.len);
+    }
+    *slot = i;
+    if (p < end && *p == ':') return p + 1;
+    p = skip_ws(s, p);
+    if (p >= end || *p != ':') return unexpected(s, p);
+    return p + 1;
+}
+
 /* Parses the record object at p ('{'), filling s->vals. */
 static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
     const uint8_t *end = s->end;
-    const json_fields *f = s->f;
     p = skip_ws(s, p + 1);
     if (p < end && *p == '}') return p + 1;
     for (size_t kth = 0;; kth++) {
-        if (p >= end || *p != '"') return unexpected(s, p);
-        bool esc = false;
-        const uint8_t *k = p + 1;
-        if (!(p = scan_str(s, k, &esc))) return NULL;
         int32_t i;
-        size_t n = (size_t)(p - 1 - k);
-        if (!esc && n <= 16 && end - k >= 16 && kth < sizeof s->pred / sizeof *s->pred) {
-            struct key_pred *kp = &s->pred[kth];
-            uint64_t a, b;
-            memcpy(&a, k, 8);
-            memcpy(&b, k + 8, 8);
-            a &= f->mask[n][0];
-            b &= f->mask[n][1];
-            if (kp->n == n && kp->a == a && kp->b == b) {
-                i = kp->slot;
-            } else {
-                i = key_find(f, k, n, end);
-                kp->a = a, kp->b = b, kp->n = n, kp->slot = i;
-            }
-        } else if (!esc) {
-            i = key_find(f, k, n, end);
-        } else {
-            s->keybuf.len = 0;
-            decode_into(s, &s->keybuf, k, p - 1);
-            i = key_find(f, s->keybuf.data, s->keybuf.len, s->keybuf.data + s->keybuf.len);
-        }
-        if (p < end && *p == ':') {
-            p++;
-        } else {
-            p = skip_ws(s, p);
-            if (p >= end || *p != ':') return unexpected(s, p);
-            p++;
+        struct key_pred *kp = kth < sizeof s->pred / sizeof *s->pred ? &s->pred[kth] : NULL;
+        uint64_t a, b;
+        if (kp && end - p >= 16 && (memcpy(&a, p, 8), memcpy(&b, p + 8, 8), 1) &&
+            (a & kp->ma) == kp->a && (b & kp->mb) == kp->b) {
+            i = kp->slot; /* the same bytes as a checked plain key and its ':' */
+            p += kp->n;
+        } else if (!(p = key_slow(s, p, kp, &i))) {
+            return NULL;
         }
         if (p >= end || *p <= ' ') {
             p = skip_ws(s, p);
             if (p >= end) return unexpected(s, p);
         }
-        p = i >= 0 ? capture(s, p, i) : skip_value(s, p, 1);
+        p = i >= 0 ? capture(s, p, i) : skip_member(s, p);
         if (!p) return NULL;
         if (p < end && *p == ',') {
             p++;
@@ -749,10 +851,7 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
         }
         if (*p == '{') {
             for (size_t i = 0; i < s->f->n; i++) {
-                s->vals[i].type = JSON_MISSING;
-                s->vals[i].str = NULL;
-                s->vals[i].len = 0;
-                s->vals[i].num = 0;
+                s->vals[i] = s->blank;
                 s->soff[i] = NO_OFF;
             }
             s->scratch.len = 0;
