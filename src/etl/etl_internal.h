@@ -85,7 +85,7 @@ struct etl {
     /* the match index (etl_match.c) */
     uint64_t *dur_bits; /* bitmap by hashed duration of the catalog's songs */
     struct etl_match_slot *mslots; /* by duration: 2^mbits slots */
-    struct etl_match_node *mnodes; /* (title, artist_name) pairs */
+    sl_buf mpairs;                 /* (title, artist_name) pairs */
     int mbits;
     sl_vec users;       /* user_rec, strings in each one's blob */
     sl_map user_idx;    /* uid bytes -> index */

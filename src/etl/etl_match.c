@@ -14,16 +14,19 @@
 
 #include "etl/etl_internal.h"
 
-struct etl_match_node {
-    const char *title, *artist;
-    uint32_t tlen, alen;
+/* A (title, artist_name) pair in e->mpairs, its bytes right after it, so
+ * a hit reads one or two cache lines: the pairs of one duration are chained
+ * by offset. */
+typedef struct pair {
+    uint64_t dur;  /* the duration's bits */
+    uint32_t next; /* next pair with this duration: offset + 1; 0 ends */
     uint32_t song; /* index into e->songs: the smallest song_id of the pair */
-    uint32_t next; /* next pair with this duration, + 1; 0 ends */
-};
+    uint32_t tlen, alen;
+} pair;
 
 struct etl_match_slot {
-    uint64_t dur;  /* the duration's bits */
-    uint32_t head; /* first pair, + 1; 0: empty slot */
+    uint32_t tag;  /* the duration's hash, low half */
+    uint32_t head; /* first pair: offset + 1; 0: empty slot */
 };
 
 static uint64_t dur_key(double d) {
@@ -33,16 +36,22 @@ static uint64_t dur_key(double d) {
     return x;
 }
 
+/* murmur3's fmix64: the high bits pick the bitmap bit and the slot, the
+ * low half is the slot's tag */
 static uint64_t dur_hash(uint64_t x) {
-    return x * UINT64_C(0x9E3779B97F4A7C15);
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
 }
 
 void etl_match_free(etl *e) {
     free(e->mslots);
-    free(e->mnodes);
+    sl_buf_free(&e->mpairs);
     free(e->dur_bits);
     e->mslots = NULL;
-    e->mnodes = NULL;
     e->dur_bits = NULL;
     e->mbits = 0;
 }
@@ -53,10 +62,25 @@ static bool song_id_less(const song_rec *a, const song_rec *b) {
     return c < 0 || (c == 0 && a->song_id.len < b->song_id.len);
 }
 
+static pair *pair_at(const etl *e, uint32_t link) {
+    return (pair *)(void *)(e->mpairs.data + link - 1);
+}
+
+static bool pair_is(const pair *p, const char *title, size_t tlen, const char *artist,
+                    size_t alen) {
+    const char *b = (const char *)(p + 1);
+    return p->tlen == tlen && p->alen == alen && !memcmp(b, title, tlen) &&
+           !memcmp(b + tlen, artist, alen);
+}
+
 static struct etl_match_slot *slot_of(const etl *e, uint64_t x) {
     size_t mask = ((size_t)1 << e->mbits) - 1;
-    size_t i = (size_t)(dur_hash(x) >> (64 - e->mbits));
-    while (e->mslots[i].head && e->mslots[i].dur != x) i = (i + 1) & mask;
+    uint64_t h = dur_hash(x);
+    size_t i = (size_t)(h >> (64 - e->mbits));
+    while (e->mslots[i].head &&
+           (e->mslots[i].tag != (uint32_t)h || pair_at(e, e->mslots[i].head)->dur != x))
+        i = (i + 1) & mask;
+    e->mslots[i].tag = (uint32_t)h;
     return &e->mslots[i];
 }
 
@@ -67,32 +91,37 @@ void etl_build_match_index(etl *e) {
     e->mbits = 4;
     while (((size_t)1 << e->mbits) < e->songs.len * 2) e->mbits++; /* load <= 1/2 */
     e->mslots = sl_calloc((size_t)1 << e->mbits, sizeof *e->mslots);
-    e->mnodes = sl_malloc((e->songs.len ? e->songs.len : 1) * sizeof *e->mnodes);
-    uint32_t nnodes = 0;
     for (size_t i = 0; i < e->songs.len; i++) {
         const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
         if (!s->title.ptr || !s->artist_name.ptr || !s->has_duration) continue;
         uint64_t x = dur_key(s->duration);
         size_t b = (size_t)(dur_hash(x) >> (64 - ETL_DUR_BITS));
         e->dur_bits[b / 64] |= UINT64_C(1) << (b % 64);
-        struct etl_match_slot *sl = slot_of(e, x);
-        uint32_t *link = &sl->head;
-        sl->dur = x;
-        for (; *link; link = &e->mnodes[*link - 1].next) {
-            struct etl_match_node *n = &e->mnodes[*link - 1];
-            if (n->tlen == s->title.len && n->alen == s->artist_name.len &&
-                !memcmp(n->title, s->title.ptr, n->tlen) &&
-                !memcmp(n->artist, s->artist_name.ptr, n->alen))
-                break;
-        }
+        uint32_t *link = &slot_of(e, x)->head, off;
+        while (*link && !pair_is(pair_at(e, *link), s->title.ptr, s->title.len,
+                                 s->artist_name.ptr, s->artist_name.len))
+            link = &pair_at(e, *link)->next;
         if (*link) { /* the same (title, artist, duration) again */
-            struct etl_match_node *n = &e->mnodes[*link - 1];
-            if (song_id_less(s, &SL_VEC_AT(&e->songs, song_rec, n->song))) n->song = (uint32_t)i;
+            pair *p = pair_at(e, *link);
+            if (song_id_less(s, &SL_VEC_AT(&e->songs, song_rec, p->song))) p->song = (uint32_t)i;
             continue;
         }
-        e->mnodes[nnodes] = (struct etl_match_node){s->title.ptr, s->artist_name.ptr, s->title.len,
-                                                     s->artist_name.len, (uint32_t)i, 0};
-        *link = ++nnodes;
+        size_t need = sizeof(pair) + s->title.len + s->artist_name.len;
+        need = (need + 7) & ~(size_t)7;
+        if (e->mpairs.len + need >= UINT32_MAX) break; /* 4 GiB of titles: the rest match nothing */
+        off = (uint32_t)e->mpairs.len;
+        ptrdiff_t at = (const uint8_t *)link - e->mpairs.data; /* link may be inside mpairs */
+        bool inside = e->mpairs.data && at >= 0 && (size_t)at < e->mpairs.len;
+        sl_buf_reserve(&e->mpairs, need);
+        if (inside) link = (uint32_t *)(void *)(e->mpairs.data + at);
+        pair p = {x, 0, (uint32_t)i, s->title.len, s->artist_name.len};
+        uint8_t *o = e->mpairs.data + off;
+        memset(o, 0, need);
+        memcpy(o, &p, sizeof p);
+        memcpy(o + sizeof p, s->title.ptr, s->title.len);
+        memcpy(o + sizeof p + s->title.len, s->artist_name.ptr, s->artist_name.len);
+        e->mpairs.len += need;
+        *link = off + 1;
     }
 }
 
@@ -106,12 +135,10 @@ int32_t etl_find_match(const etl *e, sl_str song, sl_str artist, double length) 
     for (size_t i = (size_t)(h >> (64 - e->mbits));; i = (i + 1) & mask) {
         const struct etl_match_slot *sl = &e->mslots[i];
         if (!sl->head) return -1;
-        if (sl->dur != x) continue;
-        for (uint32_t k = sl->head; k; k = e->mnodes[k - 1].next) {
-            const struct etl_match_node *n = &e->mnodes[k - 1];
-            if (n->tlen == song.len && n->alen == artist.len && !memcmp(n->title, song.ptr, song.len) &&
-                !memcmp(n->artist, artist.ptr, artist.len))
-                return (int32_t)n->song;
+        if (sl->tag != (uint32_t)h || pair_at(e, sl->head)->dur != x) continue;
+        for (uint32_t k = sl->head; k; k = pair_at(e, k)->next) {
+            const pair *p = pair_at(e, k);
+            if (pair_is(p, song.ptr, song.len, artist.ptr, artist.len)) return (int32_t)p->song;
         }
         return -1;
     }
