@@ -119,6 +119,32 @@ void etl_parse(etl *e, file_result *r, bool events, json_scanner *sc, const uint
                size_t len, size_t stop);
 void etl_result_init(file_result *r);
 void etl_result_free(file_result *r);
+/* json_to_int64's answer for the common shapes, without scanning the text
+ * again: a number whose double is an integer below 2^53 in size (exact, so
+ * the same as the text's value: an integer literal there is exact, and any
+ * other text converts through this double), and a string of 1 to 18 digits
+ * without a leading zero. Returns false when undecided. */
+static inline bool etl_quick_i64(const json_value *v, int64_t *out) {
+    if (v->type == JSON_NUMBER) {
+        double d = v->num;
+        if (!(d > -9007199254740992.0 && d < 9007199254740992.0)) return false;
+        int64_t i = (int64_t)d;
+        if ((double)i != d) return false;
+        *out = i;
+        return true;
+    }
+    if (v->type != JSON_STRING || v->len < 1 || v->len > 18 || (v->len > 1 && v->str[0] == '0'))
+        return false;
+    int64_t x = 0;
+    for (uint32_t k = 0; k < v->len; k++) {
+        unsigned d = (unsigned char)v->str[k] - '0';
+        if (d > 9) return false;
+        x = x * 10 + d;
+    }
+    *out = x;
+    return true;
+}
+
 /* etl_match.c: the match index built by etl_build_match_index (etl.h):
  * the song index a play matches, or -1. */
 #define ETL_DUR_BITS 20

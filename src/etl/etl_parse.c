@@ -136,6 +136,10 @@ static bool get_f64(parse_ctx *c, json_pos pos, const json_value *v, const char 
 
 static bool get_i64(parse_ctx *c, json_pos pos, const json_value *v, const char *key, int64_t *out,
                     bool *has) {
+    if (etl_quick_i64(v, out)) {
+        *has = true;
+        return true;
+    }
     int rc = json_to_int64(v, out);
     if (rc < 0) {
         reject_at(c, pos, "%s: not an integer", key);
