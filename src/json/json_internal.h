@@ -184,32 +184,47 @@ bad:
  * returns the pointer past it with *n exactly as jnum_scan fills it, or
  * NULL when undecided (then jnum_scan decides, errors included). */
 static inline const uint8_t *jnum_scan_short(const uint8_t *p, const uint8_t *end, jnum *n) {
-    if (end - p < 24) return NULL; /* reads at most 23 bytes: '-', 19 digits, '.', 2 more */
+    if (end - p < 24) return NULL; /* reads at most 22 bytes: '-', 20 digits or '.', 1 more */
     const uint8_t *q = p + (*p == '-');
     uint64_t m = 0;
     unsigned d = (unsigned)(*q - '0');
     if (d > 9) return NULL;
     const uint8_t *digits = q;
+#ifdef JNUM_SWAR
+    uint64_t v8;
+#endif
     if (d == 0) {
         q++;
     } else {
-        do {
+#ifdef JNUM_SWAR
+        while (q - digits <= 11 && jnum_eight_digits(q, &v8)) {
+            m = m * 100000000 + v8;
+            q += 8;
+        }
+#endif
+        while ((d = (unsigned)(*q - '0')) <= 9) {
+            if (q - digits == 19) return NULL; /* 20 digits or more */
             m = m * 10 + d;
-            d = (unsigned)(*++q - '0');
-        } while (d <= 9 && q - digits < 19);
-        if (d <= 9) return NULL; /* 20 digits or more */
+            q++;
+        }
     }
     int64_t exp10 = 0;
     bool integer = true;
     if (*q == '.') {
         const uint8_t *fr = ++q;
-        d = (unsigned)(*q - '0');
-        if (d > 9) return NULL;
-        do {
+        if ((unsigned)(*q - '0') > 9) return NULL;
+        /* q - digits counts the '.' too: at most 19 digits in all */
+#ifdef JNUM_SWAR
+        while (q - digits <= 12 && jnum_eight_digits(q, &v8)) {
+            m = m * 100000000 + v8;
+            q += 8;
+        }
+#endif
+        while ((d = (unsigned)(*q - '0')) <= 9) {
+            if (q - digits == 20) return NULL;
             m = m * 10 + d;
-            d = (unsigned)(*++q - '0');
-        } while (d <= 9 && q - digits < 20); /* the '.' is not a digit */
-        if (d <= 9) return NULL;
+            q++;
+        }
         exp10 = -(int64_t)(q - fr);
         integer = false;
     }

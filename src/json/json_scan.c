@@ -59,6 +59,10 @@ struct json_scanner {
         int32_t slot;
     } pred[32];
     json_value blank; /* a missing value */
+    /* with at most 64 keys: the slots captured in the current record, and
+     * those that may hold a value (reset to blank only when stale) */
+    uint64_t set, dirty;
+    bool any_dup; /* a key requested twice */
     char reason[160];
     uint8_t stack[JSON_MAX_DEPTH];
 };
@@ -141,10 +145,12 @@ json_scanner *json_scanner_new(const json_fields *f) {
     json_scanner *s = sl_calloc(1, sizeof *s);
     for (size_t j = 0; j < sizeof s->pred / sizeof *s->pred; j++) /* never matches */
         s->pred[j].a = s->pred[j].b = UINT64_MAX;
-    s->blank.type = JSON_MISSING;
     s->f = f;
     s->vals = sl_calloc(f->n ? f->n : 1, sizeof *s->vals);
     s->soff = sl_calloc(f->n ? f->n : 1, sizeof *s->soff);
+    s->blank.type = JSON_MISSING;
+    for (size_t i = 0; i < f->n; i++) s->any_dup |= f->dup_next[i] >= 0;
+    for (size_t i = 0; i < f->n; i++) s->soff[i] = NO_OFF; /* vals: all blank */
     return s;
 }
 
@@ -597,6 +603,10 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
     json_value *v = &s->vals[i];
     const uint8_t *q;
     uint32_t off = NO_OFF;
+    /* num is reset only when a record starts (a key repeated with a number
+     * then a string keeps the number's num): with the slot's first value in
+     * this record, it is that of the blank one */
+    if (i < 64 && !(s->set >> i & 1)) v->num = 0;
     switch (*p) {
     case '"': {
         bool esc = false;
@@ -662,10 +672,13 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
     default: return skip_value(s, p, 1); /* reports the error */
     }
     s->soff[i] = off;
-    for (int32_t j = s->f->dup_next[i]; j >= 0; j = s->f->dup_next[j]) {
-        s->vals[j] = *v;
-        s->soff[j] = off;
-    }
+    s->set |= i < 64 ? UINT64_C(1) << i : 0;
+    if (s->any_dup)
+        for (int32_t j = s->f->dup_next[i]; j >= 0; j = s->f->dup_next[j]) {
+            s->vals[j] = *v;
+            s->soff[j] = off;
+            s->set |= j < 64 ? UINT64_C(1) << j : 0;
+        }
     return q;
 }
 
@@ -779,10 +792,28 @@ static const uint8_t *resume_point(const json_scanner *s, const uint8_t *rec) {
     return nl ? nl + 1 : end;
 }
 
+/* Clears the values a record before left that this one did not set. */
+static void clear_stale(json_scanner *s) {
+    for (uint64_t stale = s->dirty & ~s->set; stale; stale &= stale - 1) {
+        int i = __builtin_ctzll(stale);
+        s->vals[i] = s->blank;
+        s->soff[i] = NO_OFF;
+    }
+    s->dirty = s->set;
+}
+
 static int emit_record(scan_state *st) {
     json_scanner *s = st->s;
-    for (size_t i = 0; i < s->f->n; i++)
-        if (s->soff[i] != NO_OFF) s->vals[i].str = (const char *)s->scratch.data + s->soff[i];
+    if (s->f->n <= 64) {
+        clear_stale(s);
+        for (uint64_t b = s->set; b; b &= b - 1) {
+            int i = __builtin_ctzll(b);
+            if (s->soff[i] != NO_OFF) s->vals[i].str = (const char *)s->scratch.data + s->soff[i];
+        }
+    } else {
+        for (size_t i = 0; i < s->f->n; i++)
+            if (s->soff[i] != NO_OFF) s->vals[i].str = (const char *)s->scratch.data + s->soff[i];
+    }
     if (!st->cb->on_record) return 0;
     return st->cb->on_record(st->ctx, s->vals, st->pos);
 }
@@ -850,13 +881,18 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
             continue;
         }
         if (*p == '{') {
-            for (size_t i = 0; i < s->f->n; i++) {
-                s->vals[i] = s->blank;
-                s->soff[i] = NO_OFF;
-            }
+            if (s->f->n > 64)
+                for (size_t i = 0; i < s->f->n; i++) {
+                    s->vals[i] = s->blank;
+                    s->soff[i] = NO_OFF;
+                }
+            s->set = 0;
             s->scratch.len = 0;
             q = parse_record(s, p);
-            if (!q) goto syntax;
+            if (!q) {
+                s->dirty |= s->set; /* values of the rejected record */
+                goto syntax;
+            }
             if (element) arr = ARR_SEP;
             p = q;
             if ((rc = emit_record(&st))) return rc;

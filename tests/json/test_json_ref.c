@@ -200,11 +200,40 @@ static void t_lengths(void **st) {
     ref_pair_free(&a);
 }
 
+/* hand-picked cases around the fast paths */
+static void t_cases(void **st) {
+    (void)st;
+    static const char *const CASES[] = {
+        /* a repeated key: number then string keeps the number's num */
+        "{\"ts\":1,\"ts\":\"x\"}\n{\"ts\":\"y\"}\n{\"ts\":null,\"a\":2.5,\"a\":null}\n",
+        "{\"ts\":1}\n{\"b\":1}\n{\"ts\":[1],\"ts\":2}\n{}\n{\"ts\":true}\n",
+        /* the same layout, then a key that differs in its last byte or its colon */
+        "{\"ts\":1,\"a\":2}\n{\"ts\":1,\"b\":2}\n{\"tt\":1,\"a\" :2}\n{\"ts\" :1,\"a\":2}\n",
+        /* numbers at and past 19 digits, exponents, bad ones */
+        "{\"ts\":1234567890123456789,\"a\":12345678901234567890,\"b\":0.1234567890123456789}\n"
+        "{\"ts\":1.5e3,\"a\":-0,\"b\":-0.0,\"c\":01}\n{\"ts\":1.}\n{\"ts\":-}\n"
+        "{\"ts\":1_000}\n{\"ts\":12345678.12345678901}\n{\"ts\":123456789012345678.9}\n",
+        /* nulls that are not */
+        "{\"ts\":nul}\n{\"ts\":nullx}\n{\"ts\":null1}\n{\"ts\":null_}\n{\"ts\":null}",
+        /* escapes in keys and values */
+        "{\"t\\u0073\":\"a\\/b\",\"a\":\"\\ud83d\\ude00\\n\"}\n{\"ts\":\"\\x\"}\n",
+    };
+    static const char *const K[] = {"ts", "a", "b", "c", "ts"};
+    ref_pair a;
+    ref_pair_init(&a, K, 5);
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        size_t n = strlen(CASES[i]);
+        for (size_t cut = 0; cut <= n; cut++) check_all(&a, (const uint8_t *)CASES[i], cut, cut);
+    }
+    ref_pair_free(&a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_sample),
         cmocka_unit_test(t_mutations),
         cmocka_unit_test(t_lengths),
+        cmocka_unit_test(t_cases),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
