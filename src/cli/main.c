@@ -1,4 +1,5 @@
 /* songlake: main() and subcommand dispatch. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,11 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    /* A batch job frees and reallocates the same large buffers per task:
+     * keep freed memory in the process instead of returning it to the kernel
+     * and faulting it back in page by page (peak RSS is what is live). */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (argc < 2) {
         usage(stderr);
         return 2;
