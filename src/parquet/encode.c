@@ -14,102 +14,151 @@
 
 #include <string.h>
 
-void pqw_rle_init(pqw_rle *e, sl_buf *out, int bit_width) {
-    memset(e, 0, sizeof *e);
-    e->out = out;
-    e->bit_width = bit_width;
-    e->indicator = SIZE_MAX;
+/* Worst case of pqw_rle_encode*: per 8 values a literal group (bw bytes and
+ * a share of a header) or a run (<= 10 header bytes + 4 value bytes), plus
+ * slack for the word-wide stores below. */
+static uint8_t *rle_reserve(sl_buf *out, size_t n, int bw) {
+    sl_buf_reserve(out, (n / 8 + 2) * (size_t)(bw + 15) + 16);
+    return out->data + out->len;
 }
 
-/* Bit-packs e->buffered[0..nbuf) (nbuf is 8 except at the very end, where
- * the group is zero-padded to 8 first) LSB first. */
-static void pack_group(pqw_rle *e) {
-    int bw = e->bit_width;
-    uint8_t tmp[32];
-    memset(tmp, 0, (size_t)bw);
+static uint8_t *put_run(uint8_t *o, uint64_t count, uint32_t v, int value_bytes) {
+    uint64_t h = count << 1;
+    while (h >= 0x80) {
+        *o++ = (uint8_t)(h | 0x80);
+        h >>= 7;
+    }
+    *o++ = (uint8_t)h;
+    for (int i = 0; i < value_bytes; i++, v >>= 8) *o++ = (uint8_t)v;
+    return o;
+}
+
+/* Bit-packs 8 values LSB first into bw bytes (writes up to 3 bytes past). */
+static uint8_t *pack8(uint8_t *o, const uint32_t *v, int bw) {
     uint64_t acc = 0;
-    int nbits = 0;
-    size_t o = 0;
-    for (int i = 0; i < e->nbuf; i++) {
-        acc |= (uint64_t)e->buffered[i] << nbits;
-        nbits += bw;
-        while (nbits >= 8) {
-            tmp[o++] = (uint8_t)acc;
-            acc >>= 8;
-            nbits -= 8;
+    int nb = 0;
+    for (int k = 0; k < 8; k++) {
+        acc |= (uint64_t)v[k] << nb;
+        nb += bw;
+        if (nb >= 32) {
+            uint32_t lo = (uint32_t)acc;
+            memcpy(o, &lo, 4); /* little-endian, as the rest of the writer */
+            o += 4;
+            acc >>= 32;
+            nb -= 32;
         }
     }
-    if (nbits > 0) tmp[o++] = (uint8_t)acc;
-    sl_buf_append(e->out, tmp, (size_t)bw); /* 8 values x bw bits = bw bytes */
-    e->nbuf = 0;
+    for (; nb > 0; nb -= 8, acc >>= 8) *o++ = (uint8_t)acc;
+    return o;
 }
 
-static void flush_literal(pqw_rle *e, bool update_indicator) {
-    if (e->indicator == SIZE_MAX) {
-        e->indicator = e->out->len;
-        sl_buf_putc(e->out, 0);
-    }
-    if (e->nbuf > 0) pack_group(e);
-    if (update_indicator) {
-        uint32_t groups = (e->literal_count + 7) / 8;
-        e->out->data[e->indicator] = (uint8_t)((groups << 1) | 1);
-        e->indicator = SIZE_MAX;
-        e->literal_count = 0;
+/* The literal runs of both encoders: `ind` is the reserved header byte of
+ * the open run (NULL if none), `groups` its bit-packed groups so far. */
+typedef struct lit_run {
+    uint8_t *ind;
+    uint32_t groups;
+} lit_run;
+
+static uint8_t *lit_begin_group(lit_run *l, uint8_t *o) {
+    if (!l->ind) l->ind = o++;
+    return o;
+}
+
+static void lit_end_group(lit_run *l) {
+    if (++l->groups == 63) { /* a one-byte header holds at most 63 groups */
+        *l->ind = (uint8_t)((63u << 1) | 1);
+        l->ind = NULL;
+        l->groups = 0;
     }
 }
 
-static void flush_repeated(pqw_rle *e) {
-    pqw_put_uvarint(e->out, (uint64_t)e->repeat << 1);
-    uint32_t v = e->cur;
-    for (int i = 0; i < (e->bit_width + 7) / 8; i++) {
-        sl_buf_putc(e->out, (uint8_t)v);
-        v >>= 8;
-    }
-    e->nbuf = 0;
-    e->repeat = 0;
+static void lit_close(lit_run *l) {
+    if (l->ind) *l->ind = (uint8_t)((l->groups << 1) | 1);
+    l->ind = NULL;
+    l->groups = 0;
 }
 
-static void flush_buffered(pqw_rle *e, bool done) {
-    if (e->repeat >= 8) {
-        /* the buffered values belong to the repeated run now */
-        e->nbuf = 0;
-        if (e->literal_count != 0) flush_literal(e, true);
-        return;
+void pqw_rle_encode(sl_buf *out, int bw, const uint32_t *v, size_t n) {
+    uint8_t *o = rle_reserve(out, n, bw);
+    int vbytes = (bw + 7) / 8;
+    lit_run l = {NULL, 0};
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint32_t x = v[i];
+        uint32_t diff = 0;
+        for (int k = 1; k < 8; k++) diff |= v[i + k] ^ x;
+        if (diff == 0) { /* 8 equal values start a run, as long as it lasts */
+            size_t e = i + 8;
+            while (e < n && v[e] == x) e++;
+            lit_close(&l);
+            o = put_run(o, e - i, x, vbytes);
+            i = e;
+            continue;
+        }
+        o = lit_begin_group(&l, o);
+        o = pack8(o, v + i, bw);
+        lit_end_group(&l);
+        i += 8;
     }
-    e->literal_count += (uint32_t)e->nbuf;
-    uint32_t groups = (e->literal_count + 7) / 8;
-    flush_literal(e, done || groups + 1 >= (1u << 6));
-    e->repeat = 0;
-}
-
-void pqw_rle_put_slow(pqw_rle *e, uint32_t v) {
-    if (e->cur == v) {
-        e->repeat++;
-        if (e->repeat > 8) return; /* fast path: continuing an RLE run */
-    } else {
-        if (e->repeat >= 8) flush_repeated(e);
-        e->repeat = 1;
-        e->cur = v;
-    }
-    e->buffered[e->nbuf++] = v;
-    if (e->nbuf == 8) flush_buffered(e, false);
-}
-
-void pqw_rle_flush(pqw_rle *e) {
-    if (e->literal_count > 0 || e->repeat > 0 || e->nbuf > 0) {
-        bool all_repeat = e->literal_count == 0 && (e->repeat == (uint32_t)e->nbuf || e->nbuf == 0);
-        if (e->repeat > 0 && all_repeat) {
-            flush_repeated(e);
+    size_t r = n - i;
+    if (r) {
+        bool same = true;
+        for (size_t k = 1; k < r; k++) same = same && v[i + k] == v[i];
+        if (same && !l.ind) { /* a short tail is a run when no literal is open */
+            o = put_run(o, r, v[i], vbytes);
         } else {
-            while (e->nbuf != 0 && e->nbuf < 8) e->buffered[e->nbuf++] = 0;
-            e->literal_count += (uint32_t)e->nbuf;
-            flush_literal(e, true);
-            e->repeat = 0;
+            uint32_t t[8] = {0};
+            memcpy(t, v + i, r * sizeof *t);
+            o = lit_begin_group(&l, o);
+            o = pack8(o, t, bw);
+            l.groups++;
         }
     }
-    e->literal_count = 0;
-    e->nbuf = 0;
-    e->repeat = 0;
+    lit_close(&l);
+    out->len = (size_t)(o - out->data);
+}
+
+#define ONES8 UINT64_C(0x0101010101010101)
+
+void pqw_rle_encode_levels(sl_buf *out, const uint8_t *v, size_t n) {
+    uint8_t *o = rle_reserve(out, n, 1);
+    lit_run l = {NULL, 0};
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t x;
+        memcpy(&x, v + i, 8);
+        if (x == 0 || x == ONES8) {
+            size_t e = i + 8;
+            for (uint64_t y; n - e >= 8 && (memcpy(&y, v + e, 8), y == x);) e += 8;
+            while (e < n && v[e] == (uint8_t)x) e++;
+            lit_close(&l);
+            o = put_run(o, e - i, (uint8_t)x, 1);
+            i = e;
+            continue;
+        }
+        o = lit_begin_group(&l, o);
+        *o++ = (uint8_t)((x * UINT64_C(0x0102040810204080)) >> 56); /* byte k -> bit k */
+        lit_end_group(&l);
+        i += 8;
+    }
+    size_t r = n - i;
+    if (r) {
+        uint8_t bits = 0;
+        bool same = true;
+        for (size_t k = 0; k < r; k++) {
+            bits |= (uint8_t)(v[i + k] << k);
+            same = same && v[i + k] == v[i];
+        }
+        if (same && !l.ind) {
+            o = put_run(o, r, v[i], 1);
+        } else {
+            o = lit_begin_group(&l, o);
+            *o++ = bits;
+            l.groups++;
+        }
+    }
+    lit_close(&l);
+    out->len = (size_t)(o - out->data);
 }
 
 /* ---- dictionary ------------------------------------------------------- */
@@ -143,57 +192,24 @@ static void dict_rehash(pqw_dict *d, size_t nslots) {
         uint64_t h = d->hash[i];
         size_t s = (size_t)h & mask;
         while (d->slots[s]) s = (s + 1) & mask;
-        d->slots[s] = (h & 0xFFFFFFFF00000000ull) | (i + 1);
+        d->slots[s] = (h & PQW_DICT_TAG) | (i + 1);
     }
-}
-
-/* Fixed-width values hash with a 64-bit finalizer (murmur3's fmix64):
- * as good as XXH3 for 4/8-byte keys and cheaper than a call. */
-static inline uint64_t hash_fixed(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
 }
 
 static inline bool entry_equals(const pqw_dict *d, uint32_t i, const void *p, size_t n) {
-    switch (d->width) {
-    case 8: return memcmp(d->plain.data + (size_t)i * 8, p, 8) == 0;
-    case 4: return memcmp(d->plain.data + (size_t)i * 4, p, 4) == 0;
-    case 0:
-        return d->off[i + 1] - d->off[i] == n + 4 &&
-               memcmp(d->plain.data + d->off[i] + 4, p, n) == 0;
-    default: return memcmp(d->plain.data + d->off[i], p, n) == 0;
-    }
+    if (d->width)
+        return memcmp(d->plain.data + (size_t)i * (size_t)d->width, p, (size_t)d->width) == 0;
+    return d->off[i + 1] - d->off[i] == n + 4 && memcmp(d->plain.data + d->off[i] + 4, p, n) == 0;
 }
 
-int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, bool *inserted) {
-    *inserted = false;
-    if (d->nslots == 0) dict_rehash(d, 1024);
-    uint64_t h;
-    if (d->width == 8 || d->width == 4) {
-        uint64_t x = 0;
-        memcpy(&x, p, (size_t)d->width);
-        h = hash_fixed(x);
-    } else {
-        h = sl_hash(p, n);
-    }
-    uint64_t tag = h & 0xFFFFFFFF00000000ull;
-    size_t mask = d->nslots - 1;
-    size_t s = (size_t)h & mask;
-    for (;;) {
-        uint64_t e = d->slots[s];
-        if (!e) break;
-        if ((e & 0xFFFFFFFF00000000ull) == tag) {
-            uint32_t i = (uint32_t)e - 1;
-            if (entry_equals(d, i, p, n)) return i;
-        }
-        s = (s + 1) & mask;
-    }
+int64_t pqw_dict_add(pqw_dict *d, const void *p, size_t n, uint64_t h, size_t slot,
+                     size_t max_bytes) {
     size_t prefix = d->width ? 0 : 4;
     if (d->plain.len + n + prefix > max_bytes) return -1;
+    if (d->nslots == 0) {
+        dict_rehash(d, 1024);
+        slot = (size_t)h & (d->nslots - 1); /* the table is empty */
+    }
     if (d->count + 1 >= d->cap) {
         d->cap = d->cap ? d->cap * 2 : 1024;
         d->off = sl_realloc(d->off, ((size_t)d->cap + 1) * sizeof *d->off);
@@ -208,8 +224,37 @@ int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, boo
     sl_buf_append(&d->plain, p, n);
     d->off[i + 1] = (uint32_t)d->plain.len;
     d->hash[i] = h;
-    d->slots[s] = tag | (i + 1);
-    *inserted = true;
+    d->slots[slot] = (h & PQW_DICT_TAG) | (i + 1);
     if ((size_t)d->count * 2 > d->nslots) dict_rehash(d, d->nslots * 2);
+    return i;
+}
+
+int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, bool *inserted) {
+    *inserted = false;
+    if (d->width == 8 || d->width == 4) {
+        uint64_t x = 0;
+        memcpy(&x, p, (size_t)d->width);
+        size_t slot;
+        uint64_t h = pqw_hash_fixed(x);
+        int64_t i = d->width == 8 ? pqw_dict_find_fixed(d, x, h, 8, &slot)
+                                  : pqw_dict_find_fixed(d, x, h, 4, &slot);
+        if (i >= 0) return i;
+        i = pqw_dict_add(d, p, n, h, slot, max_bytes);
+        *inserted = i >= 0;
+        return i;
+    }
+    uint64_t h = sl_hash(p, n);
+    uint64_t tag = h & PQW_DICT_TAG;
+    size_t slot = 0;
+    if (d->nslots) {
+        size_t mask = d->nslots - 1;
+        for (slot = (size_t)h & mask; d->slots[slot]; slot = (slot + 1) & mask) {
+            uint64_t e = d->slots[slot];
+            if ((e & PQW_DICT_TAG) == tag && entry_equals(d, (uint32_t)e - 1, p, n))
+                return (uint32_t)e - 1;
+        }
+    }
+    int64_t i = pqw_dict_add(d, p, n, h, slot, max_bytes);
+    *inserted = i >= 0;
     return i;
 }

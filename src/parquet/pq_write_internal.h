@@ -8,6 +8,8 @@
 
 #include "parquet/parquet.h"
 
+#include <string.h>
+
 /* ---- parquet.thrift enum values the writer uses ---------------------- */
 enum {
     PQW_T_BOOLEAN = 0,
@@ -68,29 +70,16 @@ void pqw_tc_i32(pqw_thrift *t, int32_t v);                  /* list element */
 void pqw_tc_binary(pqw_thrift *t, const void *p, size_t n); /* list element */
 
 /* ---- RLE / bit-packed hybrid encoder ---------------------------------- */
-/* The algorithm of parquet-mr and Arrow: runs of >= 8 equal values become
- * RLE runs, the rest are bit-packed in groups of 8 (at most 63 groups per
- * run header, so the header is one reserved byte patched afterwards). */
-typedef struct pqw_rle {
-    sl_buf *out;
-    int bit_width;
-    uint32_t cur;
-    uint32_t repeat;
-    uint32_t buffered[8];
-    int nbuf;
-    uint32_t literal_count;
-    size_t indicator; /* offset of the reserved literal header byte, SIZE_MAX if none */
-} pqw_rle;
-void pqw_rle_init(pqw_rle *e, sl_buf *out, int bit_width);
-void pqw_rle_put_slow(pqw_rle *e, uint32_t v);
-static inline void pqw_rle_put(pqw_rle *e, uint32_t v) {
-    if (e->cur == v && e->repeat >= 8) { /* inside an RLE run: just count */
-        e->repeat++;
-        return;
-    }
-    pqw_rle_put_slow(e, v);
-}
-void pqw_rle_flush(pqw_rle *e);
+/* The algorithm of parquet-mr and Arrow, over a whole page's values at once:
+ * cut into groups of 8 (counted from the end of the last run); a group of 8
+ * equal values starts an RLE run that lasts as long as the value repeats,
+ * other groups are bit-packed (at most 63 groups per run header, so the
+ * header is one reserved byte patched afterwards); a last partial group is a
+ * run if its values are equal and no bit-packed run is open, else it is
+ * bit-packed padded with zeros. Appends to out. */
+void pqw_rle_encode(sl_buf *out, int bit_width, const uint32_t *v, size_t n);
+/* The same for definition levels: one byte per value, each 0 or 1, width 1. */
+void pqw_rle_encode_levels(sl_buf *out, const uint8_t *v, size_t n);
 /* Bits needed for values in [0, max_value]. */
 static inline int pqw_bit_width(uint32_t max_value) {
     return max_value ? 32 - __builtin_clz(max_value) : 0;
@@ -108,6 +97,7 @@ typedef struct pqw_dict {
     size_t nslots;   /* power of two */
     int width;       /* fixed value width in bytes; 0 = BYTE_ARRAY (4-byte length prefix) */
 } pqw_dict;
+#define PQW_DICT_TAG UINT64_C(0xFFFFFFFF00000000)
 void pqw_dict_init(pqw_dict *d, int width);
 void pqw_dict_clear(pqw_dict *d);
 void pqw_dict_free(pqw_dict *d);
@@ -116,6 +106,42 @@ void pqw_dict_free(pqw_dict *d);
  * dictionary past max_bytes (the caller falls back to PLAIN). *inserted tells
  * whether it is new. */
 int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, bool *inserted);
+
+/* The two halves of pqw_dict_put for fixed-width values, so a caller's loop
+ * can inline the lookup: the hash of a 4/8-byte value (zero-extended to a
+ * word; murmur3's fmix64, as good as XXH3 for such keys and cheaper), */
+static inline uint64_t pqw_hash_fixed(uint64_t x) {
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+/* the index of x (hash h) in a dictionary of that width, or -1 with *slot
+ * the free slot where it goes, */
+static inline int64_t pqw_dict_find_fixed(const pqw_dict *d, uint64_t x, uint64_t h, int width,
+                                          size_t *slot) {
+    size_t s = 0;
+    if (d->nslots) {
+        size_t mask = d->nslots - 1;
+        uint64_t tag = h & PQW_DICT_TAG;
+        for (s = (size_t)h & mask; d->slots[s]; s = (s + 1) & mask) {
+            uint64_t e = d->slots[s];
+            if ((e & PQW_DICT_TAG) != tag) continue;
+            uint32_t i = (uint32_t)e - 1;
+            uint64_t y = 0;
+            memcpy(&y, d->plain.data + (size_t)i * (size_t)width, (size_t)width);
+            if (y == x) return i;
+        }
+    }
+    *slot = s;
+    return -1;
+}
+/* and the insert at that slot (any slot with an empty table): the new index,
+ * or -1 as for pqw_dict_put. */
+int64_t pqw_dict_add(pqw_dict *d, const void *p, size_t n, uint64_t h, size_t slot,
+                     size_t max_bytes);
 static inline const uint8_t *pqw_dict_entry(const pqw_dict *d, uint32_t i, size_t *len) {
     *len = d->off[i + 1] - d->off[i];
     return d->plain.data + d->off[i];

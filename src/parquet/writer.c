@@ -153,10 +153,19 @@ static void append_plain(pqw_col *c, const void *p, size_t n) {
 /* Leaves dictionary mode for the rest of the chunk: the open page's indices
  * become PLAIN values. */
 static void fall_back_to_plain(pqw_col *c) {
-    for (size_t i = 0; i < c->nidx; i++) {
-        size_t len;
-        const uint8_t *e = pqw_dict_entry(&c->dict, c->idx[i], &len);
-        sl_buf_append(&c->plain, e, len);
+    if (c->width) {
+        size_t w = (size_t)c->width;
+        sl_buf_reserve(&c->plain, c->nidx * w);
+        uint8_t *o = c->plain.data + c->plain.len;
+        for (size_t i = 0; i < c->nidx; i++, o += w)
+            memcpy(o, c->dict.plain.data + (size_t)c->idx[i] * w, w);
+        c->plain.len += c->nidx * w;
+    } else {
+        for (size_t i = 0; i < c->nidx; i++) {
+            size_t len;
+            const uint8_t *e = pqw_dict_entry(&c->dict, c->idx[i], &len);
+            sl_buf_append(&c->plain, e, len);
+        }
     }
     c->nidx = 0;
     c->plain_equiv = 0;
@@ -165,55 +174,228 @@ static void fall_back_to_plain(pqw_col *c) {
     if (c->dict_pages == 0) pqw_dict_clear(&c->dict); /* no page refers to it */
 }
 
-/* A fixed-width value as a zero-extended word, for the last-value check. */
-static uint64_t fixed_key(const pqw_col *c, const void *p) {
+static void put_plain(pqw_col *c, const void *p, size_t n) {
+    stats_value(c, p, n);
+    append_plain(c, p, n);
+}
+
+/* ---- ranges of rows ---------------------------------------------------- */
+/* Values are put a range of rows at a time, by loops specialised per type
+ * (and by whether the batch has nulls) with nothing decided per value but
+ * the dictionary lookup. A range ends where a page may have to close (see
+ * rows_unchecked) and a loop returns early, after the row, when the
+ * dictionary overflows: the page size is checked right after that row, as
+ * if every row were checked. */
+#define PQW_INLINE static inline __attribute__((always_inline))
+
+enum { K_INT, K_DOUBLE }; /* how a fixed-width value counts in statistics */
+
+PQW_INLINE uint64_t load_fixed(const uint8_t *p, int width) {
     uint64_t x = 0;
-    memcpy(&x, p, (size_t)c->width);
+    memcpy(&x, p, (size_t)width);
     return x;
 }
 
-/* Dictionary index of (p, n), or -1 when the dictionary is full. */
-static int64_t dict_index(pq_writer *w, pqw_col *c, const void *p, size_t n) {
-    struct pqw_pcache *pe = NULL;
-    if (c->pcache) {
-        uint64_t a = (uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15);
-        pe = &c->pcache[a >> (64 - c->pcache_bits)];
-        if (pe->gen == c->pgen && pe->p == p && pe->n == n) return pe->idx;
-    }
-    if (c->has_last && c->width) {
-        if (fixed_key(c, p) == c->last_fixed) return c->last_idx;
-    } else if (c->has_last && !pe) { /* (with pcache a repeat is found by address) */
-        size_t len, pre = c->width ? 0 : 4;
-        const uint8_t *e = pqw_dict_entry(&c->dict, c->last_idx, &len);
-        if (len == n + pre && memcmp(e + pre, p, n) == 0) return c->last_idx;
-    }
-    bool inserted;
-    int64_t i = pqw_dict_put(&c->dict, p, n, w->o.dict_max_bytes, &inserted);
-    if (i < 0) return -1;
-    if (inserted) stats_value(c, p, n); /* the dictionary holds every distinct value */
-    c->last_idx = (uint32_t)i;
-    c->has_last = true;
-    if (c->width) c->last_fixed = fixed_key(c, p);
-    if (pe && n <= UINT32_MAX) *pe = (struct pqw_pcache){p, c->pgen, (uint32_t)n, (uint32_t)i};
-    return i;
+PQW_INLINE int64_t fixed_as_int(uint64_t x, int width) {
+    return width == 4 ? (int64_t)(int32_t)(uint32_t)x : (int64_t)x;
 }
 
-static void put_value(pq_writer *w, pqw_col *c, const void *p, size_t n) {
-    if (c->dict_mode) {
-        int64_t i = dict_index(w, c, p, n);
-        if (i >= 0) {
-            if (c->nidx == c->idx_cap) {
-                c->idx_cap = c->idx_cap ? c->idx_cap * 2 : 1024;
-                c->idx = sl_realloc(c->idx, c->idx_cap * sizeof *c->idx);
-            }
-            c->idx[c->nidx++] = (uint32_t)i;
-            c->plain_equiv += n + (c->width ? 0 : 4);
-            return;
+/* Statistics of the PLAIN values [p, end): min/max in any order for
+ * integers; doubles one by one (which of -0.0 and 0.0 is kept depends on
+ * the order). */
+PQW_INLINE void stats_fixed_run(pqw_col *c, const uint8_t *p, const uint8_t *end, int width,
+                                int kind) {
+    if (p == end) return;
+    if (kind == K_DOUBLE) {
+        for (; p < end; p += width) {
+            double d;
+            memcpy(&d, p, 8);
+            pqw_stats_double(&c->stats, d);
         }
-        fall_back_to_plain(c);
+        return;
     }
-    stats_value(c, p, n);
-    append_plain(c, p, n);
+    int64_t mn = fixed_as_int(load_fixed(p, width), width), mx = mn;
+    for (p += width; p < end; p += width) {
+        int64_t v = fixed_as_int(load_fixed(p, width), width);
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+    }
+    pqw_stats_int(&c->stats, mn);
+    pqw_stats_int(&c->stats, mx);
+}
+
+PQW_INLINE size_t plain_fixed(pqw_col *c, const uint8_t *vals, const uint8_t *valid, size_t i0,
+                              size_t k, int width, int kind, bool has_valid) {
+    size_t w = (size_t)width;
+    sl_buf_reserve(&c->plain, k * w);
+    uint8_t *start = c->plain.data + c->plain.len, *o = start;
+    if (!has_valid) {
+        memcpy(o, vals + i0 * w, k * w);
+        o += k * w;
+    } else {
+        for (size_t j = i0; j < i0 + k; j++) {
+            memcpy(o, vals + j * w, w);
+            o += valid[j] ? w : 0;
+        }
+    }
+    stats_fixed_run(c, start, o, width, kind);
+    c->plain.len += (size_t)(o - start);
+    return k;
+}
+
+static void reserve_idx(pqw_col *c, size_t k) {
+    if (c->idx_cap - c->nidx >= k) return;
+    while (c->idx_cap - c->nidx < k) c->idx_cap = c->idx_cap ? c->idx_cap * 2 : 1024;
+    c->idx = sl_realloc(c->idx, c->idx_cap * sizeof *c->idx);
+}
+
+/* Dictionary indices of fixed-width values: a repeat of the last value
+ * skips the lookup, which is inlined (hash and compare of one word). */
+PQW_INLINE size_t dict_fixed(pq_writer *w, pqw_col *c, const uint8_t *vals, const uint8_t *valid,
+                             size_t i0, size_t k, int width, int kind, bool has_valid) {
+    reserve_idx(c, k);
+    uint32_t *idx = c->idx + c->nidx, *idx0 = idx;
+    uint64_t last = c->last_fixed;
+    uint32_t last_idx = c->last_idx;
+    bool has_last = c->has_last;
+    for (size_t j = i0; j < i0 + k; j++) {
+        if (has_valid && !valid[j]) continue;
+        const uint8_t *p = vals + j * (size_t)width;
+        uint64_t x = load_fixed(p, width);
+        if (!has_last || x != last) {
+            uint64_t h = pqw_hash_fixed(x);
+            size_t slot;
+            int64_t r = pqw_dict_find_fixed(&c->dict, x, h, width, &slot);
+            if (r < 0) {
+                r = pqw_dict_add(&c->dict, p, (size_t)width, h, slot, w->o.dict_max_bytes);
+                if (r < 0) { /* full: this row and the rest of the chunk go PLAIN */
+                    c->nidx += (size_t)(idx - idx0);
+                    fall_back_to_plain(c);
+                    put_plain(c, p, (size_t)width);
+                    return j - i0 + 1;
+                }
+                stats_fixed_run(c, p, p + width, width, kind);
+            }
+            last = x;
+            last_idx = (uint32_t)r;
+            has_last = true;
+        }
+        *idx++ = last_idx;
+    }
+    size_t n = (size_t)(idx - idx0);
+    c->nidx += n;
+    c->plain_equiv += n * (size_t)width;
+    c->last_fixed = last;
+    c->last_idx = last_idx;
+    c->has_last = has_last;
+    return k;
+}
+
+PQW_INLINE size_t range_fixed(pq_writer *w, pqw_col *c, const uint8_t *vals, const uint8_t *valid,
+                              size_t i0, size_t k, int width, int kind) {
+    if (!c->dict_mode)
+        return valid ? plain_fixed(c, vals, valid, i0, k, width, kind, true)
+                     : plain_fixed(c, vals, valid, i0, k, width, kind, false);
+    return valid ? dict_fixed(w, c, vals, valid, i0, k, width, kind, true)
+                 : dict_fixed(w, c, vals, valid, i0, k, width, kind, false);
+}
+
+static size_t range_i64(pq_writer *w, pqw_col *c, const uint8_t *vals, const uint8_t *valid,
+                        size_t i0, size_t k) {
+    return range_fixed(w, c, vals, valid, i0, k, 8, K_INT);
+}
+
+static size_t range_i32(pq_writer *w, pqw_col *c, const uint8_t *vals, const uint8_t *valid,
+                        size_t i0, size_t k) {
+    return range_fixed(w, c, vals, valid, i0, k, 4, K_INT);
+}
+
+static size_t range_f64(pq_writer *w, pqw_col *c, const uint8_t *vals, const uint8_t *valid,
+                        size_t i0, size_t k) {
+    return range_fixed(w, c, vals, valid, i0, k, 8, K_DOUBLE);
+}
+
+/* Dictionary indices of strings: found by address in the pcache (valid for
+ * one pq_writer_write call, or for good with stable batches), else hashed. */
+PQW_INLINE size_t dict_str(pq_writer *w, pqw_col *c, const sl_str *str, const uint8_t *valid,
+                           size_t i0, size_t k, bool has_valid) {
+    reserve_idx(c, k);
+    uint32_t *idx = c->idx + c->nidx, *idx0 = idx;
+    struct pqw_pcache *pc = c->pcache;
+    int shift = 64 - c->pcache_bits;
+    uint64_t gen = c->pgen;
+    size_t bytes = 0;
+    for (size_t j = i0; j < i0 + k; j++) {
+        if (has_valid && !valid[j]) continue;
+        const char *p = str[j].len ? str[j].ptr : "";
+        uint32_t n = str[j].len;
+        struct pqw_pcache *pe =
+            &pc[((uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15)) >> shift];
+        if (pe->gen != gen || pe->p != p || pe->n != n) {
+            bool inserted;
+            int64_t r = pqw_dict_put(&c->dict, p, n, w->o.dict_max_bytes, &inserted);
+            if (r < 0) {
+                c->nidx += (size_t)(idx - idx0);
+                fall_back_to_plain(c);
+                put_plain(c, p, n);
+                return j - i0 + 1;
+            }
+            if (inserted) pqw_stats_str(&c->stats, p, n);
+            *pe = (struct pqw_pcache){p, gen, n, (uint32_t)r};
+        }
+        *idx++ = pe->idx;
+        bytes += (size_t)n + 4;
+    }
+    c->nidx += (size_t)(idx - idx0);
+    c->plain_equiv += bytes;
+    return k;
+}
+
+/* Puts rows [i0, i0 + k) of one column; returns how many were put. */
+static size_t put_range(pq_writer *w, pqw_col *c, const pq_column_batch *b, const uint8_t *valid,
+                        size_t i0, size_t k) {
+    switch (c->type) {
+    case PQ_INT64:
+    case PQ_TIMESTAMP_US: return range_i64(w, c, (const uint8_t *)b->v.i64, valid, i0, k);
+    case PQ_INT32: return range_i32(w, c, (const uint8_t *)b->v.i32, valid, i0, k);
+    case PQ_DOUBLE: return range_f64(w, c, (const uint8_t *)b->v.f64, valid, i0, k);
+    case PQ_STRING:
+        if (c->dict_mode)
+            return valid ? dict_str(w, c, b->v.str, valid, i0, k, true)
+                         : dict_str(w, c, b->v.str, valid, i0, k, false);
+        break;
+    default: break;
+    }
+    /* BOOLEAN and PLAIN strings, value by value */
+    for (size_t j = i0; j < i0 + k; j++) {
+        if (valid && !valid[j]) continue;
+        if (c->type == PQ_BOOLEAN) {
+            uint8_t v = b->v.b[j] != 0;
+            put_plain(c, &v, 1);
+        } else {
+            sl_str s = b->v.str[j];
+            put_plain(c, s.len ? s.ptr : "", s.len);
+        }
+    }
+    return k;
+}
+
+/* How many rows can go before page_estimate is checked again: it cannot
+ * reach page_bytes before the last of them (one row adds at most an index
+ * of 32 bits, or a PLAIN value, and a level). 0 for PLAIN strings, where
+ * one row can add any size. */
+static size_t rows_unchecked(const pq_writer *w, const pqw_col *c) {
+    size_t est, per_row;
+    if (c->dict_mode) {
+        est = 3 + c->nidx * 4 + c->defs.len / 8;
+        per_row = 5;
+    } else if (c->width) {
+        est = 2 + c->plain.len + c->defs.len / 8;
+        per_row = (size_t)c->width + 1;
+    } else {
+        return 0;
+    }
+    return est < w->o.page_bytes ? (w->o.page_bytes - est) / per_row : 0;
 }
 
 /* ---- pages ------------------------------------------------------------ */
@@ -240,10 +422,7 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
     pg->len = 0;
     if (c->nullable) {
         sl_buf_append(pg, "\0\0\0\0", 4);
-        pqw_rle e;
-        pqw_rle_init(&e, pg, 1);
-        for (size_t i = 0; i < c->defs.len; i++) pqw_rle_put(&e, c->defs.data[i]);
-        pqw_rle_flush(&e);
+        pqw_rle_encode_levels(pg, c->defs.data, c->defs.len);
         size_t n = pg->len - 4;
         for (int i = 0; i < 4; i++) pg->data[i] = (uint8_t)(n >> (8 * i));
     }
@@ -251,10 +430,7 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
     if (c->dict_mode) {
         int bw = index_bit_width(c);
         sl_buf_putc(pg, (uint8_t)bw);
-        pqw_rle e;
-        pqw_rle_init(&e, pg, bw);
-        for (size_t i = 0; i < c->nidx; i++) pqw_rle_put(&e, c->idx[i]);
-        pqw_rle_flush(&e);
+        pqw_rle_encode(pg, bw, c->idx, c->nidx);
         enc = PQW_ENC_RLE_DICTIONARY;
         c->dict_pages++;
     } else if (c->type == PQ_BOOLEAN) {
@@ -536,30 +712,28 @@ static int check_batch(const pq_writer *w, const pq_column_batch *cols, size_t n
 
 static int put_rows(pq_writer *w, pqw_col *c, const pq_column_batch *b, size_t off, size_t n,
                     sl_err *err) {
+    const uint8_t *valid = c->nullable ? b->valid : NULL;
     if (c->nullable) sl_buf_reserve(&c->defs, n); /* pages only shrink it: no check per row */
-    for (size_t i = off; i < off + n; i++) {
-        bool ok = !b->valid || b->valid[i];
-        if (c->nullable) c->defs.data[c->defs.len++] = ok;
-        if (!ok) {
-            c->stats.null_count++;
-        } else {
-            switch (c->type) {
-            case PQ_BOOLEAN: {
-                uint8_t v = b->v.b[i] != 0;
-                put_value(w, c, &v, 1);
-                break;
-            }
-            case PQ_INT32: put_value(w, c, &b->v.i32[i], 4); break;
-            case PQ_DOUBLE: put_value(w, c, &b->v.f64[i], 8); break;
-            case PQ_STRING: {
-                sl_str s = b->v.str[i];
-                put_value(w, c, s.len ? s.ptr : "", s.len);
-                break;
-            }
-            default: put_value(w, c, &b->v.i64[i], 8);
-            }
+    for (size_t i = off; i < off + n;) {
+        size_t k = off + n - i, room = PQW_PAGE_ROW_LIMIT - c->page_rows;
+        size_t safe = rows_unchecked(w, c);
+        if (k > room) k = room;
+        if (k > safe) k = safe ? safe : 1;
+        uint8_t *defs = c->nullable ? c->defs.data + c->defs.len : NULL;
+        if (valid) {
+            for (size_t j = 0; j < k; j++) defs[j] = valid[i + j] != 0;
+        } else if (defs) {
+            memset(defs, 1, k);
         }
-        c->page_rows++;
+        size_t done = put_range(w, c, b, valid, i, k);
+        if (valid) {
+            size_t present = 0;
+            for (size_t j = 0; j < done; j++) present += defs[j];
+            c->stats.null_count += done - present;
+        }
+        if (c->nullable) c->defs.len += done;
+        c->page_rows += (uint32_t)done;
+        i += done;
         if (c->page_rows >= PQW_PAGE_ROW_LIMIT || page_estimate(c) >= w->o.page_bytes)
             if (finish_page(w, c, err) < 0) return -1;
     }
