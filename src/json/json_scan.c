@@ -62,6 +62,7 @@ struct json_scanner {
     /* with at most 64 keys: the slots captured in the current record, and
      * those that may hold a value (reset to blank only when stale) */
     uint64_t set, dirty;
+    uint64_t decoded; /* of set: the slots whose string is in scratch */
     bool any_dup; /* a key requested twice */
     char reason[160];
     uint8_t stack[JSON_MAX_DEPTH];
@@ -440,26 +441,39 @@ static void decode_into(json_scanner *s, sl_buf *b, const uint8_t *p, const uint
     b->len = (size_t)(o - b->data);
 }
 
+#ifdef __SSE2__
+/* bits of the stop bytes and of the quotes in the 16 bytes at p */
+static inline unsigned stops16(const uint8_t *p, unsigned *quotes) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    __m128i m = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    *quotes = (unsigned)_mm_movemask_epi8(q);
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* The string body at p (after the opening quote): its end when the closing
  * quote comes before any other special byte in the first 16, with *cont
  * NULL; else NULL with *cont where scan_body_at goes on (no stop byte
- * before it). Inline: most keys and values are short plain strings. */
+ * before it). Inline: most keys and values are short plain strings. (A
+ * 32-byte look measured no faster on event logs.) */
 static inline const uint8_t *str_first_look(const json_scanner *s, const uint8_t *p,
                                             const uint8_t **cont) {
 #ifdef __SSE2__
     if (s->end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+        __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        __m128i m = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
                                  _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        int bits = _mm_movemask_epi8(m);
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
         if (!bits) {
             *cont = p + 16;
             return NULL;
         }
-        const uint8_t *q = p + __builtin_ctz((unsigned)bits);
-        if (*q == '"') return q + 1;
-        *cont = q;
+        unsigned first = bits & (0u - bits);
+        if (first & (unsigned)_mm_movemask_epi8(q)) return p + __builtin_ctz(first) + 1;
+        *cont = p + __builtin_ctz(first);
         return NULL;
     }
 #else
@@ -672,12 +686,16 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
     default: return skip_value(s, p, 1); /* reports the error */
     }
     s->soff[i] = off;
-    s->set |= i < 64 ? UINT64_C(1) << i : 0;
+    uint64_t bit = i < 64 ? UINT64_C(1) << i : 0;
+    s->set |= bit;
+    s->decoded = off != NO_OFF ? s->decoded | bit : s->decoded & ~bit;
     if (s->any_dup)
         for (int32_t j = s->f->dup_next[i]; j >= 0; j = s->f->dup_next[j]) {
             s->vals[j] = *v;
             s->soff[j] = off;
-            s->set |= j < 64 ? UINT64_C(1) << j : 0;
+            bit = j < 64 ? UINT64_C(1) << j : 0;
+            s->set |= bit;
+            s->decoded = off != NO_OFF ? s->decoded | bit : s->decoded & ~bit;
         }
     return q;
 }
@@ -806,9 +824,9 @@ static int emit_record(scan_state *st) {
     json_scanner *s = st->s;
     if (s->f->n <= 64) {
         clear_stale(s);
-        for (uint64_t b = s->set; b; b &= b - 1) {
+        for (uint64_t b = s->decoded; b; b &= b - 1) {
             int i = __builtin_ctzll(b);
-            if (s->soff[i] != NO_OFF) s->vals[i].str = (const char *)s->scratch.data + s->soff[i];
+            s->vals[i].str = (const char *)s->scratch.data + s->soff[i];
         }
     } else {
         for (size_t i = 0; i < s->f->n; i++)
@@ -886,7 +904,7 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
                     s->vals[i] = s->blank;
                     s->soff[i] = NO_OFF;
                 }
-            s->set = 0;
+            s->set = s->decoded = 0;
             s->scratch.len = 0;
             q = parse_record(s, p);
             if (!q) {
