@@ -516,3 +516,57 @@ int sl_write_all(int fd, const void *p, size_t n, sl_err *err) {
     }
     return 0;
 }
+
+/* ---- sl_imap ----------------------------------------------------------- */
+void sl_imap_init(sl_imap *m) {
+    memset(m, 0, sizeof *m);
+}
+
+void sl_imap_free(sl_imap *m) {
+    free(m->slots);
+    sl_imap_init(m);
+}
+
+static size_t imap_slot(int64_t key, size_t cap) {
+    uint64_t x = (uint64_t)key; /* murmur3's fmix64 */
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return (size_t)x & (cap - 1);
+}
+
+static void imap_grow(sl_imap *m) {
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    struct sl_imap_slot *ns = sl_calloc(ncap, sizeof *ns);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slots[i].used) continue;
+        size_t j = imap_slot(m->slots[i].key, ncap);
+        while (ns[j].used) j = (j + 1) & (ncap - 1);
+        ns[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->cap = ncap;
+}
+
+uint32_t *sl_imap_get(const sl_imap *m, int64_t key) {
+    if (!m->cap) return NULL;
+    for (size_t i = imap_slot(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->slots[i].used) return NULL;
+        if (m->slots[i].key == key) return &m->slots[i].val;
+    }
+}
+
+uint32_t *sl_imap_upsert(sl_imap *m, int64_t key, bool *inserted) {
+    if ((m->len + 1) * 2 > m->cap) imap_grow(m); /* load <= 1/2 */
+    size_t i = imap_slot(key, m->cap);
+    while (m->slots[i].used && m->slots[i].key != key) i = (i + 1) & (m->cap - 1);
+    *inserted = !m->slots[i].used;
+    if (*inserted) {
+        m->slots[i] = (struct sl_imap_slot){key, 0, 1};
+        m->len++;
+    }
+    return &m->slots[i].val;
+}

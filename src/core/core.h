@@ -106,6 +106,22 @@ uint32_t *sl_map_upsert(sl_map *m, const char *key, size_t n, bool *inserted);
 uint32_t *sl_map_get(const sl_map *m, const char *key, size_t n);
 void sl_map_free(sl_map *m);
 
+/* int64 -> uint32 map (open addressing, fixed-width keys: no key bytes to
+ * hash or compare, one slot array). Pointers are valid until the next
+ * upsert. */
+typedef struct sl_imap {
+    struct sl_imap_slot {
+        int64_t key;
+        uint32_t val;
+        uint32_t used;
+    } * slots;
+    size_t cap, len; /* cap: 0 or a power of two */
+} sl_imap;
+void sl_imap_init(sl_imap *m);
+uint32_t *sl_imap_upsert(sl_imap *m, int64_t key, bool *inserted);
+uint32_t *sl_imap_get(const sl_imap *m, int64_t key);
+void sl_imap_free(sl_imap *m);
+
 /* ---- logging --------------------------------------------------------- */
 enum { SL_LOG_ERROR = 0, SL_LOG_WARN = 1, SL_LOG_INFO = 2, SL_LOG_DEBUG = 3 };
 extern int sl_log_level; /* default SL_LOG_INFO */

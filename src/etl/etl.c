@@ -45,7 +45,7 @@ etl *etl_new(lake *lk, const etl_opts *opts) {
     sl_vec_init(&e->users, sizeof(user_rec));
     sl_map_init(&e->song_idx);
     sl_map_init(&e->artist_idx);
-    sl_map_init(&e->user_idx);
+    sl_imap_init(&e->user_idx);
     e->song_fields = etl_fields_new(false);
     e->event_fields = etl_fields_new(true);
     return e;
@@ -75,7 +75,7 @@ void etl_free(etl *e) {
     sl_map_free(&e->song_idx);
     sl_map_free(&e->artist_idx);
     etl_match_free(e);
-    sl_map_free(&e->user_idx);
+    sl_imap_free(&e->user_idx);
     free(e->times.keys);
     sl_arena_free(&e->mem);
     free(e);
@@ -256,7 +256,7 @@ static int flush_plays(etl *e, lake_songplay *rows, size_t *n, sl_err *err) {
  * order than everything merged before it, so it wins ties. */
 void etl_merge_user(etl *e, const user_rec *u) {
     bool ins;
-    uint32_t *ix = sl_map_upsert(&e->user_idx, (const char *)&u->uid, sizeof u->uid, &ins);
+    uint32_t *ix = sl_imap_upsert(&e->user_idx, u->uid, &ins);
     user_rec *g;
     if (ins) {
         *ix = (uint32_t)e->users.len;

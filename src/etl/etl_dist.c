@@ -71,8 +71,7 @@ void etl_export_users(const etl *e, sl_buf *out, int nparts) {
 void etl_clear_users(etl *e) {
     for (size_t i = 0; i < e->users.len; i++) free(SL_VEC_AT(&e->users, user_rec, i).blob);
     e->users.len = 0;
-    sl_map_free(&e->user_idx);
-    sl_map_init(&e->user_idx);
+    sl_imap_free(&e->user_idx);
 }
 
 int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {

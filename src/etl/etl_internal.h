@@ -65,7 +65,7 @@ typedef struct file_result {
     sl_vec songs;   /* song_rec */
     sl_vec plays;   /* play_rec */
     sl_vec users;   /* user_rec, latest per user within the file */
-    sl_map user_idx;
+    sl_imap user_idx;
     int64_t last_uid; /* user_idx's last answer */
     uint32_t last_ix;
     sl_map strs; /* interned play strings (level, userAgent): equal values
@@ -88,7 +88,7 @@ struct etl {
     sl_buf mpairs;                 /* (title, artist_name) pairs */
     int mbits;
     sl_vec users;       /* user_rec, strings in each one's blob */
-    sl_map user_idx;    /* uid bytes -> index */
+    sl_imap user_idx;   /* uid -> index */
     i64_set times;      /* distinct start_time (us) */
     uint64_t songplays, matched;
     etl_source_stats song_stats, event_stats;

@@ -195,7 +195,7 @@ static bool str_eq(sl_str s, const char *lit) {
 static user_rec *file_user(file_result *r, int64_t uid) {
     if (r->users.len && r->last_uid == uid) return &SL_VEC_AT(&r->users, user_rec, r->last_ix);
     bool ins;
-    uint32_t *ix = sl_map_upsert(&r->user_idx, (const char *)&uid, sizeof uid, &ins);
+    uint32_t *ix = sl_imap_upsert(&r->user_idx, uid, &ins);
     if (ins) {
         *ix = (uint32_t)r->users.len;
         user_rec *u = sl_vec_push(&r->users);
@@ -300,7 +300,7 @@ void etl_result_init(file_result *r) {
     sl_vec_init(&r->songs, sizeof(song_rec));
     sl_vec_init(&r->plays, sizeof(play_rec));
     sl_vec_init(&r->users, sizeof(user_rec));
-    sl_map_init(&r->user_idx);
+    sl_imap_init(&r->user_idx);
     sl_map_init(&r->strs);
 }
 
@@ -309,7 +309,7 @@ void etl_result_free(file_result *r) {
     sl_vec_free(&r->songs);
     sl_vec_free(&r->plays);
     sl_vec_free(&r->users);
-    sl_map_free(&r->user_idx);
+    sl_imap_free(&r->user_idx);
     sl_map_free(&r->strs);
     sl_arena_free(&r->mem);
 }
