@@ -5,6 +5,7 @@
  * borrowed from the input where it outlives the task, interned where they
  * repeat (user agents), copied otherwise. Nothing here depends on other
  * tasks: the merge (etl.c) applies every order rule. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,11 @@ static int on_reject(void *ctx, json_pos pos, const char *reason, const char *ra
 /* text field; returns false (and rejects) when it cannot be converted */
 static bool get_text(parse_ctx *c, json_pos pos, const json_value *v, const char *key,
                      sl_str *out) {
+    if (v->type == JSON_STRING) { /* json_to_text's answer, without the call */
+        out->ptr = v->str ? v->str : "";
+        out->len = v->len;
+        return true;
+    }
     int rc = json_to_text(v, out);
     if (rc < 0) {
         reject_at(c, pos, "%s: cannot be converted to a string", key);
@@ -125,6 +131,11 @@ static bool get_text(parse_ctx *c, json_pos pos, const json_value *v, const char
 
 static bool get_f64(parse_ctx *c, json_pos pos, const json_value *v, const char *key, double *out,
                     bool *has) {
+    if (v->type == JSON_NUMBER && isfinite(v->num)) { /* json_to_double's answer: the */
+        *out = v->num;                               /* scanner's double of the text */
+        *has = true;
+        return true;
+    }
     int rc = json_to_double(v, out);
     if (rc < 0) {
         reject_at(c, pos, "%s: not a number", key);
