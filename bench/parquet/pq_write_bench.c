@@ -12,7 +12,15 @@
  * encoding, compression and writing the file (close included). Prints one
  * JSON object per codec on stdout: codec, rows, bytes, seconds (wall),
  * cpu_seconds (user + system), mb_per_s (encoded output), rows_per_s. bench/parquet/run.mjs drives
- * it. */
+ * it.
+ *
+ * With PQ_WRITE_BENCH_SHAPE=lake in the environment the table is shaped as
+ * `songlake build` writes bench/data/l's songplays instead: 2,500 users
+ * (user_id never null, as there), song_id / artist_id 50% null from a
+ * catalog of 15,000 songs and marked stable, ~50,000 sessions, and batches of
+ * 1,000 rows (what merge_events hands the lake). Its strings are scattered in
+ * memory as a catalog's are, so the writer's lookups miss the caches as they
+ * do in the real run. */
 #include "parquet/parquet.h"
 
 #include <fcntl.h>
@@ -88,6 +96,52 @@ static void make_table(table *t, size_t n) {
     }
 }
 
+/* The lake shape (see the top of the file). */
+static void make_lake_table(table *t, size_t n) {
+    enum { USERS = 2500, SONGS = 15000, ARTISTS = 9000, AGENTS = 50 };
+    memset(t, 0, sizeof *t);
+    t->n = n;
+    t->id = malloc(n * 8);
+    t->user = malloc(n * 8);
+    t->ts = malloc(n * 8);
+    t->session = malloc(n * 8);
+    t->user_valid = malloc(n);
+    t->song_valid = malloc(n);
+    t->level = malloc(n * sizeof(sl_str));
+    t->song = malloc(n * sizeof(sl_str));
+    t->artist = malloc(n * sizeof(sl_str));
+    t->agent = malloc(n * sizeof(sl_str));
+    sl_str *songs = malloc(SONGS * sizeof *songs), *artists = malloc(ARTISTS * sizeof *artists);
+    sl_str agents[AGENTS];
+    /* catalog strings interleaved with other catalog data, as the ETL keeps them */
+    for (uint64_t k = 0; k < SONGS; k++) {
+        songs[k] = pool_str(&t->strings, "SO%08llX%03lluA%02llu", mix(k));
+        (void)pool_str(&t->strings, "title of song %llu %llu %llu", k);
+        if (k < ARTISTS) artists[k] = pool_str(&t->strings, "AR%08llX%03lluB%02llu", mix(k + 77));
+    }
+    for (uint64_t k = 0; k < AGENTS; k++)
+        agents[k] =
+            pool_str(&t->strings, "Mozilla/5.0 (X11; Linux x86_64) Gecko/%llu.%llu.%llu", k);
+    int64_t ts = 1541030400000000ll;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = mix(i), u = h % USERS;
+        t->id[i] = (int64_t)i + 1;
+        t->user[i] = (int64_t)u + 2;
+        t->user_valid[i] = 1;
+        ts += (int64_t)(h >> 40) % 2000 * 1000;
+        t->ts[i] = ts;
+        t->session[i] = (int64_t)((i / 40 + u * 7) % 50000) + 1;
+        t->level[i] = u % 10 < 7 ? (sl_str){"paid", 4} : (sl_str){"free", 4};
+        t->song_valid[i] = (h >> 12) % 2;
+        uint64_t song = (h >> 24) % SONGS;
+        t->song[i] = songs[song];
+        t->artist[i] = artists[song % ARTISTS];
+        t->agent[i] = agents[u % AGENTS];
+    }
+    free(songs);
+    free(artists);
+}
+
 static void free_table(table *t) {
     free(t->id);
     free(t->user);
@@ -109,7 +163,7 @@ static double cpu_seconds(void) {
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static int run(const table *t, const char *dir, pq_codec codec) {
+static int run(const table *t, const char *dir, pq_codec codec, bool lake) {
     static const pq_column_def cols[NCOLS] = {
         {"songplayId", PQ_INT64, false},        {"user_id", PQ_INT64, true},
         {"start_time", PQ_TIMESTAMP_US, false}, {"level", PQ_STRING, true},
@@ -129,15 +183,16 @@ static int run(const table *t, const char *dir, pq_codec codec) {
     double t0 = sl_now(), c0 = cpu_seconds();
     pq_writer *w = pq_writer_open(cols, NCOLS, &o, pq_sink_fd(fd), &err);
     int rc = w ? 0 : -1;
-    for (size_t off = 0; rc == 0 && off < t->n; off += BATCH) {
-        size_t n = t->n - off < BATCH ? t->n - off : BATCH;
+    size_t batch = lake ? 1000 : BATCH;
+    for (size_t off = 0; rc == 0 && off < t->n; off += batch) {
+        size_t n = t->n - off < batch ? t->n - off : batch;
         pq_column_batch b[NCOLS] = {
             {NULL, {.i64 = t->id + off}, false},
             {t->user_valid + off, {.i64 = t->user + off}, false},
             {NULL, {.i64 = t->ts + off}, false},
             {NULL, {.str = t->level + off}, false},
-            {t->song_valid + off, {.str = t->song + off}, false},
-            {t->song_valid + off, {.str = t->artist + off}, false},
+            {t->song_valid + off, {.str = t->song + off}, lake},
+            {t->song_valid + off, {.str = t->artist + off}, lake},
             {NULL, {.i64 = t->session + off}, false},
             {NULL, {.str = t->agent + off}, false},
         };
@@ -166,8 +221,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t rows = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
+    const char *shape = getenv("PQ_WRITE_BENCH_SHAPE");
+    bool lake = shape && !strcmp(shape, "lake");
     table t;
-    make_table(&t, rows);
+    if (lake)
+        make_lake_table(&t, rows);
+    else
+        make_table(&t, rows);
     int rc = 0;
     if (argc > 3) {
         for (int i = 3; i < argc && rc == 0; i++) {
@@ -176,13 +236,13 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "pq_write_bench: unknown codec %s\n", argv[i]);
                 rc = -1;
             } else {
-                rc = run(&t, argv[1], (pq_codec)c);
+                rc = run(&t, argv[1], (pq_codec)c, lake);
             }
         }
     } else {
         const pq_codec all[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY, PQ_CODEC_ZSTD,
                                 PQ_CODEC_GZIP};
-        for (int i = 0; i < 4 && rc == 0; i++) rc = run(&t, argv[1], all[i]);
+        for (int i = 0; i < 4 && rc == 0; i++) rc = run(&t, argv[1], all[i], lake);
     }
     free_table(&t);
     return rc == 0 ? 0 : 1;

@@ -258,3 +258,37 @@ int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, boo
     *inserted = i >= 0;
     return i;
 }
+
+/* ---- strings by address ---------------------------------------------- */
+
+void pqw_addrs_init(pqw_addrs *a) {
+    a->bits = 8;
+    a->e = sl_calloc((size_t)1 << a->bits, sizeof *a->e);
+    a->count = 0;
+    a->gen = 1;
+}
+
+void pqw_addrs_free(pqw_addrs *a) {
+    free(a->e);
+    a->e = NULL;
+}
+
+void pqw_addrs_forget(pqw_addrs *a) {
+    a->count = 0;
+    if (++a->gen == 0) { /* wrapped: old entries would look current */
+        memset(a->e, 0, ((size_t)1 << a->bits) * sizeof *a->e);
+        a->gen = 1;
+    }
+}
+
+void pqw_addrs_add(pqw_addrs *a, pqw_addr_entry *slot, const void *p, uint32_t n, uint32_t idx) {
+    *slot = (pqw_addr_entry){p, idx, (uint16_t)n, a->gen};
+    if (++a->count * 2 <= (1u << a->bits)) return;
+    pqw_addr_entry *old = a->e;
+    size_t nold = (size_t)1 << a->bits;
+    a->bits++;
+    a->e = sl_calloc((size_t)1 << a->bits, sizeof *a->e);
+    for (size_t i = 0; i < nold; i++)
+        if (old[i].gen == a->gen) *pqw_addrs_find(a, old[i].p, old[i].n) = old[i];
+    free(old);
+}

@@ -147,6 +147,43 @@ static inline const uint8_t *pqw_dict_entry(const pqw_dict *d, uint32_t i, size_
     return d->plain.data + d->off[i];
 }
 
+/* ---- strings by address --------------------------------------------- */
+/* Dictionary indices of strings remembered by the address of their bytes
+ * (the caller promises the bytes at an address do not change while an entry
+ * lives), so a repeated string skips hashing and comparing its bytes. An
+ * open-addressing table whose entries belong to a generation: starting a new
+ * one forgets all entries at once; it grows, so nothing is evicted. */
+typedef struct pqw_addr_entry {
+    const void *p;
+    uint32_t idx;
+    uint16_t n;   /* strings longer than UINT16_MAX are not remembered */
+    uint16_t gen; /* never 0: 0 marks a slot that never held an entry */
+} pqw_addr_entry;
+typedef struct pqw_addrs {
+    pqw_addr_entry *e;
+    int bits;       /* 2^bits slots */
+    uint32_t count; /* entries of the current generation */
+    uint16_t gen;
+} pqw_addrs;
+void pqw_addrs_init(pqw_addrs *a);
+void pqw_addrs_free(pqw_addrs *a);
+void pqw_addrs_forget(pqw_addrs *a); /* starts a new generation */
+/* The entry of (p, n) (n <= UINT16_MAX), or the free slot where it goes
+ * (then e->gen != a->gen). */
+static inline size_t pqw_addrs_home(const pqw_addrs *a, const void *p) {
+    return (size_t)(((uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - a->bits));
+}
+static inline pqw_addr_entry *pqw_addrs_find(const pqw_addrs *a, const void *p, uint32_t n) {
+    size_t mask = ((size_t)1 << a->bits) - 1;
+    size_t s = pqw_addrs_home(a, p);
+    for (;; s = (s + 1) & mask) {
+        pqw_addr_entry *e = &a->e[s];
+        if (e->gen != a->gen || (e->p == p && e->n == n)) return e;
+    }
+}
+/* Fills the free slot found by pqw_addrs_find (it may grow the table). */
+void pqw_addrs_add(pqw_addrs *a, pqw_addr_entry *slot, const void *p, uint32_t n, uint32_t idx);
+
 /* ---- compression ------------------------------------------------------ */
 typedef struct pqw_compressor pqw_compressor;
 pqw_compressor *pqw_compressor_new(pq_codec codec, int level, sl_err *err);

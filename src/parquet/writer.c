@@ -48,21 +48,13 @@ typedef struct pqw_col {
     sl_buf chunk; /* finished data pages: header + compressed body */
     uint64_t chunk_uncompressed, chunk_values;
     pqw_stats stats;
-    /* strings: dictionary index by value address, valid for one
-     * pq_writer_write call (the caller's bytes cannot change during it), so
-     * a value repeated at the same address skips hashing and comparing */
-    struct pqw_pcache {
-        const void *p;
-        uint64_t gen;
-        uint32_t n, idx;
-    } * pcache;
-    int pcache_bits;     /* 2^bits entries: small, large for stable columns */
-    uint64_t pgen;       /* pcache entries of another generation are stale */
+    /* strings: dictionary indices by address, for one pq_writer_write call
+     * (the caller's bytes cannot change during it), or for the chunk with
+     * stable batches */
+    pqw_addrs addrs;
+    bool addrs_stable;   /* the last call's batch was stable */
     uint64_t last_fixed; /* fixed-width columns: the last value put */
 } pqw_col;
-
-#define PQW_PCACHE_BITS 8         /* per call: a batch's distinct strings */
-#define PQW_PCACHE_STABLE_BITS 15 /* stable strings: a catalog's worth */
 
 struct pq_writer {
     pqw_col *cols;
@@ -170,7 +162,7 @@ static void fall_back_to_plain(pqw_col *c) {
     c->nidx = 0;
     c->plain_equiv = 0;
     c->dict_mode = false;
-    c->has_last = false; /* (pcache: unused until the next chunk bumps gen) */
+    c->has_last = false; /* (addrs: unused until the next chunk forgets them) */
     if (c->dict_pages == 0) pqw_dict_clear(&c->dict); /* no page refers to it */
 }
 
@@ -189,6 +181,7 @@ static void put_plain(pqw_col *c, const void *p, size_t n) {
 #define PQW_INLINE static inline __attribute__((always_inline))
 
 enum { K_INT, K_DOUBLE }; /* how a fixed-width value counts in statistics */
+#define PQW_PREFETCH 16   /* rows ahead whose hash slot is fetched */
 
 PQW_INLINE uint64_t load_fixed(const uint8_t *p, int width) {
     uint64_t x = 0;
@@ -258,7 +251,13 @@ PQW_INLINE size_t dict_fixed(pq_writer *w, pqw_col *c, const uint8_t *vals, cons
     uint64_t last = c->last_fixed;
     uint32_t last_idx = c->last_idx;
     bool has_last = c->has_last;
+    pqw_dict *d = &c->dict;
     for (size_t j = i0; j < i0 + k; j++) {
+        if (j + PQW_PREFETCH < i0 + k && d->nslots) {
+            uint64_t h =
+                pqw_hash_fixed(load_fixed(vals + (j + PQW_PREFETCH) * (size_t)width, width));
+            __builtin_prefetch(&d->slots[h & (d->nslots - 1)]);
+        }
         if (has_valid && !valid[j]) continue;
         const uint8_t *p = vals + j * (size_t)width;
         uint64_t x = load_fixed(p, width);
@@ -315,23 +314,24 @@ static size_t range_f64(pq_writer *w, pqw_col *c, const uint8_t *vals, const uin
     return range_fixed(w, c, vals, valid, i0, k, 8, K_DOUBLE);
 }
 
-/* Dictionary indices of strings: found by address in the pcache (valid for
- * one pq_writer_write call, or for good with stable batches), else hashed. */
+/* Dictionary indices of strings: found by address (see pqw_addrs), else
+ * by hashing the bytes. */
 PQW_INLINE size_t dict_str(pq_writer *w, pqw_col *c, const sl_str *str, const uint8_t *valid,
                            size_t i0, size_t k, bool has_valid) {
     reserve_idx(c, k);
     uint32_t *idx = c->idx + c->nidx, *idx0 = idx;
-    struct pqw_pcache *pc = c->pcache;
-    int shift = 64 - c->pcache_bits;
-    uint64_t gen = c->pgen;
     size_t bytes = 0;
     for (size_t j = i0; j < i0 + k; j++) {
+        /* the table is larger than the caches for a catalog's strings */
+        if (j + PQW_PREFETCH < i0 + k)
+            __builtin_prefetch(&c->addrs.e[pqw_addrs_home(&c->addrs, str[j + PQW_PREFETCH].ptr)]);
         if (has_valid && !valid[j]) continue;
         const char *p = str[j].len ? str[j].ptr : "";
         uint32_t n = str[j].len;
-        struct pqw_pcache *pe =
-            &pc[((uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15)) >> shift];
-        if (pe->gen != gen || pe->p != p || pe->n != n) {
+        pqw_addr_entry *e = n <= UINT16_MAX ? pqw_addrs_find(&c->addrs, p, n) : NULL;
+        if (e && e->gen == c->addrs.gen) {
+            *idx++ = e->idx;
+        } else {
             bool inserted;
             int64_t r = pqw_dict_put(&c->dict, p, n, w->o.dict_max_bytes, &inserted);
             if (r < 0) {
@@ -341,9 +341,9 @@ PQW_INLINE size_t dict_str(pq_writer *w, pqw_col *c, const sl_str *str, const ui
                 return j - i0 + 1;
             }
             if (inserted) pqw_stats_str(&c->stats, p, n);
-            *pe = (struct pqw_pcache){p, gen, n, (uint32_t)r};
+            if (e) pqw_addrs_add(&c->addrs, e, p, n, (uint32_t)r);
+            *idx++ = (uint32_t)r;
         }
-        *idx++ = pe->idx;
         bytes += (size_t)n + 4;
     }
     c->nidx += (size_t)(idx - idx0);
@@ -552,7 +552,7 @@ static int write_chunk(pq_writer *w, pqw_col *c, uint64_t *unc_total, uint64_t *
     c->dict_pages = c->plain_pages = 0;
     pqw_dict_clear(&c->dict);
     c->has_last = false;
-    c->pgen++;
+    if (c->addrs.e) pqw_addrs_forget(&c->addrs);
     c->dict_mode = col_dict_default(w, c);
     pqw_stats_reset(&c->stats);
     return 0;
@@ -604,7 +604,7 @@ static void free_writer(pq_writer *w) {
         sl_buf_free(&c->plain);
         sl_buf_free(&c->chunk);
         pqw_stats_free(&c->stats);
-        free(c->pcache);
+        pqw_addrs_free(&c->addrs);
     }
     free(w->cols);
     free(w->created_by);
@@ -682,10 +682,7 @@ pq_writer *pq_writer_open(const pq_column_def *cols, size_t ncols, const pq_writ
         default: c->phys = PQW_T_INT64, c->width = 8;
         }
         pqw_dict_init(&c->dict, c->width);
-        if (c->width == 0) {
-            c->pcache_bits = PQW_PCACHE_BITS;
-            c->pcache = sl_calloc((size_t)1 << c->pcache_bits, sizeof *c->pcache);
-        }
+        if (c->width == 0) pqw_addrs_init(&c->addrs);
         pqw_stats_init(&c->stats, c->type);
         c->dict_mode = col_dict_default(w, c);
     }
@@ -746,13 +743,10 @@ int pq_writer_write(pq_writer *w, const pq_column_batch *cols, size_t nrows, sl_
     if (check_batch(w, cols, nrows, err) < 0) return -1;
     for (size_t j = 0; j < w->ncols; j++) {
         pqw_col *c = &w->cols[j];
-        if (!cols[j].stable) {
-            c->pgen++; /* addresses of earlier calls may hold other bytes now */
-        } else if (c->pcache && c->pcache_bits < PQW_PCACHE_STABLE_BITS) {
-            free(c->pcache);
-            c->pcache_bits = PQW_PCACHE_STABLE_BITS;
-            c->pcache = sl_calloc((size_t)1 << c->pcache_bits, sizeof *c->pcache);
-        }
+        /* an address of an earlier call may hold other bytes now, unless
+         * both that call's batch and this one are stable */
+        if (c->addrs.e && !(cols[j].stable && c->addrs_stable)) pqw_addrs_forget(&c->addrs);
+        c->addrs_stable = cols[j].stable;
     }
     size_t done = 0;
     while (done < nrows) {
