@@ -150,6 +150,9 @@ static inline bool etl_quick_i64(const json_value *v, int64_t *out) {
 #define ETL_DUR_BITS 20
 int32_t etl_find_match(const etl *e, sl_str song, sl_str artist, double length);
 void etl_match_free(etl *e);
+/* Starts loading what etl_find_match will read for this length, so the
+ * cache misses overlap the rest of the record's work. */
+void etl_match_prefetch(const etl *e, double length);
 /* Parses files in windows on the worker threads and merges them in order. */
 int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
                   void *fctx, sl_err *err);

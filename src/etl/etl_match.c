@@ -125,6 +125,14 @@ void etl_build_match_index(etl *e) {
     }
 }
 
+void etl_match_prefetch(const etl *e, double length) {
+    if (!e->mslots) return;
+    uint64_t h = dur_hash(dur_key(length));
+    size_t b = (size_t)(h >> (64 - ETL_DUR_BITS));
+    __builtin_prefetch(&e->dur_bits[b / 64]);
+    __builtin_prefetch(&e->mslots[h >> (64 - e->mbits)]);
+}
+
 int32_t etl_find_match(const etl *e, sl_str song, sl_str artist, double length) {
     if (!song.ptr || !artist.ptr || !e->mslots) return -1;
     uint64_t x = dur_key(length);

@@ -225,6 +225,7 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
     int64_t uid = 0, ts = 0, session = 0;
     bool has_uid, has_ts, has_session = false, has_len = false;
     double length = 0;
+    if (v[E_LENGTH].type == JSON_NUMBER) etl_match_prefetch(c->e, v[E_LENGTH].num);
     if (!get_text(c, pos, &v[E_PAGE], "page", &page)) return 0;
     if (!get_i64(c, pos, &v[E_USERID], "userId", &uid, &has_uid)) return 0;
     bool next = str_eq(page, "NextSong");
