@@ -391,6 +391,88 @@ static const uint8_t *scan_body_at(json_scanner *s, const uint8_t *run, const ui
     }
 }
 
+/* scan_body_at with out from the string's start p, decoding as it goes:
+ * each 16 bytes are stored to out before they are looked at, so the bytes
+ * between escapes are never copied apart; out->len moves only when the
+ * string held an escape (plain ones stay in the input). Errors, *esc and
+ * *off exactly as scan_body_at's. */
+static const uint8_t *decode_body(json_scanner *s, const uint8_t *p, bool *esc, sl_buf *out,
+                                  uint32_t *off) {
+    const uint8_t *end = s->end, *start = p;
+    size_t len0 = out->len, o = len0, base = len0; /* base: out->len as scan_body_at has it */
+    for (;;) {
+        if (!*esc && o - len0 > 4096) /* a long plain string: not copied */
+            return scan_body_at(s, start, p, esc, out, off);
+        if (out->cap - o < 32) {
+            out->len = o;
+            sl_buf_reserve(out, 32);
+            out->len = len0;
+        }
+        uint8_t *d = out->data;
+#ifdef __SSE2__
+        if (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            _mm_storeu_si128((__m128i *)(void *)(d + o), v);
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+            unsigned bits = (unsigned)_mm_movemask_epi8(m);
+            if (!bits) {
+                p += 16;
+                o += 16;
+                continue;
+            }
+            unsigned k = (unsigned)__builtin_ctz(bits);
+            p += k;
+            o += k;
+        } else
+#endif
+        {
+            if (p >= end) return fail(s, end, "unterminated string");
+            if (!STR_STOP[*p]) {
+                d[o++] = *p++;
+                continue;
+            }
+        }
+        uint8_t c = *p;
+        if (c == '"') {
+            if (*esc) {
+                *off = (uint32_t)len0;
+                out->len = o;
+            }
+            return p + 1;
+        }
+        if (c == '\\') {
+            long cp = 0;
+            const uint8_t *q;
+            uint8_t one = end - p >= 2 ? ESC1[p[1]] : 0;
+            if (one) {
+                q = p + 2;
+            } else if (!(q = scan_escape(s, p, &cp))) {
+                return NULL;
+            }
+            if (base >= UINT32_MAX - 8) return fail(s, p, "decoded strings longer than 4 GiB");
+            if (one)
+                d[o++] = one;
+            else
+                o += utf8_put(d + o, cp);
+            base = o;
+            *esc = true;
+            p = q;
+        } else if (c < 0x20) {
+            s->err_at = p;
+            snprintf(s->reason, sizeof s->reason, "control character 0x%02X in string", c);
+            return NULL;
+        } else {
+            size_t n = utf8_seq(p, end);
+            if (!n) return fail(s, p, "invalid UTF-8");
+            for (size_t i = 0; i < n; i++) d[o + i] = p[i];
+            o += n;
+            p += n;
+        }
+    }
+}
+
 static const uint8_t *scan_body(json_scanner *s, const uint8_t *p, bool *esc, sl_buf *out,
                                 uint32_t *off) {
     return scan_body_at(s, p, p, esc, out, off);
@@ -626,7 +708,7 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
         bool esc = false;
         const uint8_t *cont;
         q = str_first_look(s, p + 1, &cont);
-        if (!q && !(q = scan_body_at(s, p + 1, cont, &esc, &s->scratch, &off))) return NULL;
+        if (!q && !(q = decode_body(s, p + 1, &esc, &s->scratch, &off))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = JSON_STRING;
         if (off != NO_OFF) {
