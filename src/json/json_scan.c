@@ -523,18 +523,6 @@ static void decode_into(json_scanner *s, sl_buf *b, const uint8_t *p, const uint
     b->len = (size_t)(o - b->data);
 }
 
-#ifdef __SSE2__
-/* bits of the stop bytes and of the quotes in the 16 bytes at p */
-static inline unsigned stops16(const uint8_t *p, unsigned *quotes) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-    __m128i m = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                             _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-    *quotes = (unsigned)_mm_movemask_epi8(q);
-    return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
-
 /* The string body at p (after the opening quote): its end when the closing
  * quote comes before any other special byte in the first 16, with *cont
  * NULL; else NULL with *cont where scan_body_at goes on (no stop byte
