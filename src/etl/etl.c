@@ -19,20 +19,30 @@
 
 /* Start times are appended and deduplicated in bulk (radix sort + unique)
  * whenever the buffer fills: a sequential write per songplay instead of a
- * hash probe, and memory stays within twice the distinct keys. */
+ * hash probe, and memory stays within twice the distinct keys. While they
+ * arrive in order (logs sorted by time, merged in file order) a repeat of
+ * the last one is dropped at once and the array never needs sorting. */
 void etl_set_add(i64_set *s, int64_t k) {
     if (s->count == s->cap) {
-        s->count = sl_sort_i64(s->keys, s->count, true);
+        if (s->unsorted) s->count = sl_sort_i64(s->keys, s->count, true);
+        s->unsorted = false;
         if (s->count * 2 >= s->cap) {
             s->cap = s->cap ? s->cap * 2 : 4096;
             s->keys = sl_realloc(s->keys, s->cap * sizeof *s->keys);
         }
     }
+    if (s->count && !s->unsorted) {
+        int64_t last = s->keys[s->count - 1];
+        if (k == last) return;
+        if (k < last) s->unsorted = true;
+    }
     s->keys[s->count++] = k;
 }
 
 size_t etl_set_compact(i64_set *s) {
-    return s->count = sl_sort_i64(s->keys, s->count, true);
+    if (s->unsorted) s->count = sl_sort_i64(s->keys, s->count, true);
+    s->unsorted = false;
+    return s->count;
 }
 
 etl *etl_new(lake *lk, const etl_opts *opts) {

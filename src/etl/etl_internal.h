@@ -28,6 +28,7 @@ typedef struct user_rec {
 typedef struct i64_set {
     int64_t *keys;
     size_t cap, count;
+    bool unsorted; /* keys[] is not sorted and unique (since the last sort) */
 } i64_set;
 
 /* ---- one parse task's records --------------------------------------- */
