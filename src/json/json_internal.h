@@ -183,6 +183,82 @@ bad:
  * exponent that is not near the end of the input (so it reads freely):
  * returns the pointer past it with *n exactly as jnum_scan fills it, or
  * NULL when undecided (then jnum_scan decides, errors included). */
+#ifdef JNUM_SWAR
+static const uint64_t JNUM_POW10_U[17] = {1,
+                                          10,
+                                          100,
+                                          1000,
+                                          10000,
+                                          100000,
+                                          1000000,
+                                          10000000,
+                                          100000000,
+                                          1000000000,
+                                          10000000000,
+                                          100000000000,
+                                          1000000000000,
+                                          10000000000000,
+                                          100000000000000,
+                                          1000000000000000,
+                                          10000000000000000};
+
+/* The leading digits of the 8 bytes at p: *nd how many (0..8), returns
+ * their value (garbage when none). Branch-free: bytes below '0' borrow and
+ * bytes past 0x89 carry only into the bytes after the first non-digit,
+ * which are shifted out. */
+static inline uint64_t jnum_word(const uint8_t *p, unsigned *nd) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t t = x - UINT64_C(0x3030303030303030);
+    uint64_t m = ((t + UINT64_C(0x7676767676767676)) | t) & UINT64_C(0x8080808080808080);
+    unsigned n = m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
+    *nd = n;
+    t <<= (64 - 8 * n) & 63; /* the digits to the top bytes, zeros below */
+    t = (t * 10 + (t >> 8)) & UINT64_C(0x00FF00FF00FF00FF);
+    t = (t * 100 + (t >> 16)) & UINT64_C(0x0000FFFF0000FFFF);
+    return (t * 10000 + (t >> 32)) & UINT64_C(0xFFFFFFFF);
+}
+
+/* The run of digits at p, at most 16 looked at (reads 16 bytes): its
+ * value, *nd its length (16: maybe longer). */
+static inline uint64_t jnum_run(const uint8_t *p, unsigned *nd) {
+    unsigned a, b;
+    uint64_t hi = jnum_word(p, &a);
+    if (a < 8) {
+        *nd = a;
+        return hi;
+    }
+    uint64_t lo = jnum_word(p + 8, &b);
+    *nd = 8 + b;
+    return hi * JNUM_POW10_U[b] + (b ? lo : 0);
+}
+
+static inline const uint8_t *jnum_scan_short(const uint8_t *p, const uint8_t *end, jnum *n) {
+    if (end - p < 40) return NULL; /* reads at most 33 bytes */
+    const uint8_t *q = p + (*p == '-');
+    unsigned nd, nf = 0;
+    uint64_t m = jnum_run(q, &nd);
+    if (nd == 0 || nd == 16 || (*q == '0' && nd > 1)) return NULL;
+    q += nd;
+    int64_t exp10 = 0;
+    bool integer = true;
+    if (*q == '.') {
+        uint64_t f = jnum_run(q + 1, &nf);
+        if (nf == 0 || nf == 16 || nd + nf > 19) return NULL;
+        m = m * JNUM_POW10_U[nf] + f;
+        q += 1 + nf;
+        exp10 = -(int64_t)nf;
+        integer = false;
+    }
+    if (jnum_glues(*q)) return NULL; /* an exponent, or an error: jnum_scan's */
+    n->mant = m;
+    n->exp10 = exp10;
+    n->neg = *p == '-';
+    n->many = false;
+    n->integer = integer;
+    return q;
+}
+#else
 static inline const uint8_t *jnum_scan_short(const uint8_t *p, const uint8_t *end, jnum *n) {
     if (end - p < 24) return NULL; /* reads at most 22 bytes: '-', 20 digits or '.', 1 more */
     const uint8_t *q = p + (*p == '-');
@@ -236,5 +312,6 @@ static inline const uint8_t *jnum_scan_short(const uint8_t *p, const uint8_t *en
     n->integer = integer;
     return q;
 }
+#endif
 
 #endif

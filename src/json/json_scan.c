@@ -814,7 +814,7 @@ static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
     p = skip_ws(s, p + 1);
     if (p < end && *p == '}') return p + 1;
     for (size_t kth = 0;; kth++) {
-        int32_t i;
+        int32_t i = -1;
         struct key_pred *kp = kth < sizeof s->pred / sizeof *s->pred ? &s->pred[kth] : NULL;
         uint64_t a, b;
         if (kp && end - p >= 16 && (memcpy(&a, p, 8), memcpy(&b, p + 8, 8), 1) &&
