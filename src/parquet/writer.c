@@ -145,14 +145,14 @@ static void append_plain(pqw_col *c, const void *p, size_t n) {
 /* Leaves dictionary mode for the rest of the chunk: the open page's indices
  * become PLAIN values. */
 static void fall_back_to_plain(pqw_col *c) {
-    if (c->width) {
+    if (c->width && c->nidx) {
         size_t w = (size_t)c->width;
         sl_buf_reserve(&c->plain, c->nidx * w);
         uint8_t *o = c->plain.data + c->plain.len;
         for (size_t i = 0; i < c->nidx; i++, o += w)
             memcpy(o, c->dict.plain.data + (size_t)c->idx[i] * w, w);
         c->plain.len += c->nidx * w;
-    } else {
+    } else if (!c->width) {
         for (size_t i = 0; i < c->nidx; i++) {
             size_t len;
             const uint8_t *e = pqw_dict_entry(&c->dict, c->idx[i], &len);

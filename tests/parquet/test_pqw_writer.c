@@ -4,6 +4,7 @@
  * RLE_DICTIONARY pages, then PLAIN pages after the dictionary fills), that
  * full row groups reach the sink before close (streaming), determinism
  * across batchings, and the errors a caller can hit. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "parquet/pq_write_internal.h"
+#include "pqw_test.h"
 
 typedef struct memsink {
     sl_buf b;
@@ -409,6 +410,136 @@ static void test_errors(void **state) {
     sl_buf_free(&m.b);
 }
 
+/* Fixed-width columns through every loop of the writer: INT64 keys that
+ * collide in the dictionary's slot and tag (with nulls, and a dictionary
+ * limit that sends the chunk to PLAIN mid-page), INT32 that stays
+ * dictionary-encoded, DOUBLE with -0.0, 0.0 and NaN, and unique timestamps
+ * that go PLAIN after the first page; small pages and batches that cut
+ * through them. Every value, null and min/max must read back. */
+static void test_fixed_columns_roundtrip(void **state) {
+    (void)state;
+    enum { N = 12000, BATCH = 777 };
+    pq_column_def cols[] = {{"a", PQ_INT64, true},
+                            {"b", PQ_INT32, false},
+                            {"c", PQ_DOUBLE, true},
+                            {"d", PQ_TIMESTAMP_US, false}};
+    int64_t *a = malloc(N * sizeof *a), *d = malloc(N * sizeof *d);
+    int32_t *b = malloc(N * sizeof *b);
+    double *c = malloc(N * sizeof *c);
+    uint8_t *av = malloc(N), *cv = malloc(N);
+    const double dv[] = {-0.0, 0.0, 1.5, NAN, -2.25};
+    for (int i = 0; i < N; i++) {
+        /* 50 keys in turn per 1,000 rows: the dictionary pays, and fills
+         * in the first row group's second page */
+        a[i] = (int64_t)pqw_test_colliding((uint32_t)(i * 7 % 50 + 50 * (i / 1000)), 20);
+        av[i] = i % 11 != 0;
+        b[i] = i % 500 * 3 - 700;
+        c[i] = dv[(i / 2) % 5];
+        cv[i] = (uint8_t)(i % 13 == 0 ? 0 : 1 + i % 3); /* any non-zero byte is valid */
+        d[i] = 1541030400000000LL + (int64_t)i * 1000;
+    }
+    memsink m = {0};
+    pq_writer_opts o;
+    pq_writer_opts_default(&o);
+    o.codec = PQ_CODEC_UNCOMPRESSED;
+    o.page_bytes = 2000;
+    o.dict_max_bytes = 200 * 8;
+    o.row_group_rows = 5000;
+    sl_err err;
+    pq_writer *w = pq_writer_open(cols, 4, &o, sink_of(&m), &err);
+    assert_non_null(w);
+    for (int off = 0; off < N; off += BATCH) {
+        int n = N - off < BATCH ? N - off : BATCH;
+        pq_column_batch bt[4] = {{av + off, {.i64 = a + off}, false},
+                                 {NULL, {.i32 = b + off}, false},
+                                 {cv + off, {.f64 = c + off}, false},
+                                 {NULL, {.i64 = d + off}, false}};
+        assert_int_equal(pq_writer_write(w, bt, (size_t)n, &err), 0);
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), 0);
+    pq_reader *r = pq_reader_open_mem(m.b.data, m.b.len, &err);
+    assert_non_null(r);
+    assert_int_equal(pq_reader_num_row_groups(r), 3);
+    size_t row0 = 0;
+    for (size_t g = 0; g < 3; g++) {
+        pq_column_data cd[4];
+        for (size_t j = 0; j < 4; j++)
+            assert_int_equal(pq_reader_read_column(r, g, j, &cd[j], &err), 0);
+        int64_t amin = INT64_MAX, amax = INT64_MIN;
+        uint64_t anull = 0;
+        for (size_t i = 0; i < cd[0].n; i++) {
+            size_t row = row0 + i;
+            assert_int_equal(cd[0].valid[i], av[row]);
+            if (av[row]) {
+                assert_int_equal(cd[0].v.i64[i], a[row]);
+                amin = a[row] < amin ? a[row] : amin;
+                amax = a[row] > amax ? a[row] : amax;
+            } else {
+                anull++;
+            }
+            assert_int_equal(cd[1].v.i32[i], b[row]);
+            assert_int_equal(cd[2].valid[i], cv[row] != 0);
+            if (cv[row]) assert_memory_equal(&cd[2].v.f64[i], &c[row], 8);
+            assert_int_equal(cd[3].v.i64[i], d[row]);
+        }
+        pq_stats st;
+        assert_int_equal(pq_reader_column_stats(r, g, 0, &st), 0);
+        assert_int_equal(st.null_count, anull);
+        assert_int_equal(st.min_i, amin);
+        assert_int_equal(st.max_i, amax);
+        assert_int_equal(pq_reader_column_stats(r, g, 3, &st), 0);
+        assert_int_equal(st.min_i, d[row0]);
+        assert_int_equal(st.max_i, d[row0 + cd[3].n - 1]);
+        row0 += cd[0].n;
+        for (size_t j = 0; j < 4; j++) pq_column_data_free(&cd[j]);
+    }
+    assert_int_equal(row0, N);
+    pq_reader_close(r);
+    /* the first chunk of "a": a dictionary page that stopped at its limit
+     * of 200 distinct keys, dictionary pages, then PLAIN */
+    static page_info pages[4096];
+    size_t np = walk_pages(&m.b, pages, 4096);
+    assert_int_equal(pages[0].type, PQW_PAGE_DICTIONARY);
+    assert_int_equal(pages[0].num_values, 200);
+    bool dict_data = false, plain_data = false;
+    for (size_t i = 1; i < np && pages[i].type == PQW_PAGE_DATA; i++) {
+        if (pages[i].encoding == PQW_ENC_RLE_DICTIONARY) dict_data = true;
+        if (pages[i].encoding == PQW_ENC_PLAIN) plain_data = true;
+    }
+    assert_true(dict_data && plain_data);
+    sl_buf_free(&m.b);
+
+    /* pages close right after the row that brings the page's estimate to
+     * page_bytes (2,000), however many rows a loop takes at once: PLAIN
+     * int64 pages of 250 rows (after the first, dictionary-tried, page);
+     * int32 dictionary indices of 9 bits (500 keys) 1 + ceil(9n / 8) >=
+     * 2,000 at n = 1,777 */
+    o.dict_max_bytes = 1 << 20;
+    for (int col = 1; col <= 3; col += 2) {
+        memsink m1 = {0};
+        w = pq_writer_open(&cols[col], 1, &o, sink_of(&m1), &err);
+        assert_non_null(w);
+        for (int off = 0; off < 4000; off += BATCH) {
+            int n = 4000 - off < BATCH ? 4000 - off : BATCH;
+            pq_column_batch bt = {NULL, {.i64 = d + off}, false};
+            if (col == 1) bt.v.i32 = b + off;
+            assert_int_equal(pq_writer_write(w, &bt, (size_t)n, &err), 0);
+        }
+        assert_int_equal(pq_writer_close(w, NULL, &err), 0);
+        np = walk_pages(&m1.b, pages, 4096);
+        assert_true(np > 2);
+        for (size_t i = 1; i + 1 < np; i++) /* after the dictionary / first page */
+            assert_int_equal(pages[i].num_values, col == 1 ? 1777 : 250);
+        sl_buf_free(&m1.b);
+    }
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    free(av);
+    free(cv);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zero_rows_bytes),
@@ -417,6 +548,7 @@ int main(void) {
         cmocka_unit_test(test_streaming_and_determinism),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_string_address_cache),
+        cmocka_unit_test(test_fixed_columns_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
