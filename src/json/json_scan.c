@@ -682,15 +682,21 @@ static inline const uint8_t *skip_member(json_scanner *s, const uint8_t *p) {
     return skip_value(s, p, 1);
 }
 
+/* the slots set in the record being parsed, kept in registers */
+typedef struct rec_bits {
+    uint64_t set, decoded; /* see json_scanner; bit i & 63 (only used with <= 64 keys) */
+} rec_bits;
+
 /* Captures the value at p into slot i (and its duplicates). */
-static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i) {
+static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t i, rec_bits *rb) {
     json_value *v = &s->vals[i];
     const uint8_t *q;
     uint32_t off = NO_OFF;
     /* num is reset only when a record starts (a key repeated with a number
      * then a string keeps the number's num): with the slot's first value in
      * this record, it is that of the blank one */
-    if (i < 64 && !(s->set >> i & 1)) v->num = 0;
+    uint64_t bit = UINT64_C(1) << (i & 63);
+    if (!(rb->set & bit)) v->num = 0; /* (with > 64 keys, all were reset) */
     switch (*p) {
     case '"': {
         bool esc = false;
@@ -756,16 +762,18 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
     default: return skip_value(s, p, 1); /* reports the error */
     }
     s->soff[i] = off;
-    uint64_t bit = i < 64 ? UINT64_C(1) << i : 0;
-    s->set |= bit;
-    s->decoded = off != NO_OFF ? s->decoded | bit : s->decoded & ~bit;
+    rb->set |= bit;
+    if (off != NO_OFF)
+        rb->decoded |= bit;
+    else
+        rb->decoded &= ~bit;
     if (s->any_dup)
         for (int32_t j = s->f->dup_next[i]; j >= 0; j = s->f->dup_next[j]) {
             s->vals[j] = *v;
             s->soff[j] = off;
-            bit = j < 64 ? UINT64_C(1) << j : 0;
-            s->set |= bit;
-            s->decoded = off != NO_OFF ? s->decoded | bit : s->decoded & ~bit;
+            bit = UINT64_C(1) << (j & 63);
+            rb->set |= bit;
+            rb->decoded = off != NO_OFF ? rb->decoded | bit : rb->decoded & ~bit;
         }
     return q;
 }
@@ -808,8 +816,8 @@ static const uint8_t *key_slow(json_scanner *s, const uint8_t *p, struct key_pre
     return p + 1;
 }
 
-/* Parses the record object at p ('{'), filling s->vals. */
-static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
+/* parse_record's members */
+static inline const uint8_t *parse_members(json_scanner *s, const uint8_t *p, rec_bits *rb) {
     const uint8_t *end = s->end;
     p = skip_ws(s, p + 1);
     if (p < end && *p == '}') return p + 1;
@@ -828,7 +836,7 @@ static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
             p = skip_ws(s, p);
             if (p >= end) return unexpected(s, p);
         }
-        p = i >= 0 ? capture(s, p, i) : skip_member(s, p);
+        p = i >= 0 ? capture(s, p, i, rb) : skip_member(s, p);
         if (!p) return NULL;
         if (p < end && *p == ',') {
             p++;
@@ -841,6 +849,16 @@ static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
         if (p >= end || *p != ',') return unexpected(s, p);
         p = skip_ws(s, p + 1);
     }
+}
+
+/* Parses the record object at p ('{'), filling s->vals, s->set and
+ * s->decoded. */
+static const uint8_t *parse_record(json_scanner *s, const uint8_t *p) {
+    rec_bits rb = {0, 0};
+    p = parse_members(s, p, &rb);
+    s->set = rb.set;
+    s->decoded = rb.decoded;
+    return p;
 }
 
 /* ---- the file loop --------------------------------------------------- */
@@ -974,7 +992,6 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
                     s->vals[i] = s->blank;
                     s->soff[i] = NO_OFF;
                 }
-            s->set = s->decoded = 0;
             s->scratch.len = 0;
             q = parse_record(s, p);
             if (!q) {

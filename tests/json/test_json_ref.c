@@ -226,12 +226,41 @@ static void t_cases(void **st) {
     ref_pair_free(&a);
 }
 
+/* more than 64 requested keys (slots past the bit masks), some twice */
+static void t_many_keys(void **st) {
+    (void)st;
+    char *keys[72];
+    for (int i = 0; i < 70; i++) keys[i] = sl_sprintf("k%d", i);
+    keys[70] = sl_sprintf("k66");
+    keys[71] = sl_sprintf("k2");
+    ref_pair a;
+    ref_pair_init(&a, (const char *const *)keys, 72);
+    sl_buf w = {0};
+    uint64_t x = 12345;
+    for (int rec = 0; rec < 300; rec++) {
+        sl_buf_putc(&w, '{');
+        int n = (int)(rnd(&x) % 12);
+        for (int k = 0; k < n; k++) {
+            uint64_t r = rnd(&x);
+            static const char *const VALS[] = {"1", "\"x\"", "\"a\\/b\"", "null", "2.5", "[1]", "true"};
+            sl_buf_printf(&w, "%s\"k%d\":%s", k ? "," : "", (int)(r % 72), VALS[(r >> 8) % 7]);
+        }
+        sl_buf_append(&w, "}\n", 2);
+    }
+    check_all(&a, w.data, w.len, 99);
+    check_all(&a, w.data, w.len, 12345678);
+    sl_buf_free(&w);
+    ref_pair_free(&a);
+    for (int i = 0; i < 72; i++) free(keys[i]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_sample),
         cmocka_unit_test(t_mutations),
         cmocka_unit_test(t_lengths),
         cmocka_unit_test(t_cases),
+        cmocka_unit_test(t_many_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
