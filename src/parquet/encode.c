@@ -33,8 +33,21 @@ static uint8_t *put_run(uint8_t *o, uint64_t count, uint32_t v, int value_bytes)
     return o;
 }
 
-/* Bit-packs 8 values LSB first into bw bytes (writes up to 3 bytes past). */
+/* Bit-packs 8 values LSB first into bw bytes (may write up to 16 bytes:
+ * rle_reserve leaves room). */
 static uint8_t *pack8(uint8_t *o, const uint32_t *v, int bw) {
+    if (bw <= 16) { /* two words of 4 values, joined at bit 4 * bw */
+        uint64_t lo = 0, hi = 0;
+        for (int k = 0; k < 4; k++) {
+            lo |= (uint64_t)v[k] << (k * bw);
+            hi |= (uint64_t)v[k + 4] << (k * bw);
+        }
+        int sh = 4 * bw;
+        uint64_t w0 = sh < 64 ? lo | hi << sh : lo, w1 = sh < 64 ? hi >> (64 - sh) : hi;
+        memcpy(o, &w0, 8); /* little-endian, as the rest of the writer */
+        memcpy(o + 8, &w1, 8);
+        return o + bw;
+    }
     uint64_t acc = 0;
     int nb = 0;
     for (int k = 0; k < 8; k++) {
@@ -42,7 +55,7 @@ static uint8_t *pack8(uint8_t *o, const uint32_t *v, int bw) {
         nb += bw;
         if (nb >= 32) {
             uint32_t lo = (uint32_t)acc;
-            memcpy(o, &lo, 4); /* little-endian, as the rest of the writer */
+            memcpy(o, &lo, 4);
             o += 4;
             acc >>= 32;
             nb -= 32;

@@ -181,7 +181,11 @@ static void put_plain(pqw_col *c, const void *p, size_t n) {
 #define PQW_INLINE static inline __attribute__((always_inline))
 
 enum { K_INT, K_DOUBLE }; /* how a fixed-width value counts in statistics */
-#define PQW_PREFETCH 16   /* rows ahead whose hash slot is fetched */
+/* Hash tables of this many slots or more (a catalog's strings, sessions)
+ * miss the caches: the slot of the value PQW_PREFETCH rows ahead is fetched
+ * while the current one is looked up. */
+#define PQW_PREFETCH 16
+#define PQW_PREFETCH_MIN_SLOTS 8192
 
 PQW_INLINE uint64_t load_fixed(const uint8_t *p, int width) {
     uint64_t x = 0;
@@ -252,8 +256,10 @@ PQW_INLINE size_t dict_fixed(pq_writer *w, pqw_col *c, const uint8_t *vals, cons
     uint32_t last_idx = c->last_idx;
     bool has_last = c->has_last;
     pqw_dict *d = &c->dict;
+    size_t pf_end =
+        d->nslots >= PQW_PREFETCH_MIN_SLOTS && k > PQW_PREFETCH ? i0 + k - PQW_PREFETCH : 0;
     for (size_t j = i0; j < i0 + k; j++) {
-        if (j + PQW_PREFETCH < i0 + k && d->nslots) {
+        if (j < pf_end) {
             uint64_t h =
                 pqw_hash_fixed(load_fixed(vals + (j + PQW_PREFETCH) * (size_t)width, width));
             __builtin_prefetch(&d->slots[h & (d->nslots - 1)]);
@@ -321,9 +327,11 @@ PQW_INLINE size_t dict_str(pq_writer *w, pqw_col *c, const sl_str *str, const ui
     reserve_idx(c, k);
     uint32_t *idx = c->idx + c->nidx, *idx0 = idx;
     size_t bytes = 0;
+    size_t pf_end = ((size_t)1 << c->addrs.bits) >= PQW_PREFETCH_MIN_SLOTS && k > PQW_PREFETCH
+                        ? i0 + k - PQW_PREFETCH
+                        : 0;
     for (size_t j = i0; j < i0 + k; j++) {
-        /* the table is larger than the caches for a catalog's strings */
-        if (j + PQW_PREFETCH < i0 + k)
+        if (j < pf_end)
             __builtin_prefetch(&c->addrs.e[pqw_addrs_home(&c->addrs, str[j + PQW_PREFETCH].ptr)]);
         if (has_valid && !valid[j]) continue;
         const char *p = str[j].len ? str[j].ptr : "";
