@@ -233,4 +233,49 @@ void pqw_stats_str(pqw_stats *s, const void *p, size_t n);
 /* Writes the Statistics struct as field `id` of the current struct. */
 void pqw_stats_encode(const pqw_stats *s, pqw_thrift *t, int16_t id);
 
+/* ---- a column being written (writer.c, write_values.c) --------------- */
+typedef struct pqw_col {
+    char *name;
+    pq_type type;
+    bool nullable;
+    int phys;  /* parquet physical type */
+    int width; /* PLAIN bytes per value; 0 for BYTE_ARRAY */
+    bool dict_mode;
+    bool has_last;                    /* last_idx is the dictionary index of the last value put */
+    uint32_t last_idx;                /* (runs of equal values skip the hash lookup) */
+    uint32_t dict_pages, plain_pages; /* data pages of the open chunk */
+    pqw_dict dict;
+    /* open page */
+    sl_buf defs; /* one byte per row (nullable columns only) */
+    uint32_t *idx;
+    size_t nidx, idx_cap;
+    sl_buf plain;       /* PLAIN values; BOOLEAN one byte per value until the page closes */
+    size_t plain_equiv; /* PLAIN size of the dictionary-encoded values of the page */
+    uint32_t page_rows;
+    /* open column chunk */
+    sl_buf chunk; /* finished data pages: header + compressed body */
+    uint64_t chunk_uncompressed, chunk_values;
+    pqw_stats stats;
+    /* strings: dictionary indices by address, for one pq_writer_write call
+     * (the caller's bytes cannot change during it), or for the chunk with
+     * stable batches */
+    pqw_addrs addrs;
+    bool addrs_stable;   /* the last call's batch was stable */
+    uint64_t last_fixed; /* fixed-width columns: the last value put */
+} pqw_col;
+
+/* Puts rows [i0, i0 + k) of batch b (valid: b->valid for a nullable column,
+ * else NULL; the levels are the caller's) into the open page; returns how
+ * many were put: fewer when the dictionary filled, after the row that made
+ * the column go PLAIN. */
+size_t pqw_col_put_range(pqw_col *c, const pq_writer_opts *o, const pq_column_batch *b,
+                         const uint8_t *valid, size_t i0, size_t k);
+/* How many rows can be put before the page estimate must be checked again:
+ * it cannot reach page_bytes before the last of them. 0 for PLAIN strings,
+ * where one row can add any size. */
+size_t pqw_col_rows_unchecked(const pqw_col *c, size_t page_bytes);
+/* Leaves dictionary mode for the rest of the chunk: the open page's indices
+ * become PLAIN values. */
+void pqw_col_fall_back(pqw_col *c);
+
 #endif
