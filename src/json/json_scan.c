@@ -1,16 +1,20 @@
 /* json scanner: a file image -> one callback per top-level record.
  *
  * One pass, no DOM, no allocation per record. Each key of the record object
- * is first compared (as two 64-bit words) with the key at the same place in
- * the previous record, since logs repeat their layout; otherwise it is
- * looked up in a small hash of the requested keys (length and first/last
- * byte). The value of a requested key is captured (strings decoded only
- * when they hold escapes, numbers parsed by json_num.c), every other value
- * is skipped with full validation by an iterative walker bounded by
- * JSON_MAX_DEPTH. String bodies are skipped 16 bytes at a time with SSE2
- * (a portable loop elsewhere), stopping only at '"', '\\', control bytes
- * and non-ASCII bytes, which are then validated (UTF-8 by the Unicode
- * table 3-7 rules: no overlongs, no surrogates, nothing above U+10FFFF).
+ * is first compared, as its whole text '"key":' (one masked 16-byte
+ * compare), with the key at the same place in the previous record, since
+ * logs repeat their layout; otherwise it is scanned and looked up in a
+ * small hash of the requested keys (length and first/last byte). The value
+ * of a requested key is captured (strings decoded only when they hold
+ * escapes, numbers parsed by json_num.c), every other value is skipped
+ * with full validation by an iterative walker bounded by JSON_MAX_DEPTH.
+ * The common values (short plain strings, numbers of at most 19 digits
+ * without exponent, null) are recognised inline first; anything else,
+ * errors included, goes to the general paths, so what is accepted and
+ * every value and error reported are the same either way
+ * (tests/json/test_json_ref.c checks this against the scanner before those
+ * fast paths). String bodies are scanned and decoded by json_str.c. Only
+ * the slots a record leaves unset are reset to missing before on_record.
  *
  * Errors: the record is rejected with a reason, and scanning resumes at the
  * next line after the error; when the offending byte is the first thing on
@@ -19,16 +23,14 @@
  * costs one record. The input is never read past len. */
 #include "json/json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "json/json_internal.h"
 
 #define JSON_MAX_DEPTH 512
-#define NO_OFF UINT32_MAX
+#define NO_OFF JSTR_NO_OFF
 
 struct json_fields {
     size_t n;
@@ -44,12 +46,12 @@ struct json_fields {
 struct json_scanner {
     const json_fields *f;
     json_value *vals;
-    uint32_t *soff;           /* offset into scratch of a decoded string, or NO_OFF */
-    sl_buf scratch;           /* decoded strings of the current record */
-    sl_buf keybuf;            /* a decoded key with escapes */
-    const uint8_t *end, *rec; /* input end, current record start */
-    const uint8_t *err_at;
-    uint64_t nl; /* newlines before the scanning point */
+    uint32_t *soff;     /* offset into scratch of a decoded string, or NO_OFF */
+    sl_buf scratch;     /* decoded strings of the current record */
+    sl_buf keybuf;      /* a decoded key with escapes */
+    jlex lex;           /* input end, last error */
+    const uint8_t *rec; /* current record start */
+    uint64_t nl;        /* newlines before the scanning point */
     /* the k-th key of the previous record as its text '"key":' (at most 16
      * bytes, zero-padded, with the mask of its length) and its slot: logs
      * repeat their key order, so most keys are recognised by one compare */
@@ -63,8 +65,7 @@ struct json_scanner {
      * those that may hold a value (reset to blank only when stale) */
     uint64_t set, dirty;
     uint64_t decoded; /* of set: the slots whose string is in scratch */
-    bool any_dup; /* a key requested twice */
-    char reason[160];
+    bool any_dup;     /* a key requested twice */
     uint8_t stack[JSON_MAX_DEPTH];
 };
 
@@ -170,22 +171,20 @@ void json_scanner_free(json_scanner *s) {
 
 /* ---- errors ---------------------------------------------------------- */
 static const uint8_t *fail(json_scanner *s, const uint8_t *at, const char *reason) {
-    s->err_at = at;
-    snprintf(s->reason, sizeof s->reason, "%s", reason);
-    return NULL;
+    return jlex_fail(&s->lex, at, reason);
 }
 
 /* "unexpected character" or, at the end of the input, "truncated record" */
 static const uint8_t *unexpected(json_scanner *s, const uint8_t *at) {
-    if (at >= s->end) return fail(s, s->end, "truncated record");
-    s->err_at = at;
+    if (at >= s->lex.end) return fail(s, s->lex.end, "truncated record");
+    s->lex.err_at = at;
     unsigned long long off = (unsigned long long)(at - s->rec);
     if (*at >= 0x21 && *at < 0x7f && *at != '\'')
-        snprintf(s->reason, sizeof s->reason, "unexpected character '%c' at byte %llu of record",
-                 *at, off);
+        snprintf(s->lex.reason, sizeof s->lex.reason,
+                 "unexpected character '%c' at byte %llu of record", *at, off);
     else
-        snprintf(s->reason, sizeof s->reason, "unexpected character 0x%02X at byte %llu of record",
-                 *at, off);
+        snprintf(s->lex.reason, sizeof s->lex.reason,
+                 "unexpected character 0x%02X at byte %llu of record", *at, off);
     return NULL;
 }
 
@@ -194,7 +193,7 @@ static const uint8_t *unexpected(json_scanner *s, const uint8_t *at) {
  * reject raw control bytes), so lines are counted here and nowhere else on
  * the good path. */
 static inline const uint8_t *skip_ws(json_scanner *s, const uint8_t *p) {
-    const uint8_t *end = s->end;
+    const uint8_t *end = s->lex.end;
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
         s->nl += *p == '\n';
         p++;
@@ -202,366 +201,24 @@ static inline const uint8_t *skip_ws(json_scanner *s, const uint8_t *p) {
     return p;
 }
 
-/* 1 for bytes that end a run of plain string bytes */
-static const uint8_t STR_STOP[256] = {['"'] = 1, ['\\'] = 1,
-#define R8(x)                                                                                      \
-    [x] = 1, [x + 1] = 1, [x + 2] = 1, [x + 3] = 1, [x + 4] = 1, [x + 5] = 1, [x + 6] = 1,         \
-    [x + 7] = 1
-#define R32(x) R8(x), R8(x + 8), R8(x + 16), R8(x + 24)
-                                      R32(0),    R32(0x80),  R32(0xa0),
-                                      R32(0xc0), R32(0xe0)
-#undef R32
-#undef R8
-};
-
-static inline const uint8_t *find_stop(const uint8_t *p, const uint8_t *end) {
-#ifdef __SSE2__
-    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        /* signed compare: bytes >= 0x80 are negative, so < 0x20 too */
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-                                 _mm_cmplt_epi8(v, sp));
-        int bits = _mm_movemask_epi8(m);
-        if (bits) return p + __builtin_ctz((unsigned)bits);
-        p += 16;
-    }
-#endif
-    while (p < end && !STR_STOP[*p]) p++;
-    return p;
-}
-
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_seq(const uint8_t *p, const uint8_t *end) {
-    uint8_t c = p[0];
-    size_t n;
-    uint8_t lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f; /* UTF-16 surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f; /* > U+10FFFF */
-    } else
-        return 0;
-    if ((size_t)(end - p) < n) return 0;
-    if (p[1] < lo || p[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80) return 0;
-    return n;
-}
-
-static int hexval(uint8_t c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* 4 hex digits at p (p+4 <= end checked by caller), or -1 */
-static long hex4(const uint8_t *p) {
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0) return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-/* Checks the escape at p ('\\'). Returns its end, or NULL. *cp gets the
- * code point (for \u, surrogate pairs combined) or the escaped byte. */
-static const uint8_t *scan_escape(json_scanner *s, const uint8_t *p, long *cp) {
-    const uint8_t *end = s->end;
-    if (end - p < 2) return fail(s, end, "unterminated string");
-    switch (p[1]) {
-    case '"': *cp = '"'; return p + 2;
-    case '\\': *cp = '\\'; return p + 2;
-    case '/': *cp = '/'; return p + 2;
-    case 'b': *cp = '\b'; return p + 2;
-    case 'f': *cp = '\f'; return p + 2;
-    case 'n': *cp = '\n'; return p + 2;
-    case 'r': *cp = '\r'; return p + 2;
-    case 't': *cp = '\t'; return p + 2;
-    case 'u': break;
-    default: return fail(s, p, "invalid escape");
-    }
-    if (end - p < 6) return fail(s, end, "unterminated string");
-    long u = hex4(p + 2);
-    if (u < 0) return fail(s, p, "invalid escape");
-    if (u >= 0xdc00 && u <= 0xdfff) return fail(s, p, "invalid escape: lone surrogate");
-    if (u < 0xd800 || u > 0xdbff) {
-        *cp = u;
-        return p + 6;
-    }
-    if (end - p < 12) { /* cut short: a pair can only still be coming if "\\u" follows */
-        if ((end - p >= 7 && p[6] != '\\') || (end - p >= 8 && p[7] != 'u')) goto lone;
-        return fail(s, end, "unterminated string");
-    }
-    if (p[6] != '\\' || p[7] != 'u') goto lone;
-    long lo = hex4(p + 8);
-    if (lo < 0) return fail(s, p + 6, "invalid escape");
-    if (lo < 0xdc00 || lo > 0xdfff) goto lone;
-    *cp = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-    return p + 12;
-lone:
-    return fail(s, p, "invalid escape: lone surrogate");
-}
-
-static size_t utf8_put(uint8_t *o, long cp);
-
-/* The byte a two-byte escape stands for ('/' for "\\/"), 0 for "\\u" and
- * invalid escapes (scan_escape decides those). */
-static const uint8_t ESC1[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-                                  ['f'] = '\f', ['n'] = '\n',   ['r'] = '\r', ['t'] = '\t'};
-
-/* Appends [p, p+n) to out, whose room for n + 16 bytes the caller made:
- * 16 bytes at a time when the input has 16 bytes past the run (the bytes
- * past n are overwritten by what follows or left past out->len). */
-static inline void copy_run(sl_buf *out, const uint8_t *p, size_t n, const uint8_t *end) {
-    uint8_t *o = out->data + out->len;
-#ifdef __SSE2__
-    if ((size_t)(end - p) >= n + 16) {
-        for (size_t i = 0; i < n; i += 16)
-            _mm_storeu_si128((__m128i *)(void *)(o + i),
-                             _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
-        out->len += n;
-        return;
-    }
-#else
-    (void)end;
-#endif
-    memcpy(o, p, n);
-    out->len += n;
-}
-
-/* p: just after the opening quote (run) or further on, where no stop byte
- * lies in [run, p). Returns the byte after the closing quote, or NULL.
- * Validates escapes, control bytes and UTF-8. *esc: whether the body holds
- * escapes. With out, the body is also decoded into out from the first
- * escape on (plain strings are not copied), *off saying where it starts
- * (NO_OFF: no escape, the value is the input's bytes). */
-static const uint8_t *scan_body_at(json_scanner *s, const uint8_t *run, const uint8_t *p,
-                                   bool *esc, sl_buf *out, uint32_t *off) {
-    const uint8_t *end = s->end;
-    for (;;) {
-        p = find_stop(p, end);
-        if (p >= end) return fail(s, end, "unterminated string");
-        uint8_t c = *p;
-        if (c == '"') {
-            if (out && *esc) sl_buf_append(out, run, (size_t)(p - run));
-            return p + 1;
-        }
-        if (c == '\\') {
-            long cp = 0;
-            const uint8_t *q;
-            uint8_t one = end - p >= 2 ? ESC1[p[1]] : 0;
-            if (one) { /* the common two-byte escapes, inline */
-                cp = one;
-                q = p + 2;
-            } else if (!(q = scan_escape(s, p, &cp)))
-                return NULL;
-            if (out) {
-                if (out->len >= UINT32_MAX - 8)
-                    return fail(s, p, "decoded strings longer than 4 GiB");
-                if (!*esc) *off = (uint32_t)out->len;
-                size_t n = (size_t)(p - run);
-                if (out->cap - out->len < n + 20) sl_buf_reserve(out, n + 20);
-                copy_run(out, run, n, end);
-                if (one)
-                    out->data[out->len++] = one;
-                else
-                    out->len += utf8_put(out->data + out->len, cp);
-            }
-            *esc = true;
-            p = run = q;
-        } else if (c < 0x20) {
-            s->err_at = p;
-            snprintf(s->reason, sizeof s->reason, "control character 0x%02X in string", c);
-            return NULL;
-        } else {
-            size_t n = utf8_seq(p, end);
-            if (!n) return fail(s, p, "invalid UTF-8");
-            p += n;
-        }
-    }
-}
-
-/* scan_body_at with out from the string's start p, decoding as it goes:
- * each 16 bytes are stored to out before they are looked at, so the bytes
- * between escapes are never copied apart; out->len moves only when the
- * string held an escape (plain ones stay in the input). Errors, *esc and
- * *off exactly as scan_body_at's. */
-static const uint8_t *decode_body(json_scanner *s, const uint8_t *p, bool *esc, sl_buf *out,
-                                  uint32_t *off) {
-    const uint8_t *end = s->end, *start = p;
-    size_t len0 = out->len, o = len0, base = len0; /* base: out->len as scan_body_at has it */
-    for (;;) {
-        if (!*esc && o - len0 > 4096) /* a long plain string: not copied */
-            return scan_body_at(s, start, p, esc, out, off);
-        if (out->cap - o < 32) {
-            out->len = o;
-            sl_buf_reserve(out, 32);
-            out->len = len0;
-        }
-        uint8_t *d = out->data;
-#ifdef __SSE2__
-        if (end - p >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            _mm_storeu_si128((__m128i *)(void *)(d + o), v);
-            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-            unsigned bits = (unsigned)_mm_movemask_epi8(m);
-            if (!bits) {
-                p += 16;
-                o += 16;
-                continue;
-            }
-            unsigned k = (unsigned)__builtin_ctz(bits);
-            p += k;
-            o += k;
-        } else
-#endif
-        {
-            if (p >= end) return fail(s, end, "unterminated string");
-            if (!STR_STOP[*p]) {
-                d[o++] = *p++;
-                continue;
-            }
-        }
-        uint8_t c = *p;
-        if (c == '"') {
-            if (*esc) {
-                *off = (uint32_t)len0;
-                out->len = o;
-            }
-            return p + 1;
-        }
-        if (c == '\\') {
-            long cp = 0;
-            const uint8_t *q;
-            uint8_t one = end - p >= 2 ? ESC1[p[1]] : 0;
-            if (one) {
-                q = p + 2;
-            } else if (!(q = scan_escape(s, p, &cp))) {
-                return NULL;
-            }
-            if (base >= UINT32_MAX - 8) return fail(s, p, "decoded strings longer than 4 GiB");
-            if (one)
-                d[o++] = one;
-            else
-                o += utf8_put(d + o, cp);
-            base = o;
-            *esc = true;
-            p = q;
-        } else if (c < 0x20) {
-            s->err_at = p;
-            snprintf(s->reason, sizeof s->reason, "control character 0x%02X in string", c);
-            return NULL;
-        } else {
-            size_t n = utf8_seq(p, end);
-            if (!n) return fail(s, p, "invalid UTF-8");
-            for (size_t i = 0; i < n; i++) d[o + i] = p[i];
-            o += n;
-            p += n;
-        }
-    }
-}
-
 static const uint8_t *scan_body(json_scanner *s, const uint8_t *p, bool *esc, sl_buf *out,
                                 uint32_t *off) {
-    return scan_body_at(s, p, p, esc, out, off);
+    return jstr_body(&s->lex, p, p, esc, out, off);
 }
 
 static const uint8_t *scan_string(json_scanner *s, const uint8_t *p, bool *esc) {
     return scan_body(s, p, esc, NULL, NULL);
 }
 
-static size_t utf8_put(uint8_t *o, long cp) {
-    if (cp < 0x80) {
-        o[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (uint8_t)(0xc0 | (cp >> 6));
-        o[1] = (uint8_t)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (uint8_t)(0xe0 | (cp >> 12));
-        o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (uint8_t)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (uint8_t)(0xf0 | (cp >> 18));
-    o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
-    o[3] = (uint8_t)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
-/* Decodes the (already validated) body [p, q) into b. Escapes never grow:
- * 2 bytes -> 1, 6 -> <= 3, 12 -> 4. */
-static void decode_into(json_scanner *s, sl_buf *b, const uint8_t *p, const uint8_t *q) {
-    sl_buf_reserve(b, (size_t)(q - p));
-    uint8_t *o = b->data + b->len;
-    while (p < q) {
-        const uint8_t *bs = memchr(p, '\\', (size_t)(q - p));
-        if (!bs) bs = q;
-        memcpy(o, p, (size_t)(bs - p));
-        o += bs - p;
-        if (bs == q) break;
-        long cp = 0;
-        p = scan_escape(s, bs, &cp);
-        o += utf8_put(o, cp);
-    }
-    b->len = (size_t)(o - b->data);
-}
-
-/* The string body at p (after the opening quote): its end when the closing
- * quote comes before any other special byte in the first 16, with *cont
- * NULL; else NULL with *cont where scan_body_at goes on (no stop byte
- * before it). Inline: most keys and values are short plain strings. (A
- * 32-byte look measured no faster on event logs.) */
-static inline const uint8_t *str_first_look(const json_scanner *s, const uint8_t *p,
-                                            const uint8_t **cont) {
-#ifdef __SSE2__
-    if (s->end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-        __m128i m = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (!bits) {
-            *cont = p + 16;
-            return NULL;
-        }
-        unsigned first = bits & (0u - bits);
-        if (first & (unsigned)_mm_movemask_epi8(q)) return p + __builtin_ctz(first) + 1;
-        *cont = p + __builtin_ctz(first);
-        return NULL;
-    }
-#else
-    (void)s;
-#endif
-    *cont = p;
-    return NULL;
-}
-
 /* scan_string with the one-look fast path inlined */
 static inline const uint8_t *scan_str(json_scanner *s, const uint8_t *p, bool *esc) {
-    const uint8_t *cont, *q = str_first_look(s, p, &cont);
-    return q ? q : scan_body_at(s, p, cont, esc, NULL, NULL);
+    const uint8_t *cont, *q = jstr_first_look(&s->lex, p, &cont);
+    return q ? q : jstr_body(&s->lex, p, cont, esc, NULL, NULL);
 }
 
 /* ---- values ---------------------------------------------------------- */
 static const uint8_t *scan_literal(json_scanner *s, const uint8_t *p, const char *lit, size_t n) {
-    size_t have = (size_t)(s->end - p);
+    size_t have = (size_t)(s->lex.end - p);
     size_t i = 0;
     while (i < n && i < have && p[i] == (uint8_t)lit[i]) i++;
     if (i < n) return unexpected(s, p + i);
@@ -574,14 +231,14 @@ static const uint8_t *scan_literal(json_scanner *s, const uint8_t *p, const char
 }
 
 static const uint8_t *bad_number(json_scanner *s, const uint8_t *at) {
-    if (at >= s->end) return fail(s, s->end, "truncated record");
+    if (at >= s->lex.end) return fail(s, s->lex.end, "truncated record");
     return fail(s, at, "number out of grammar");
 }
 
 /* Skips one value of any kind at p (p < end), validating it. depth: the
  * nesting depth p is at. Iterative: the open brackets live in s->stack. */
 static const uint8_t *skip_value(json_scanner *s, const uint8_t *p, int depth) {
-    const uint8_t *end = s->end;
+    const uint8_t *end = s->lex.end;
     int top = 0; /* brackets opened here */
     bool esc;
 value:
@@ -657,7 +314,7 @@ value:
 
 /* "null" at p, ended as scan_literal wants: its end, else NULL (undecided) */
 static inline const uint8_t *null_fast(const json_scanner *s, const uint8_t *p) {
-    if (s->end - p < 5 || memcmp(p, "null", 4) != 0) return NULL;
+    if (s->lex.end - p < 5 || memcmp(p, "null", 4) != 0) return NULL;
     uint8_t c = p[4];
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return NULL;
     return p + 4;
@@ -670,12 +327,12 @@ static inline const uint8_t *skip_member(json_scanner *s, const uint8_t *p) {
     if (*p == '"') {
         bool esc;
         const uint8_t *cont;
-        if ((q = str_first_look(s, p + 1, &cont))) return q;
-        return scan_body_at(s, p + 1, cont, &esc, NULL, NULL);
+        if ((q = jstr_first_look(&s->lex, p + 1, &cont))) return q;
+        return jstr_body(&s->lex, p + 1, cont, &esc, NULL, NULL);
     }
     if (jnum_digit(*p) || *p == '-') {
         jnum n;
-        if ((q = jnum_scan_short(p, s->end, &n))) return q;
+        if ((q = jnum_scan_short(p, s->lex.end, &n))) return q;
     } else if (*p == 'n' && (q = null_fast(s, p))) {
         return q;
     }
@@ -701,8 +358,8 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
     case '"': {
         bool esc = false;
         const uint8_t *cont;
-        q = str_first_look(s, p + 1, &cont);
-        if (!q && !(q = decode_body(s, p + 1, &esc, &s->scratch, &off))) return NULL;
+        q = jstr_first_look(&s->lex, p + 1, &cont);
+        if (!q && !(q = jstr_decode(&s->lex, p + 1, &esc, &s->scratch, &off))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = JSON_STRING;
         if (off != NO_OFF) {
@@ -727,8 +384,8 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
     case '9': {
         jnum n;
         const uint8_t *at;
-        if (!(q = jnum_scan_short(p, s->end, &n))) {
-            if (!(q = jnum_scan(p, s->end, &n, &at))) return bad_number(s, at);
+        if (!(q = jnum_scan_short(p, s->lex.end, &n))) {
+            if (!(q = jnum_scan(p, s->lex.end, &n, &at))) return bad_number(s, at);
             if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "number longer than 4 GiB");
         }
         v->type = JSON_NUMBER;
@@ -783,7 +440,7 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
  * and makes it kp's prediction when it can be one. */
 static const uint8_t *key_slow(json_scanner *s, const uint8_t *p, struct key_pred *kp,
                                int32_t *slot) {
-    const uint8_t *end = s->end;
+    const uint8_t *end = s->lex.end;
     const json_fields *f = s->f;
     if (p >= end || *p != '"') return unexpected(s, p);
     bool esc = false;
@@ -806,7 +463,7 @@ static const uint8_t *key_slow(json_scanner *s, const uint8_t *p, struct key_pre
         }
     } else {
         s->keybuf.len = 0;
-        decode_into(s, &s->keybuf, k, p - 1);
+        jstr_decode_into(&s->lex, &s->keybuf, k, p - 1);
         i = key_find(f, s->keybuf.data, s->keybuf.len, s->keybuf.data + s->keybuf.len);
     }
     *slot = i;
@@ -818,7 +475,7 @@ static const uint8_t *key_slow(json_scanner *s, const uint8_t *p, struct key_pre
 
 /* parse_record's members */
 static inline const uint8_t *parse_members(json_scanner *s, const uint8_t *p, rec_bits *rb) {
-    const uint8_t *end = s->end;
+    const uint8_t *end = s->lex.end;
     p = skip_ws(s, p + 1);
     if (p < end && *p == '}') return p + 1;
     for (size_t kth = 0;; kth++) {
@@ -889,7 +546,7 @@ static int reject(scan_state *st, const char *reason, const uint8_t *rend) {
 
 /* After a syntax error in the record at rec: where scanning resumes. */
 static const uint8_t *resume_point(const json_scanner *s, const uint8_t *rec) {
-    const uint8_t *e = s->err_at, *end = s->end;
+    const uint8_t *e = s->lex.err_at, *end = s->lex.end;
     if (e >= end) return end;
     const uint8_t *q = e;
     while (q > rec && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r')) q--;
@@ -938,15 +595,15 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
     if (stop > len) stop = len;
     const uint8_t *p = buf, *end = buf + len, *lim = buf + stop;
     scan_state st = {s, buf, {1, 0}, cb, ctx};
-    s->end = end;
+    s->lex.end = end;
     s->nl = 0;
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) p += 3;
     int arr = ARR_NONE, rc = 0;
     for (;;) {
         if (lim < end) { /* a piece: no record starts at or after stop */
-            s->end = lim;
+            s->lex.end = lim;
             p = skip_ws(s, p);
-            s->end = end;
+            s->lex.end = end;
             if (p >= lim) return rc;
         }
         p = skip_ws(s, p);
@@ -1012,8 +669,8 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
         continue;
     syntax:
         q = resume_point(s, rec);
-        if (q > s->err_at) s->nl += count_nl(s->err_at, q);
-        if ((rc = reject(&st, s->reason, q))) return rc;
+        if (q > s->lex.err_at) s->nl += count_nl(s->lex.err_at, q);
+        if ((rc = reject(&st, s->lex.reason, q))) return rc;
         p = q;
         if (arr != ARR_NONE) arr = ARR_RECOVER;
     }

@@ -177,7 +177,7 @@ static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static double jnum_value(const jnum *n, const uint8_t *p, size_t len) {
-    (void)n; /* unused when FLT_EVAL_METHOD != 0 */
+    (void)n;             /* unused when FLT_EVAL_METHOD != 0 */
 #if FLT_EVAL_METHOD == 0 /* doubles are computed as doubles: no double rounding */
     if (!n->many) {
         if (n->mant == 0) return n->neg ? -0.0 : 0.0;

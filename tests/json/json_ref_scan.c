@@ -424,7 +424,8 @@ static inline const uint8_t *scan_str(ref_json_scanner *s, const uint8_t *p, boo
 }
 
 /* ---- values ---------------------------------------------------------- */
-static const uint8_t *scan_literal(ref_json_scanner *s, const uint8_t *p, const char *lit, size_t n) {
+static const uint8_t *scan_literal(ref_json_scanner *s, const uint8_t *p, const char *lit,
+                                   size_t n) {
     size_t have = (size_t)(s->end - p);
     size_t i = 0;
     while (i < n && i < have && p[i] == (uint8_t)lit[i]) i++;
@@ -693,12 +694,12 @@ static int emit_record(scan_state *st) {
 enum { ARR_NONE, ARR_FIRST, ARR_ELEM, ARR_SEP, ARR_RECOVER };
 
 int ref_json_scan(ref_json_scanner *s, const uint8_t *buf, size_t len, const json_callbacks *cb,
-              void *ctx) {
+                  void *ctx) {
     return ref_json_scan_until(s, buf, len, len, cb, ctx);
 }
 
 int ref_json_scan_until(ref_json_scanner *s, const uint8_t *buf, size_t len, size_t stop,
-                    const json_callbacks *cb, void *ctx) {
+                        const json_callbacks *cb, void *ctx) {
     static const uint8_t empty[1];
     if (!buf) buf = empty, len = 0;
     if (stop > len) stop = len;

@@ -20,9 +20,8 @@
 static const char *const EVENT_KEYS[] = {"page",     "userId", "ts",        "firstName",
                                          "lastName", "gender", "level",     "song",
                                          "artist",   "length", "sessionId", "userAgent"};
-static const char *const OTHER_KEYS[] = {"status", "registration", "itemInSession", "method",
-                                         "auth",   "location",     "ts",            "ts",
-                                         "",       "a"};
+static const char *const OTHER_KEYS[] = {
+    "status", "registration", "itemInSession", "method", "auth", "location", "ts", "ts", "", "a"};
 
 static sl_buf sample;
 
@@ -105,8 +104,9 @@ static uint64_t rnd(uint64_t *x) {
 }
 
 /* bytes the fast paths branch on */
-static const uint8_t HOT[] = "\"\\/:,{}[] \n\r\t0123456789.eE+-ntfu_xA\x00\x1f\x7f\x80\xbf\xc3\xe2\xed"
-                             "\xf0\xf4\xff";
+static const uint8_t HOT[] =
+    "\"\\/:,{}[] \n\r\t0123456789.eE+-ntfu_xA\x00\x1f\x7f\x80\xbf\xc3\xe2\xed"
+    "\xf0\xf4\xff";
 
 static void mutate(sl_buf *w, uint64_t *x) {
     int kinds = 1 + (int)(rnd(x) % 3);
@@ -117,8 +117,8 @@ static void mutate(sl_buf *w, uint64_t *x) {
         case 0:
         case 1: w->data[at] = HOT[(r >> 8) % (sizeof HOT - 1)]; break;
         case 2: { /* insert a hot byte or a short escape */
-            static const char *const INS[] = {"\\/", "\\\"", "\\u00e9", "\\ud83d\\ude00", " ",
-                                              "\n",  "\\",   "\"",      "0",             "\xc3\xa9"};
+            static const char *const INS[] = {"\\/", "\\\"", "\\u00e9", "\\ud83d\\ude00", " ", "\n",
+                                              "\\",  "\"",   "0",       "\xc3\xa9"};
             const char *s = INS[(r >> 8) % 10];
             size_t n = strlen(s);
             sl_buf_reserve(w, n);
@@ -135,7 +135,7 @@ static void mutate(sl_buf *w, uint64_t *x) {
             break;
         }
         case 4: w->len = at; break; /* cut */
-        default: /* duplicate a key's quote position: shift a run */
+        default:                    /* duplicate a key's quote position: shift a run */
             if (at + 1 < w->len) w->data[at] = w->data[at + 1];
         }
     }
@@ -174,8 +174,9 @@ static void t_lengths(void **st) {
     ref_pair a;
     ref_pair_init(&a, K, 5);
     sl_buf w = {0};
-    static const char *const SPECIAL[] = {"\\/", "\\\"", "\"", "\\", "\x01", "\xc3\xa9", "\xc3",
-                                          "\xe2\x82\xac", "\\u0041", "\n", "\xff"};
+    static const char *const SPECIAL[] = {"\\/",     "\\\"",     "\"",   "\\",
+                                          "\x01",    "\xc3\xa9", "\xc3", "\xe2\x82\xac",
+                                          "\\u0041", "\n",       "\xff"};
     for (size_t len = 0; len < 70; len++)
         for (size_t sp = 0; sp < sizeof SPECIAL / sizeof *SPECIAL; sp++)
             for (size_t at = 0; at <= len; at += 1 + len / 12) {
@@ -242,7 +243,8 @@ static void t_many_keys(void **st) {
         int n = (int)(rnd(&x) % 12);
         for (int k = 0; k < n; k++) {
             uint64_t r = rnd(&x);
-            static const char *const VALS[] = {"1", "\"x\"", "\"a\\/b\"", "null", "2.5", "[1]", "true"};
+            static const char *const VALS[] = {"1",   "\"x\"", "\"a\\/b\"", "null",
+                                               "2.5", "[1]",   "true"};
             sl_buf_printf(&w, "%s\"k%d\":%s", k ? "," : "", (int)(r % 72), VALS[(r >> 8) % 7]);
         }
         sl_buf_append(&w, "}\n", 2);
@@ -256,11 +258,8 @@ static void t_many_keys(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_sample),
-        cmocka_unit_test(t_mutations),
-        cmocka_unit_test(t_lengths),
-        cmocka_unit_test(t_cases),
-        cmocka_unit_test(t_many_keys),
+        cmocka_unit_test(t_sample), cmocka_unit_test(t_mutations), cmocka_unit_test(t_lengths),
+        cmocka_unit_test(t_cases),  cmocka_unit_test(t_many_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
