@@ -345,26 +345,34 @@ static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) 
     return p;
 }
 
-static sl_str str_or_empty(sl_str s, uint8_t *ok) {
-    *ok = s.ptr != NULL;
-    if (!s.ptr) s.ptr = "", s.len = 0;
-    return s;
-}
-
+/* Rows to columns. A null string keeps its NULL pointer: the writer ignores
+ * the value slots of null rows. (Local restrict pointers: stores to the
+ * byte arrays would otherwise make the compiler reload every array.) */
 static int write_songplays_run(part *p, sp_scratch *sc, const lake_songplay *rows, size_t n,
                                sl_err *err) {
+    int64_t *restrict id = sc->i64[0], *restrict uid = sc->i64[1], *restrict ts = sc->i64[2],
+                      *restrict sess = sc->i64[3];
+    sl_str *restrict level = sc->str[0], *restrict song = sc->str[1], *restrict artist = sc->str[2],
+                     *restrict agent = sc->str[3];
+    uint8_t *restrict uok = sc->ok[0], *restrict lok = sc->ok[1], *restrict sok = sc->ok[2],
+                      *restrict aok = sc->ok[3], *restrict sesok = sc->ok[4],
+                      *restrict agok = sc->ok[5];
     for (size_t i = 0; i < n; i++) {
         const lake_songplay *r = &rows[i];
-        sc->i64[0][i] = r->songplay_id;
-        sc->i64[1][i] = r->has_user_id ? r->user_id : 0;
-        sc->ok[0][i] = r->has_user_id;
-        sc->i64[2][i] = r->start_time_us;
-        sc->str[0][i] = str_or_empty(r->level, &sc->ok[1][i]);
-        sc->str[1][i] = str_or_empty(r->song_id, &sc->ok[2][i]);
-        sc->str[2][i] = str_or_empty(r->artist_id, &sc->ok[3][i]);
-        sc->i64[3][i] = r->has_session_id ? r->session_id : 0;
-        sc->ok[4][i] = r->has_session_id;
-        sc->str[3][i] = str_or_empty(r->user_agent, &sc->ok[5][i]);
+        id[i] = r->songplay_id;
+        uid[i] = r->has_user_id ? r->user_id : 0; /* (defined bytes in null slots) */
+        uok[i] = r->has_user_id;
+        ts[i] = r->start_time_us;
+        level[i] = r->level;
+        lok[i] = r->level.ptr != NULL;
+        song[i] = r->song_id;
+        sok[i] = r->song_id.ptr != NULL;
+        artist[i] = r->artist_id;
+        aok[i] = r->artist_id.ptr != NULL;
+        sess[i] = r->has_session_id ? r->session_id : 0;
+        sesok[i] = r->has_session_id;
+        agent[i] = r->user_agent;
+        agok[i] = r->user_agent.ptr != NULL;
     }
     pq_column_batch b[8] = {
         {.v.i64 = sc->i64[0]},
