@@ -54,7 +54,7 @@ static sl_str pool_str(sl_arena *a, const char *fmt, uint64_t k) {
     return (sl_str){p, (uint32_t)n};
 }
 
-static void make_table(table *t, size_t n) {
+static void alloc_table(table *t, size_t n) {
     memset(t, 0, sizeof *t);
     t->n = n;
     t->id = malloc(n * 8);
@@ -67,6 +67,10 @@ static void make_table(table *t, size_t n) {
     t->song = malloc(n * sizeof(sl_str));
     t->artist = malloc(n * sizeof(sl_str));
     t->agent = malloc(n * sizeof(sl_str));
+}
+
+static void make_table(table *t, size_t n) {
+    alloc_table(t, n);
     sl_str songs[5000], artists[2000], agents[50];
     for (uint64_t k = 0; k < 5000; k++)
         songs[k] = pool_str(&t->strings, "SO%08llX%03lluA%02llu", mix(k));
@@ -99,18 +103,7 @@ static void make_table(table *t, size_t n) {
 /* The lake shape (see the top of the file). */
 static void make_lake_table(table *t, size_t n) {
     enum { USERS = 2500, SONGS = 15000, ARTISTS = 9000, AGENTS = 50 };
-    memset(t, 0, sizeof *t);
-    t->n = n;
-    t->id = malloc(n * 8);
-    t->user = malloc(n * 8);
-    t->ts = malloc(n * 8);
-    t->session = malloc(n * 8);
-    t->user_valid = malloc(n);
-    t->song_valid = malloc(n);
-    t->level = malloc(n * sizeof(sl_str));
-    t->song = malloc(n * sizeof(sl_str));
-    t->artist = malloc(n * sizeof(sl_str));
-    t->agent = malloc(n * sizeof(sl_str));
+    alloc_table(t, n);
     sl_str *songs = malloc(SONGS * sizeof *songs), *artists = malloc(ARTISTS * sizeof *artists);
     sl_str agents[AGENTS];
     /* catalog strings interleaved with other catalog data, as the ETL keeps them */
