@@ -182,9 +182,20 @@ void pqw_dict_init(pqw_dict *d, int width) {
 }
 
 void pqw_dict_clear(pqw_dict *d) {
+    if (d->count * (size_t)8 < d->nslots) {
+        /* few entries in a large table (a file of a few rows, or cleared
+         * twice): empty their slots only, each found from its home slot */
+        size_t mask = d->nslots - 1;
+        for (uint32_t i = 0; i < d->count; i++) {
+            size_t s = (size_t)d->hash[i] & mask;
+            while ((uint32_t)d->slots[s] != i + 1) s = (s + 1) & mask;
+            d->slots[s] = 0;
+        }
+    } else if (d->slots) {
+        memset(d->slots, 0, d->nslots * sizeof *d->slots);
+    }
     d->plain.len = 0;
     d->count = 0;
-    if (d->slots) memset(d->slots, 0, d->nslots * sizeof *d->slots);
 }
 
 void pqw_dict_free(pqw_dict *d) {
@@ -195,6 +206,8 @@ void pqw_dict_free(pqw_dict *d) {
     int w = d->width;
     pqw_dict_init(d, w);
 }
+
+#define PQW_DICT_MIN_SLOTS 64 /* small: a file may hold a few rows (it grows) */
 
 static void dict_rehash(pqw_dict *d, size_t nslots) {
     free(d->slots);
@@ -220,7 +233,7 @@ int64_t pqw_dict_add(pqw_dict *d, const void *p, size_t n, uint64_t h, size_t sl
     size_t prefix = d->width ? 0 : 4;
     if (d->plain.len + n + prefix > max_bytes) return -1;
     if (d->nslots == 0) {
-        dict_rehash(d, 1024);
+        dict_rehash(d, PQW_DICT_MIN_SLOTS);
         slot = (size_t)h & (d->nslots - 1); /* the table is empty */
     }
     if (d->count + 1 >= d->cap) {
@@ -275,7 +288,7 @@ int64_t pqw_dict_put(pqw_dict *d, const void *p, size_t n, size_t max_bytes, boo
 /* ---- strings by address ---------------------------------------------- */
 
 void pqw_addrs_init(pqw_addrs *a) {
-    a->bits = 8;
+    a->bits = 6; /* small: a file may hold a few rows (it grows) */
     a->e = sl_calloc((size_t)1 << a->bits, sizeof *a->e);
     a->count = 0;
     a->gen = 1;

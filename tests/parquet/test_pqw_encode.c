@@ -349,6 +349,21 @@ static void test_dict_fixed_collisions(void **state) {
                                       d.plain.len + (size_t)width - 1),
                          -1);
         assert_int_equal(d.count, N);
+        /* cleared with few entries in a large table (slot by slot) or many
+         * (the whole table): no slot is left, and the keys come back new */
+        for (int round = 0; round < 2; round++) {
+            uint32_t m = round ? 40 : N;
+            pqw_dict_clear(&d);
+            for (size_t s = 0; s < d.nslots; s++) assert_int_equal(d.slots[s], 0);
+            for (uint32_t k = 0; k < m; k++) {
+                assert_int_equal(pqw_dict_put(&d, &keys[N - 1 - k], (size_t)width, 1 << 20, &ins),
+                                 k);
+                assert_true(ins);
+            }
+            assert_true(round == 0 || d.count * 8 < d.nslots);
+        }
+        pqw_dict_clear(&d);
+        for (size_t s = 0; s < d.nslots; s++) assert_int_equal(d.slots[s], 0);
         pqw_dict_free(&d);
     }
 }
