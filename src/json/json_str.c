@@ -157,6 +157,24 @@ static inline void copy_run(sl_buf *out, const uint8_t *p, size_t n, const uint8
     out->len += n;
 }
 
+/* The escape at p ('\\'): its end, or NULL. *cp: as scan_escape's; *one:
+ * the byte of a common two-byte escape (found inline), else 0. */
+static inline const uint8_t *next_escape(jlex *l, const uint8_t *p, long *cp, uint8_t *one) {
+    *one = l->end - p >= 2 ? ESC1[p[1]] : 0;
+    if (*one) {
+        *cp = *one;
+        return p + 2;
+    }
+    return scan_escape(l, p, cp);
+}
+
+/* the error for the control byte at p in a string */
+static const uint8_t *control_byte(jlex *l, const uint8_t *p) {
+    l->err_at = p;
+    snprintf(l->reason, sizeof l->reason, "control character 0x%02X in string", *p);
+    return NULL;
+}
+
 /* (json_internal.h) p: just after the opening quote (run) or further on,
  * where no stop byte lies in [run, p). Returns the byte after the closing quote, or NULL.
  * Validates escapes, control bytes and UTF-8. *esc: whether the body holds
@@ -176,13 +194,9 @@ const uint8_t *jstr_body(jlex *l, const uint8_t *run, const uint8_t *p, bool *es
         }
         if (c == '\\') {
             long cp = 0;
-            const uint8_t *q;
-            uint8_t one = end - p >= 2 ? ESC1[p[1]] : 0;
-            if (one) { /* the common two-byte escapes, inline */
-                cp = one;
-                q = p + 2;
-            } else if (!(q = scan_escape(l, p, &cp)))
-                return NULL;
+            uint8_t one;
+            const uint8_t *q = next_escape(l, p, &cp, &one);
+            if (!q) return NULL;
             if (out) {
                 if (out->len >= UINT32_MAX - 8)
                     return jlex_fail(l, p, "decoded strings longer than 4 GiB");
@@ -198,9 +212,7 @@ const uint8_t *jstr_body(jlex *l, const uint8_t *run, const uint8_t *p, bool *es
             *esc = true;
             p = run = q;
         } else if (c < 0x20) {
-            l->err_at = p;
-            snprintf(l->reason, sizeof l->reason, "control character 0x%02X in string", c);
-            return NULL;
+            return control_byte(l, p);
         } else {
             size_t n = utf8_seq(p, end);
             if (!n) return jlex_fail(l, p, "invalid UTF-8");
@@ -261,13 +273,9 @@ const uint8_t *jstr_decode(jlex *l, const uint8_t *p, bool *esc, sl_buf *out, ui
         }
         if (c == '\\') {
             long cp = 0;
-            const uint8_t *q;
-            uint8_t one = end - p >= 2 ? ESC1[p[1]] : 0;
-            if (one) {
-                q = p + 2;
-            } else if (!(q = scan_escape(l, p, &cp))) {
-                return NULL;
-            }
+            uint8_t one;
+            const uint8_t *q = next_escape(l, p, &cp, &one);
+            if (!q) return NULL;
             if (base >= UINT32_MAX - 8) return jlex_fail(l, p, "decoded strings longer than 4 GiB");
             if (one)
                 d[o++] = one;
@@ -277,9 +285,7 @@ const uint8_t *jstr_decode(jlex *l, const uint8_t *p, bool *esc, sl_buf *out, ui
             *esc = true;
             p = q;
         } else if (c < 0x20) {
-            l->err_at = p;
-            snprintf(l->reason, sizeof l->reason, "control character 0x%02X in string", c);
-            return NULL;
+            return control_byte(l, p);
         } else {
             size_t n = utf8_seq(p, end);
             if (!n) return jlex_fail(l, p, "invalid UTF-8");
