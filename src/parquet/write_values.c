@@ -82,7 +82,7 @@ static void put_plain(pqw_col *c, const void *p, size_t n) {
 /* Values are put a range of rows at a time, by loops specialised per type
  * (and by whether the batch has nulls) with nothing decided per value but
  * the dictionary lookup. A range ends where a page may have to close (see
- * rows_unchecked) and a loop returns early, after the row, when the
+ * pqw_col_rows_unchecked) and a loop returns early, after the row, when the
  * dictionary overflows: the page size is checked right after that row, as
  * if every row were checked. */
 #define PQW_INLINE static inline __attribute__((always_inline))
