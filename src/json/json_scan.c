@@ -359,6 +359,8 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
         bool esc = false;
         const uint8_t *cont;
         q = jstr_first_look(&s->lex, p + 1, &cont);
+        if (!q && cont == p + 17) /* a title or a name of 16 to 31 bytes */
+            q = jstr_first_look(&s->lex, cont, &cont);
         if (!q && !(q = jstr_decode(&s->lex, p + 1, &esc, &s->scratch, &off))) return NULL;
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = JSON_STRING;
