@@ -78,19 +78,19 @@ typedef struct file_result {
 struct etl {
     lake *lk;
     etl_opts opts;
-    sl_arena mem;       /* dimension strings */
-    sl_vec songs;       /* song_rec, first of each song_id, input order */
-    sl_map song_idx;    /* song_id -> index */
-    sl_vec artists;     /* lake_artist */
-    sl_map artist_idx;  /* artist_id -> index */
+    sl_arena mem;      /* dimension strings */
+    sl_vec songs;      /* song_rec, first of each song_id, input order */
+    sl_map song_idx;   /* song_id -> index */
+    sl_vec artists;    /* lake_artist */
+    sl_map artist_idx; /* artist_id -> index */
     /* the match index (etl_match.c) */
-    uint64_t *dur_bits; /* bitmap by hashed duration of the catalog's songs */
+    uint64_t *dur_bits;            /* bitmap by hashed duration of the catalog's songs */
     struct etl_match_slot *mslots; /* by duration: 2^mbits slots */
     sl_buf mpairs;                 /* (title, artist_name) pairs */
     int mbits;
-    sl_vec users;       /* user_rec, strings in each one's blob */
-    sl_imap user_idx;   /* uid -> index */
-    i64_set times;      /* distinct start_time (us) */
+    sl_vec users;     /* user_rec, strings in each one's blob */
+    sl_imap user_idx; /* uid -> index */
+    i64_set times;    /* distinct start_time (us) */
     uint64_t songplays, matched;
     etl_source_stats song_stats, event_stats;
     etl_phase_times times_s;

@@ -98,8 +98,8 @@ void etl_build_match_index(etl *e) {
         size_t b = (size_t)(dur_hash(x) >> (64 - ETL_DUR_BITS));
         e->dur_bits[b / 64] |= UINT64_C(1) << (b % 64);
         uint32_t *link = &slot_of(e, x)->head, off;
-        while (*link && !pair_is(pair_at(e, *link), s->title.ptr, s->title.len,
-                                 s->artist_name.ptr, s->artist_name.len))
+        while (*link && !pair_is(pair_at(e, *link), s->title.ptr, s->title.len, s->artist_name.ptr,
+                                 s->artist_name.len))
             link = &pair_at(e, *link)->next;
         if (*link) { /* the same (title, artist, duration) again */
             pair *p = pair_at(e, *link);

@@ -132,7 +132,7 @@ static bool get_text(parse_ctx *c, json_pos pos, const json_value *v, const char
 static bool get_f64(parse_ctx *c, json_pos pos, const json_value *v, const char *key, double *out,
                     bool *has) {
     if (v->type == JSON_NUMBER && isfinite(v->num)) { /* json_to_double's answer: the */
-        *out = v->num;                               /* scanner's double of the text */
+        *out = v->num;                                /* scanner's double of the text */
         *has = true;
         return true;
     }

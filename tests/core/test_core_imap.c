@@ -23,7 +23,7 @@ static uint64_t next(void) {
 static int64_t key_of(size_t i) {
     switch (i % 5) {
     case 0: return (int64_t)next();
-    case 1: return (int64_t)(next() % 3000); /* repeats */
+    case 1: return (int64_t)(next() % 3000);       /* repeats */
     case 2: return (int64_t)((next() % 64) << 40); /* high bits only */
     case 3: return -(int64_t)(next() % 100);
     default: return i % 2 ? INT64_MIN : INT64_MAX;
