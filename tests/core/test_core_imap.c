@@ -58,7 +58,7 @@ static void test_against_sl_map(void **st) {
         uint32_t *v = sl_imap_get(&m, k), *r = sl_map_get(&ref, (const char *)&k, sizeof k);
         assert_non_null(v);
         assert_int_equal(*v, *r);
-        int64_t miss = (int64_t)(next() | 1) * 7919; /* odd multiples: none inserted */
+        int64_t miss = (int64_t)((next() | 1) * 7919u); /* wraps unsigned: no signed overflow */
         uint32_t *mv = sl_imap_get(&m, miss), *mr = sl_map_get(&ref, (const char *)&miss, 8);
         assert_true((mv == NULL) == (mr == NULL));
     }
