@@ -18,8 +18,9 @@ typedef struct song_rec {
 typedef struct user_rec {
     int64_t uid, ts;
     sl_str first, last, gender, level;
-    sl_str ua;  /* per-file users only: the user's last userAgent, interned */
-    char *blob; /* global users only: the four strings, reused on update */
+    sl_str ua;     /* per-file users only: the user's last userAgent, interned */
+    sl_str ua_raw; /* per-file users only, while parsing: that agent as written */
+    char *blob;    /* global users only: the four strings, reused on update */
     size_t blob_cap;
 } user_rec;
 /* Start times: appended, and sorted and deduplicated in place whenever the
@@ -69,8 +70,13 @@ typedef struct file_result {
     sl_imap user_idx;
     int64_t last_uid; /* user_idx's last answer */
     uint32_t last_ix;
-    sl_map strs; /* interned play strings (level, userAgent): equal values
-                    share one address, which the Parquet dictionary uses */
+    sl_map strs;    /* interned play strings (level, userAgent): equal values
+                       share one address, which the Parquet dictionary uses */
+    sl_map ua_esc;  /* a userAgent with escapes, as written -> index in ua_text */
+    sl_vec ua_text; /* sl_str: its decoded text, interned in strs */
+    sl_buf ua_buf;  /* decoding scratch */
+    int64_t day;    /* the last play's day (UTC, days since 1970) + 1, 0: none */
+    int32_t day_year, day_month;
     sl_arena mem;
     double t_read, t_parse;
 } file_result;

@@ -66,6 +66,38 @@ static sl_str intern(file_result *r, sl_str s) {
     return r->strs.keys[v - r->strs.vals];
 }
 
+/* A userAgent given with escapes (the key is raw: json_fields_set_raw):
+ * decoded once per distinct text in the task, then found by its bytes as
+ * written, so the ~100 bytes of "Mozilla\/5.0 ..." are not decoded on
+ * every play. */
+static sl_str intern_escaped(file_result *r, const json_value *v) {
+    bool ins;
+    uint32_t *ix = sl_map_upsert(&r->ua_esc, v->str, v->len, &ins);
+    if (ins) {
+        r->ua_buf.len = 0;
+        json_unescape(v, &r->ua_buf);
+        *ix = (uint32_t)r->ua_text.len;
+        *(sl_str *)sl_vec_push(&r->ua_text) =
+            intern(r, (sl_str){(const char *)r->ua_buf.data, r->ua_buf.len});
+    }
+    return SL_VEC_AT(&r->ua_text, sl_str, *ix);
+}
+
+/* year and month of a play at ts (ms): plays come in time order, so most
+ * share the previous one's day */
+static void play_month(file_result *r, int64_t ts, play_rec *p) {
+    int64_t day = ts / 86400000 - (ts % 86400000 < 0); /* floor */
+    if (r->day != day + 1) {
+        lake_time t = {.ts_us = ts * 1000};
+        lake_time_parts(&t);
+        r->day = day + 1;
+        r->day_year = t.year;
+        r->day_month = t.month;
+    }
+    p->year = r->day_year;
+    p->month = r->day_month;
+}
+
 static sl_str keep(file_result *r, sl_str s) {
     if (!s.ptr) return s;
     sl_str o = {s.len ? sl_arena_strndup(&r->mem, s.ptr, s.len) : "", s.len};
@@ -243,11 +275,15 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
         if (!get_text(c, pos, &v[E_LAST], "lastName", &last)) return 0;
         if (!get_text(c, pos, &v[E_GENDER], "gender", &gender)) return 0;
     }
-    sl_str song = {0}, artist = {0}, ua = {0};
+    sl_str song = {0}, artist = {0}, ua = {0}; /* ua: as written when escaped */
+    bool ua_esc = v[E_UA].type == JSON_STRING_ESCAPED;
     if (next) {
         if (!get_text(c, pos, &v[E_SONG], "song", &song)) return 0;
         if (!get_text(c, pos, &v[E_ARTIST], "artist", &artist)) return 0;
-        if (!get_text(c, pos, &v[E_UA], "userAgent", &ua)) return 0;
+        if (ua_esc)
+            ua = (sl_str){v[E_UA].str, v[E_UA].len};
+        else if (!get_text(c, pos, &v[E_UA], "userAgent", &ua))
+            return 0;
         if (!get_i64(c, pos, &v[E_SESSION], "sessionId", &session, &has_session)) return 0;
         if (!get_f64(c, pos, &v[E_LENGTH], "length", &length, &has_len)) return 0;
     }
@@ -261,17 +297,19 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
         p->session = session;
         p->has_session = has_session;
         p->level = intern(r, level);
-        /* a user's plays mostly repeat one agent: compare before hashing */
-        if (u && u->ua.ptr && ua.ptr && u->ua.len == ua.len && !memcmp(u->ua.ptr, ua.ptr, ua.len))
+        /* a user's plays mostly repeat one agent: compare its bytes as
+         * written (alive while this task is parsed) before hashing */
+        if (u && u->ua_raw.ptr && ua.ptr && u->ua_raw.len == ua.len &&
+            !memcmp(u->ua_raw.ptr, ua.ptr, ua.len))
             p->ua = u->ua;
         else
-            p->ua = intern(r, ua);
-        if (u) u->ua = p->ua;
+            p->ua = ua_esc ? intern_escaped(r, &v[E_UA]) : intern(r, ua);
+        if (u) {
+            u->ua = p->ua;
+            u->ua_raw = ua;
+        }
         p->match = has_len ? etl_find_match(c->e, song, artist, length) : -1;
-        lake_time t = {.ts_us = ts * 1000};
-        lake_time_parts(&t);
-        p->year = t.year;
-        p->month = t.month;
+        play_month(r, ts, p);
     }
     if (u && ts >= u->ts) { /* an earlier event leaves the later one */
         u->ts = ts;
@@ -286,7 +324,10 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
 }
 
 json_fields *etl_fields_new(bool events) {
-    return events ? json_fields_new(EVENT_KEYS, E_N) : json_fields_new(SONG_KEYS, S_N);
+    if (!events) return json_fields_new(SONG_KEYS, S_N);
+    json_fields *f = json_fields_new(EVENT_KEYS, E_N);
+    json_fields_set_raw(f, E_UA);
+    return f;
 }
 
 void etl_parse(etl *e, file_result *r, bool events, json_scanner *sc, const uint8_t *data,
@@ -314,6 +355,8 @@ void etl_result_init(file_result *r) {
     sl_vec_init(&r->users, sizeof(user_rec));
     sl_imap_init(&r->user_idx);
     sl_map_init(&r->strs);
+    sl_map_init(&r->ua_esc);
+    sl_vec_init(&r->ua_text, sizeof(sl_str));
 }
 
 void etl_result_free(file_result *r) {
@@ -323,5 +366,8 @@ void etl_result_free(file_result *r) {
     sl_vec_free(&r->users);
     sl_imap_free(&r->user_idx);
     sl_map_free(&r->strs);
+    sl_map_free(&r->ua_esc);
+    sl_vec_free(&r->ua_text);
+    sl_buf_free(&r->ua_buf);
     sl_arena_free(&r->mem);
 }

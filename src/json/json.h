@@ -20,7 +20,12 @@ typedef enum json_type {
     JSON_NUMBER,
     JSON_STRING,
     JSON_ARRAY,
-    JSON_OBJECT
+    JSON_OBJECT,
+    /* Only for keys marked with json_fields_set_raw: a string holding
+     * escapes, given as written (str/len: the body between the quotes, fully
+     * validated); json_unescape gives its text. A raw key's string without
+     * escapes is a plain JSON_STRING. */
+    JSON_STRING_ESCAPED
 } json_type;
 
 typedef struct json_value {
@@ -52,6 +57,12 @@ typedef struct json_callbacks {
 typedef struct json_fields json_fields;
 json_fields *json_fields_new(const char *const *keys, size_t nkeys);
 void json_fields_free(json_fields *f);
+/* Key i's strings are validated but not decoded: one with escapes comes as
+ * JSON_STRING_ESCAPED, for a caller that decodes only the values it has not
+ * seen before (a user agent repeats on every play). */
+void json_fields_set_raw(json_fields *f, size_t i);
+/* Appends the text of v, a JSON_STRING_ESCAPED value, to out. */
+void json_unescape(const json_value *v, sl_buf *out);
 
 typedef struct json_scanner json_scanner;
 json_scanner *json_scanner_new(const json_fields *f);

@@ -295,6 +295,24 @@ const uint8_t *jstr_decode(jlex *l, const uint8_t *p, bool *esc, sl_buf *out, ui
 /* Decodes the (already validated) body [p, q) into b. */
 void jstr_decode_into(jlex *l, sl_buf *b, const uint8_t *p, const uint8_t *q);
 
+/* Escaped string bodies of raw keys already validated, found again by
+ * their bytes (json_str.c explains why that is sound). */
+#define JSTR_MEMO_BITS 10
+typedef struct jstr_memo {
+    struct jstr_memo_slot {
+        uint8_t *body;
+        uint32_t len, cap;
+    } slot[1u << JSTR_MEMO_BITS];
+} jstr_memo;
+/* b: just after an opening quote, no stop byte in [b, p). The byte after
+ * the closing quote when [b, closing quote) is a remembered body, else
+ * NULL. memo may be NULL (nothing remembered yet). */
+const uint8_t *jstr_memo_find(const jstr_memo *memo, const jlex *l, const uint8_t *b,
+                              const uint8_t *p);
+/* Remembers [b, q), a body just validated, holding escapes. */
+void jstr_memo_put(jstr_memo **memo, const uint8_t *b, const uint8_t *q);
+void jstr_memo_free(jstr_memo *memo);
+
 /* The string body at p (after the opening quote): its end when the closing
  * quote comes before any other special byte in the first 16, with *cont
  * NULL; else NULL with *cont where jstr_body goes on (no stop byte

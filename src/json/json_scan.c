@@ -6,7 +6,7 @@
  * logs repeat their layout; otherwise it is scanned and looked up in a
  * small hash of the requested keys (length and first/last byte). The value
  * of a requested key is captured (strings decoded only when they hold
- * escapes, numbers parsed by json_num.c), every other value is skipped
+ * escapes, and not at all for raw keys, numbers parsed by json_num.c), every other value is skipped
  * with full validation by an iterative walker bounded by JSON_MAX_DEPTH.
  * The common values (short plain strings, numbers of at most 19 digits
  * without exponent, null) are recognised inline first; anything else,
@@ -38,6 +38,7 @@ struct json_fields {
     uint32_t *lens;
     int32_t *chain;       /* next key in the same bucket */
     int32_t *dup_next;    /* the same key requested again */
+    uint8_t *raw;         /* json_fields_set_raw: strings not decoded */
     uint64_t (*w)[2];     /* keys of <= 16 bytes as two zero-padded words */
     uint64_t mask[17][2]; /* mask[n]: the first n bytes of 16 */
     int32_t head[256];
@@ -66,6 +67,7 @@ struct json_scanner {
     uint64_t set, dirty;
     uint64_t decoded; /* of set: the slots whose string is in scratch */
     bool any_dup;     /* a key requested twice */
+    jstr_memo *memo;  /* raw keys: escaped bodies already validated */
     uint8_t stack[JSON_MAX_DEPTH];
 };
 
@@ -84,6 +86,7 @@ json_fields *json_fields_new(const char *const *keys, size_t nkeys) {
     f->chain = sl_calloc(nkeys ? nkeys : 1, sizeof *f->chain);
     f->dup_next = sl_calloc(nkeys ? nkeys : 1, sizeof *f->dup_next);
     f->w = sl_calloc(nkeys ? nkeys : 1, sizeof *f->w);
+    f->raw = sl_calloc(nkeys ? nkeys : 1, 1);
     for (int i = 0; i < 256; i++) f->head[i] = -1;
     for (size_t n = 0; n <= 16; n++) {
         uint8_t m[16] = {0};
@@ -119,7 +122,18 @@ void json_fields_free(json_fields *f) {
     free(f->chain);
     free(f->dup_next);
     free(f->w);
+    free(f->raw);
     free(f);
+}
+
+void json_fields_set_raw(json_fields *f, size_t i) {
+    if (i < f->n) f->raw[i] = 1;
+}
+
+void json_unescape(const json_value *v, sl_buf *out) {
+    const uint8_t *p = (const uint8_t *)v->str, *q = p + v->len;
+    jlex l = {.end = q};
+    jstr_decode_into(&l, out, p, q); /* validated when scanned: cannot fail */
 }
 
 /* The requested key equal to [k, k+n), or -1. end: the input's end (keys
@@ -164,6 +178,7 @@ void json_scanner_free(json_scanner *s) {
     if (!s) return;
     free(s->vals);
     free(s->soff);
+    jstr_memo_free(s->memo);
     sl_buf_free(&s->scratch);
     sl_buf_free(&s->keybuf);
     free(s);
@@ -361,9 +376,18 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
         q = jstr_first_look(&s->lex, p + 1, &cont);
         if (!q && cont == p + 17) /* a title or a name of 16 to 31 bytes */
             q = jstr_first_look(&s->lex, cont, &cont);
-        if (!q && !(q = jstr_decode(&s->lex, p + 1, &esc, &s->scratch, &off))) return NULL;
+        if (!q) {
+            if (s->f->raw[i]) {
+                if ((q = jstr_memo_find(s->memo, &s->lex, p + 1, cont)))
+                    esc = true;
+                else if ((q = jstr_body(&s->lex, p + 1, cont, &esc, NULL, NULL)) && esc)
+                    jstr_memo_put(&s->memo, p + 1, q - 1);
+            } else
+                q = jstr_decode(&s->lex, p + 1, &esc, &s->scratch, &off);
+            if (!q) return NULL;
+        }
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
-        v->type = JSON_STRING;
+        v->type = esc && off == NO_OFF ? JSON_STRING_ESCAPED : JSON_STRING;
         if (off != NO_OFF) {
             v->len = (uint32_t)(s->scratch.len - off);
             v->str = NULL;

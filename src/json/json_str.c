@@ -6,13 +6,19 @@
  * bytes, which are then validated (UTF-8 by the Unicode table 3-7 rules: no
  * overlongs, no surrogates, nothing above U+10FFFF). The common two-byte
  * escapes ("\\/" in user agents) are decoded inline; a captured string with
- * escapes is decoded as it is scanned, 16 bytes stored at a time. The input
- * is never read past l->end. */
+ * escapes is decoded as it is scanned, 16 bytes stored at a time. A raw
+ * key's escaped bodies are only validated, and remembered (jstr_memo) so a
+ * repeat is recognised by its bytes. The input is never read past l->end. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json/json_internal.h"
+
+#define MEMO_BITS JSTR_MEMO_BITS
+#define MEMO_SLOTS ((size_t)1 << MEMO_BITS)
+#define MEMO_MIN 32 /* shorter bodies are validated about as fast */
+#define MEMO_MAX 1024
 
 const uint8_t *jlex_fail(jlex *l, const uint8_t *at, const char *reason) {
     l->err_at = at;
@@ -335,4 +341,99 @@ void jstr_decode_into(jlex *l, sl_buf *b, const uint8_t *p, const uint8_t *q) {
         o += utf8_put(o, cp);
     }
     b->len = (size_t)(o - b->data);
+}
+
+/* ---- raw keys: validated bodies remembered ------------------------------ */
+/* A raw key's escaped strings repeat (a user agent on every play), and
+ * validating their escapes one by one costs as much as decoding them. A
+ * body seen before is recognised by its bytes: the same bytes followed by
+ * '"' lex exactly as they did then (the same escapes, the same closing
+ * quote), so they are valid and escaped again. Where the body ends is
+ * guessed first (the first '"' after an even run of backslashes), so that
+ * the whole body picks the slot: user agents differ only in a few bytes
+ * ("Windows NT 6.1" / "6.3", "Chrome/36.0.1985.125" / ".143"). The compare
+ * decides; a wrong guess only misses. */
+static size_t memo_slot(const uint8_t *b, size_t n) {
+    /* the length and five words, at both ends: user agents differ in the
+     * OS near the start and in the browser's version near the end */
+    static const int at[5] = {16, 24, -24, -16, -8};
+    uint64_t h = n * UINT64_C(0x9e3779b97f4a7c15);
+    for (int i = 0; i < 5; i++) {
+        uint64_t w;
+        memcpy(&w, b + (at[i] < 0 ? (ptrdiff_t)n + at[i] : at[i]), 8);
+        h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+    }
+    return (size_t)(h >> (64 - MEMO_BITS));
+}
+
+static bool memo_is(const struct jstr_memo_slot *m, const uint8_t *b, size_t n) {
+    return m->len == n && memcmp(b, m->body, n) == 0;
+}
+
+/* The first '"' at or after p not escaped by a backslash, or NULL. */
+static const uint8_t *guess_close(const uint8_t *b, const uint8_t *p, const uint8_t *end) {
+    for (;;) {
+#ifdef __SSE2__
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            int bits = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+            if (bits) {
+                p += __builtin_ctz((unsigned)bits);
+                goto found;
+            }
+            p += 16;
+        }
+#endif
+        while (p < end && *p != '"') p++;
+        if (p >= end) return NULL;
+#ifdef __SSE2__
+    found:;
+#endif
+        const uint8_t *k = p;
+        while (k > b && k[-1] == '\\') k--;
+        if (((p - k) & 1) == 0) return p;
+        p++;
+    }
+}
+
+/* (json_internal.h) Two ways: the slot and its neighbour. */
+const uint8_t *jstr_memo_find(const jstr_memo *memo, const jlex *l, const uint8_t *b,
+                              const uint8_t *p) {
+    if (!memo) return NULL;
+    const uint8_t *q = guess_close(b, p, l->end);
+    size_t n = q ? (size_t)(q - b) : 0;
+    if (n < MEMO_MIN || n > MEMO_MAX) return NULL;
+    size_t h = memo_slot(b, n);
+    if (memo_is(&memo->slot[h], b, n) || memo_is(&memo->slot[h ^ 1], b, n)) return q + 1;
+    return NULL;
+}
+
+void jstr_memo_put(jstr_memo **memo, const uint8_t *b, const uint8_t *q) {
+    size_t n = (size_t)(q - b);
+    if (n < MEMO_MIN || n > MEMO_MAX) return;
+    if (!*memo) *memo = sl_calloc(1, sizeof **memo);
+    struct jstr_memo_slot *w = (*memo)->slot;
+    size_t h = memo_slot(b, n);
+    struct jstr_memo_slot *m = &w[h]; /* a free way, else the older one goes */
+    if (m->len) {
+        m = &w[h ^ 1];
+        if (m->len) { /* both taken: the first way's moves to the second */
+            struct jstr_memo_slot t = w[h ^ 1];
+            w[h ^ 1] = w[h];
+            w[h] = t;
+            m = &w[h];
+        }
+    }
+    if (m->cap < n) {
+        m->body = sl_realloc(m->body, n);
+        m->cap = (uint32_t)n;
+    }
+    memcpy(m->body, b, n);
+    m->len = (uint32_t)n;
+}
+
+void jstr_memo_free(jstr_memo *memo) {
+    if (!memo) return;
+    for (size_t i = 0; i < MEMO_SLOTS; i++) free(memo->slot[i].body);
+    free(memo);
 }

@@ -352,3 +352,25 @@ test('empty, blank and BOM-only files: a run with no rows publishes empty tables
   assert.deepEqual(listFiles(path.join(out, 'songplays')), ['_SUCCESS']);
   assert.deepEqual(readRejects(out), []);
 });
+
+test('userAgent: the same text written with different escapes is one value; each escape is decoded', async () => {
+  // the scanner keeps a raw key's escaped text and decodes each distinct
+  // spelling once per task: spellings must not leak into the values
+  const long = 'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143';
+  const esc = (s) => JSON.stringify(s).slice(1, -1);
+  const line = (ts, uid, uaJson) => JSON.stringify(event({ ts, userId: uid, sessionId: ts - T0 }))
+    .replace('"userAgent":"UA"', `"userAgent":"${uaJson}"`);
+  const variants = [
+    esc(long).replace(/\//g, '\\/'), // "Mozilla\/5.0 ..." as the real logs
+    esc(long), // plain
+    esc(long).replace(/M/, '\\u004d').replace(/\//g, '\\u002F'), // \u escapes
+    esc(long).replace(/\//g, '\\/'), // the first spelling again, another user
+    esc(long.replace('6.1', '6.3')).replace(/\//g, '\\/'), // differs in one byte
+    '\\"Quoted\\/ \\\\ agent\\" with a long tail to be remembered \\/ \\/',
+  ];
+  const lines = variants.map((v, i) => line(T0 + i, String(1 + (i % 2)), v));
+  const { out } = lakeOf(oneSong, { 'a.json': lines.join('\n') + '\n' + lines.join('\n') + '\n' });
+  const rows = await q(out, 'songplays', 'songplayId, userAgent', 'songplayId');
+  const want = [long, long, long, long, long.replace('6.1', '6.3'), '"Quoted/ \\ agent" with a long tail to be remembered / /'];
+  assert.deepEqual(rows.map((r) => r.userAgent), [...want, ...want]);
+});

@@ -36,6 +36,15 @@ static int on_record(void *ctx, const json_value *v, json_pos pos) {
             put_bytes(&c->out, v[i].str, v[i].len);
             sl_buf_printf(&c->out, "=%.17g", v[i].num);
             break;
+        case JSON_STRING_ESCAPED: { /* a raw key's: rendered as its text */
+            sl_buf d = {0};
+            json_unescape(&v[i], &d);
+            sl_buf_putc(&c->out, '"');
+            put_bytes(&c->out, (const char *)d.data, d.len);
+            sl_buf_putc(&c->out, '"');
+            sl_buf_free(&d);
+            break;
+        }
         case JSON_STRING:
             sl_buf_putc(&c->out, '"');
             put_bytes(&c->out, v[i].str, v[i].len);

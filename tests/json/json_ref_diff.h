@@ -2,7 +2,9 @@
  * (json_ref_scan.c): both scan the same bytes and everything the callbacks
  * see is rendered exactly (positions, value types, string bytes and where
  * they point, number text and the double's bits, reject reasons and raw
- * text), with the return code and json_scanner_newlines. */
+ * text), with the return code and json_scanner_newlines. A third scanner
+ * has every key raw (json_fields_set_raw): its escaped strings, decoded
+ * with json_unescape, must render exactly as the reference's. */
 #ifndef SONGLAKE_TEST_JSON_REF_DIFF_H
 #define SONGLAKE_TEST_JSON_REF_DIFF_H
 
@@ -14,9 +16,12 @@
 typedef struct ref_pair {
     json_fields *f;
     json_scanner *s;
+    json_fields *fraw; /* every key raw */
+    json_scanner *sraw;
     ref_json_fields *rf;
     ref_json_scanner *rs;
     size_t nkeys;
+    uint64_t raw_escaped; /* JSON_STRING_ESCAPED values the raw scanner gave, so far */
 } ref_pair;
 
 void ref_pair_init(ref_pair *p, const char *const *keys, size_t nkeys);

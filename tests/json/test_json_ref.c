@@ -92,6 +92,9 @@ static void t_sample(void **st) {
     ref_pair_init(&b, OTHER_KEYS, sizeof OTHER_KEYS / sizeof *OTHER_KEYS);
     check_all(&a, sample.data, sample.len, 12345);
     check_all(&b, sample.data, sample.len, 6789);
+    /* the sample's user agents ("Mozilla\/5.0 ...") come escaped from the
+     * raw scanner: the raw path was taken, not only the plain one */
+    assert_true(a.raw_escaped > 1000);
     ref_pair_free(&a);
     ref_pair_free(&b);
 }
