@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_PKGS="build-essential cmake pkg-config libcurl4-openssl-dev libexpat1-dev libsnappy-dev
   libzstd-dev zlib1g-dev libxxhash-dev libpq-dev libinih-dev libopenmpi-dev openmpi-bin"
-TEST_PKGS="libcmocka-dev libjansson-dev clang clang-format zstd libclang-rt-14-dev postgresql awscli nodejs npm"
+TEST_PKGS="libcmocka-dev libjansson-dev clang clang-format zstd libclang-rt-14-dev postgresql awscli strace nodejs npm"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$want $TEST_PKGS"

@@ -9,10 +9,10 @@
 // "results:begin/end" markers) and docs/bench-chart.svg.
 //
 //   node bench/e2e/run.mjs [--sizes sample,s,m,l] [--runs 3] [--threads N]
-//                          [--data DIR] [--out-root DIR] [--nofsync]
+//                          [--data DIR] [--out-root DIR] [--nosync] [--cool SECONDS]
 //                          [--doc docs/benchmarks.md] [--no-doc] [--from-log FILE]
-// --nofsync also runs songlake with the bench_nofsync LD_PRELOAD shim (no
-// fsync), to show what durability costs on this disk (DuckDB does not fsync).
+// --nosync also runs songlake with --no-sync (no syncfs before publishing),
+// the durability DuckDB's COPY gives, to show what syncing costs on this disk.
 // --out-root: where both engines write (default the OS temp dir).
 // Every run writes into a new directory, and all outputs are removed only
 // when the whole benchmark is done: on a journal-less ext4 (this VM's),
@@ -41,14 +41,16 @@ for (let i = 2; i < process.argv.length; i++) {
 const build = process.env.SONGLAKE_BUILD_DIR || path.join(root, 'build');
 const bin = process.env.SONGLAKE_BIN || path.join(build, 'songlake');
 const rusage = path.join(build, 'bench', 'bench_rusage');
+const layout = path.join(build, 'bench', 'bench_layout');
 const dataDir = args.data || path.join(root, 'bench', 'data');
 const runs = Number(args.runs || 3);
 const threads = Number(args.threads || os.cpus().length);
 const docFile = args.doc || path.join(root, 'docs', 'benchmarks.md');
 const reference = path.join(root, 'tests', 'e2e', 'reference.mjs');
-const nofsync = args.nofsync ? path.join(build, 'bench', 'bench_nofsync.so') : null;
+const nosync = !!args.nosync;
+const cool = Number(args.cool || 0);
 const outRoot = args['out-root'] || os.tmpdir();
-for (const f of [bin, rusage, reference, ...(nofsync ? [nofsync] : [])]) {
+for (const f of [bin, rusage, layout, reference]) {
   if (!fs.existsSync(f)) throw new Error(`${f} missing: build songlake and bench_rusage first (SONGLAKE_BUILD_DIR)`);
 }
 
@@ -98,6 +100,48 @@ function dataset(name) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// Every timed run starts from the same state: no dirty pages left by the
+// previous run (DuckDB does not sync its output, so the next run's writeback
+// or syncfs would pay for it) and the inputs in the page cache (this VM's
+// DAMON reclaim drops page-cache pages idle for about a minute).
+function settle(dir) {
+  spawnSync('sync');
+  const buf = Buffer.allocUnsafe(1 << 23);
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.isFile()) {
+        const fd = fs.openSync(f, 'r');
+        while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+        fs.closeSync(fd);
+      }
+    }
+  };
+  walk(dir);
+}
+
+// --cool SECONDS: remove an iteration's outputs, sync, and wait before the
+// next, so every run creates its inodes in a file system that is neither
+// filling up with the earlier runs' trees nor (on a journal-less ext4 like
+// this VM's) skipping inodes freed in the last minute (ext4's
+// recently_deleted(): 60 s once the inode tables are written back)
+function coolDown(dirs) {
+  for (const d of dirs) {
+    fs.rmSync(d, { recursive: true, force: true });
+    toRemove.delete(d);
+  }
+  spawnSync('sync');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cool * 1000);
+}
+
+// seconds a `sync` takes right now (after DuckDB: making its output durable)
+function timeSync() {
+  const t = process.hrtime.bigint();
+  spawnSync('sync');
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
 async function sameRows(a, b) {
   const { DuckDBInstance } = await import(path.join(root, 'tests/js/node_modules/@duckdb/node-api/lib/index.js'));
   const db = await DuckDBInstance.create(':memory:');
@@ -132,31 +176,48 @@ for (const name of args['from-log'] ? [] : sizes) {
   const fresh = (eng) => args['delete-before'] ? path.join(outRoot, `bench-${eng}-${process.pid}`)
     : path.join(outRoot, `bench-${eng}-${process.pid}-${name}-${seq++}`);
   let slOut, dkOut;
-  const sl = [], dk = [], sl0 = [];
+  const sl = [], dk = [], sl0 = [], lay = [];
   let phases = null, phases0 = null;
-  const slBuild = (into, env) => {
+  const slBuild = (into, extra) => {
+    settle(dir);
     slOut = fresh('sl');
     fs.rmSync(slOut, { recursive: true, force: true });
     toRemove.add(slOut);
     into.push(run(bin, ['build', '--songs', path.join(dir, 'song_data'), '--logs', path.join(dir, 'log_data'),
-      '--out', slOut, '--threads', String(threads), '--quiet'], env));
+      '--out', slOut, '--threads', String(threads), '--quiet', ...extra]));
     return JSON.parse(fs.readFileSync(path.join(slOut, '_songlake', 'report.json'), 'utf8')).seconds;
   };
   const slRun = () => {
-    if (nofsync) phases0 = slBuild(sl0, { LD_PRELOAD: nofsync });
-    phases = slBuild(sl, null);
+    if (nosync) phases0 = slBuild(sl0, ['--no-sync']);
+    phases = slBuild(sl, []);
   };
   const dkRun = () => {
+    settle(dir);
     dkOut = fresh('duck');
     fs.rmSync(dkOut, { recursive: true, force: true });
     toRemove.add(dkOut);
-    dk.push(run(process.execPath, [reference, '--songs', path.join(dir, 'song_data'),
-      '--logs', path.join(dir, 'log_data'), '--out', dkOut, '--threads', String(threads)]));
+    const r = run(process.execPath, [reference, '--songs', path.join(dir, 'song_data'),
+      '--logs', path.join(dir, 'log_data'), '--out', dkOut, '--threads', String(threads)]);
+    r.sync = timeSync(); // what making DuckDB's output durable costs (songlake's own run does it)
+    dk.push(r);
+  };
+  // the file-system floor: songlake's output tree alone, recreated and synced
+  const layoutRun = () => {
+    spawnSync('sync');
+    const into = fresh('layout');
+    toRemove.add(into);
+    const r = spawnSync(layout, [slOut, into, String(threads)], { encoding: 'utf8' });
+    const line = (r.stdout || '').split('\n').find((l) => l.startsWith('{"bench_layout"'));
+    if (r.status !== 0 || !line) throw new Error(`bench_layout failed (${r.status}): ${r.stderr}`);
+    lay.push(JSON.parse(line).bench_layout);
   };
   // alternate which engine goes first so neither always gets the warmer cache
   for (let i = 0; i < runs; i++) {
+    const before = new Set(toRemove);
     if (i % 2 === 0) slRun(), dkRun();
     else dkRun(), slRun();
+    layoutRun();
+    if (cool > 0 && i + 1 < runs) coolDown([...toRemove].filter((d) => !before.has(d)));
   }
   const check = await sameRows(slOut, dkOut);
   const pick = (xs) => ({
@@ -165,8 +226,14 @@ for (const name of args['from-log'] ? [] : sizes) {
     rss: Math.max(...xs.map((x) => x.max_rss_kb)) / 1024,
     walls: xs.map((x) => x.wall),
   });
+  const dks = dk.map((x) => ({ ...x, wall: x.wall + x.sync }));
+  const floor = {
+    wall: median(lay.map((x) => x.create + x.sync)), create: median(lay.map((x) => x.create)),
+    sync: median(lay.map((x) => x.sync)), files: lay[0].files, dirs: lay[0].dirs, bytes: lay[0].bytes,
+  };
   const r = { name, inMB, logMB: logBytes / 1e6, songMB: songBytes / 1e6, gen, sl: pick(sl), dk: pick(dk),
-    sl0: nofsync ? pick(sl0) : null, phases, phases0, check, load: [load0, os.loadavg()[0]] };
+    dks: pick(dks), floor,
+    sl0: nosync ? pick(sl0) : null, phases, phases0, check, load: [load0, os.loadavg()[0]] };
   results.push(r);
   console.log(JSON.stringify(r));
 }
@@ -219,14 +286,30 @@ for (const r of results) {
 }
 if (results.some((r) => r.sl0)) {
   lines.push('');
-  lines.push('songlake with fsync disabled (bench_nofsync LD_PRELOAD shim, measured in the same run; not a ' +
-    'shipped option: it shows what durability costs here, since DuckDB does not fsync):');
+  lines.push('songlake --no-sync (no syncfs before publishing: the durability DuckDB\'s COPY gives; ' +
+    'measured in the same run), to show what syncing costs on this disk:');
   lines.push('');
-  lines.push('| data | songlake no-fsync s | speed-up vs DuckDB | MB/s | RSS MB | fsync share of songlake wall |');
+  lines.push('| data | songlake --no-sync s | speed-up vs DuckDB | MB/s | RSS MB | sync share of songlake wall |');
   lines.push('|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
     lines.push(`| ${r.name} | ${f2(r.sl0.wall)} | ${f1(r.dk.wall / r.sl0.wall)}x | ${(r.inMB / r.sl0.wall).toFixed(0)} | ` +
       `${r.sl0.rss.toFixed(0)} | ${((1 - r.sl0.wall / r.sl.wall) * 100).toFixed(0)}% |`);
+  }
+}
+if (results.some((r) => r.floor)) {
+  lines.push('');
+  lines.push('Like for like, and the file-system floor. songlake makes its output durable (one syncfs ' +
+    'before publishing); DuckDB\'s COPY does not, so "DuckDB + sync" adds the `sync` timed right after ' +
+    'each DuckDB run (every run starts with no dirty pages). The floor is `bench_layout`: songlake\'s ' +
+    'output tree recreated with the same paths and sizes (zero-filled, no parsing, no Parquet) by the ' +
+    'same number of threads, then synced: what this file system charges for the layout alone.');
+  lines.push('');
+  lines.push('| data | songlake s | DuckDB + sync s | speed-up, both durable | floor: files / dirs | floor create s | floor sync s | floor total s | DuckDB s / 10 |');
+  lines.push('|---|---:|---:|---:|---|---:|---:|---:|---:|');
+  for (const r of results.filter((x) => x.floor)) {
+    lines.push(`| ${r.name} | ${f2(r.sl.wall)} | ${f2(r.dks.wall)} | ${f1(r.dks.wall / r.sl.wall)}x | ` +
+      `${r.floor.files.toLocaleString('en-US')} / ${r.floor.dirs.toLocaleString('en-US')} | ${f2(r.floor.create)} | ` +
+      `${f2(r.floor.sync)} | ${f2(r.floor.wall)} | ${f2(r.dk.wall / 10)} |`);
   }
 }
 lines.push('');
@@ -242,7 +325,7 @@ for (const r of results) {
     `${f('merge_encode')} | ${f('finish')} | ${f('publish')} | ${f('total')} |`);
   if (r.phases0) {
     const g = (k) => (r.phases0[k] ?? 0).toFixed(2);
-    lines.push(`| ${r.name}, no fsync | ${g('list')} | ${g('songs')} | ${g('events')} | ${g('read_cpu')} | ` +
+    lines.push(`| ${r.name}, --no-sync | ${g('list')} | ${g('songs')} | ${g('events')} | ${g('read_cpu')} | ` +
       `${g('parse_cpu')} | ${g('merge_encode')} | ${g('finish')} | ${g('publish')} | ${g('total')} |`);
   }
 }
@@ -297,7 +380,7 @@ function chart(results) {
     `<rect x="${L + 140}" y="${H - 22}" width="12" height="12" fill="#d62728"/>` +
     `<text x="${L + 158}" y="${H - 12}" font-size="12">DuckDB ${esc(duckVersion())}, same SQL transformation</text>` +
     (results[0].sl0 ? `<rect x="${L + 420}" y="${H - 22}" width="12" height="12" fill="#17becf"/>` +
-      `<text x="${L + 438}" y="${H - 12}" font-size="12">songlake, fsync off</text>` : '') +
+      `<text x="${L + 438}" y="${H - 12}" font-size="12">songlake --no-sync</text>` : '') +
     `<text x="${W - 10}" y="${T - 28}" font-size="10" text-anchor="end">${m.nproc} cores, ${esc(m.cpu)}, ${m.ram} GiB</text></svg>\n`;
 }
 

@@ -26,7 +26,7 @@ static const char USAGE[] =
     "  --out URI            output root of the lake (default: ./lake)\n"
     "  --config FILE        dl.cfg-style INI file: [AWS] keys as in the original job,\n"
     "                       [songlake] songs= logs= out= threads= compression=\n"
-    "                       max_rejects= row_group_rows= quiet= endpoint_url= region=\n"
+    "                       max_rejects= row_group_rows= quiet= sync= endpoint_url= region=\n"
     "                       profile= s3_max_connections= s3_timeout= s3_max_attempts=\n"
     "                       s3_max_retry_seconds= s3_part_size= s3_multipart_threshold=\n"
     "                       postgres= pg_schema=; flags win over the file\n"
@@ -38,6 +38,8 @@ static const char USAGE[] =
     "                       (default: unlimited; rejects go to <out>/_songlake/rejects.jsonl)\n"
     "  --row-group-rows N   rows per Parquet row group (default 1048576)\n"
     "  --quiet              no progress line and no summary\n"
+    "  --no-sync            local output: publish without syncfs/fsync (faster; a killed\n"
+    "                       run still leaves the previous lake, a power loss may not)\n"
     "\n"
     "S3 (credentials: environment, --config [AWS], ~/.aws with AWS_PROFILE, or\n"
     "instance metadata; never put secrets on the command line):\n"
@@ -103,13 +105,18 @@ const char *build_opts_apply(build_opts *o, const char *key, const char *val) {
         o->postgres = own(o, val);
     else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema"))
         o->pg_schema = own(o, val);
-    else if (!strcmp(key, "quiet")) {
+    else if (!strcmp(key, "quiet") || !strcmp(key, "sync")) {
+        bool v;
         if (!strcmp(val, "true") || !strcmp(val, "1"))
-            o->quiet = true;
+            v = true;
         else if (!strcmp(val, "false") || !strcmp(val, "0"))
-            o->quiet = false;
+            v = false;
         else
             return "true or false";
+        if (key[0] == 'q')
+            o->quiet = v;
+        else
+            o->io.no_sync = !v;
     } else
         return cli_apply_s3(&o->io, &o->own, key, val);
     return NULL;
@@ -176,6 +183,10 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
         }
         if (!strcmp(key, "no-sign-request")) {
             o->io.no_sign_request = true;
+            continue;
+        }
+        if (!strcmp(key, "no-sync")) {
+            o->io.no_sync = true;
             continue;
         }
         static const char *const VALUED[] = {"songs",

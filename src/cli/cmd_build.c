@@ -141,6 +141,7 @@ static char *report_json(const build_opts *o, const char *run_id, const io_list 
     json_kv_str(&b, "out", o->out, true);
     json_kv_str(&b, "config", o->config, true);
     json_kv_str(&b, "compression", pq_codec_name(o->codec), true);
+    sl_buf_printf(&b, ",\"sync\":%s", o->io.no_sync ? "false" : "true");
     sl_buf_printf(&b, ",\"threads\":%d,\"ranks\":%d", o->threads, dist_size());
     uint64_t maxrej = dist_size() > 1 ? o->max_rejects_global : o->max_rejects;
     if (maxrej == UINT64_MAX)

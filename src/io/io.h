@@ -40,6 +40,12 @@ typedef struct io_config {
      * io_stage_commit only completes this rank's files (waits for uploads)
      * without writing _SUCCESS or deleting anything: the leader commits. */
     bool stage_follower;
+    /* Local output: publish without the syncfs/fsync that make the new lake
+     * durable before it replaces the old one. A killed run still leaves the
+     * previous lake (renames are atomic for other processes); after a power
+     * loss or kernel crash a just-published table may hold empty or partial
+     * files. For scratch output; S3 is unaffected (a PUT is durable). */
+    bool no_sync;
 } io_config;
 
 bool io_is_s3(const char *uri);

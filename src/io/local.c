@@ -274,6 +274,7 @@ typedef struct lstore {
     bool staging_made;
     bool keep_staging; /* holds a table we could not put back: leave it to cleanup */
     bool follower;     /* io_config.stage_follower: the leader's stage, never ours */
+    bool no_sync;      /* io_config.no_sync: publish without syncfs/fsync */
 } lstore;
 
 typedef struct lstage {
@@ -313,6 +314,7 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
     size_t n = strlen(s->root);
     while (n > 1 && s->root[n - 1] == '/') s->root[--n] = 0;
     s->lockfd = -1;
+    s->no_sync = cfg && cfg->no_sync;
     pthread_mutex_init(&s->mu, NULL);
     s->staging_name = sl_sprintf(STAGING_PREFIX "%s", run_id);
     s->staging = path_join(s->root, s->staging_name);
@@ -398,7 +400,7 @@ static int local_store_cleanup(void *h, sl_err *err) {
         free(p);
     }
     closedir(d);
-    if (rc == 0 && removed) rc = fsync_path(s->root, err);
+    if (rc == 0 && removed && !s->no_sync) rc = fsync_path(s->root, err);
     return rc;
 }
 
@@ -583,7 +585,7 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
                         (int)st->refs - 1);
     if (rc == 0) rc = write_file(success, body, n, err);
     free(success);
-    if (rc == 0) rc = sync_fs(st->dir, err);
+    if (rc == 0 && !s->no_sync) rc = sync_fs(st->dir, err);
     if (rc < 0) goto fail; /* nothing live changed */
     hook("success", st->name);
 
@@ -628,7 +630,7 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
         goto fail;
     }
     hook("swapped", st->name);
-    rc = fsync_path(s->root, err);
+    rc = s->no_sync ? 0 : fsync_path(s->root, err);
     /* The old tree stays in our staging dir until io_store_close deletes
      * it with the rest: deleting thousands of partition files here would
      * stretch the window in which some tables are new and others old. */

@@ -34,7 +34,7 @@ test('--help lists every command and every build flag', () => {
   const b = sl(['build', '--help']);
   assert.equal(b.code, 0);
   for (const f of ['--songs', '--logs', '--out', '--config', '--threads', '--compression',
-    '--max-rejects', '--quiet', '--postgres', '--endpoint-url', '--no-sign-request'])
+    '--max-rejects', '--quiet', '--no-sync', '--postgres', '--endpoint-url', '--no-sign-request'])
     assert.ok(b.out.includes(f), `build --help mentions ${f}`);
 });
 
@@ -86,6 +86,13 @@ test('config file errors name the file, the line and the key', () => {
     line = oneLineError(r);
     assert.ok(line.includes(`${cfg}:2`), line);
     assert.match(line, /compression = 'brotli': expected one of/);
+
+    fs.writeFileSync(cfg, '[songlake]\nthreads = 2\nsync = maybe\n');
+    r = sl(['build', '--config', cfg]);
+    assert.equal(r.code, 2);
+    line = oneLineError(r);
+    assert.ok(line.includes(`${cfg}:3`), line);
+    assert.match(line, /sync = 'maybe': expected true or false/);
 
     fs.writeFileSync(cfg, '[spark]\nmaster = local\n');
     r = sl(['build', '--config', cfg]);

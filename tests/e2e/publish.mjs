@@ -2,8 +2,11 @@
 // --max-rejects, leaves the previous lake complete, byte for byte, and
 // readable by DuckDB; the next run cleans up after the killed one and
 // publishes. The killed run reads the sample's logs replicated 50 times so
-// the kill lands while it is writing.
+// the kill lands while it is writing. With --no-sync the same holds for a
+// killed run (only durability against power loss is given up), the files
+// are the same, and no syncfs/fsync is made (counted with strace).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,7 +53,7 @@ function findStaged(dir) {
   return hits;
 }
 
-test('SIGKILL mid-run leaves the previous lake intact; the next run publishes', async () => {
+for (const mode of [[], ['--no-sync']]) test(`SIGKILL mid-run ${mode.join(' ') || '(default)'} leaves the previous lake intact; the next run publishes`, async () => {
   const root = tmpdir('kill');
   const out = path.join(root, 'lake');
   buildOk(['--songs', songs, '--logs', path.join(sample, 'log_data'), '--out', out]);
@@ -67,7 +70,7 @@ test('SIGKILL mid-run leaves the previous lake intact; the next run publishes', 
       fs.copyFileSync(path.join(sample, 'log_data', f), dst);
     }
   }
-  const child = spawnBuild(['--songs', songs, '--logs', big, '--out', out, '--threads', '2']);
+  const child = spawnBuild(['--songs', songs, '--logs', big, '--out', out, '--threads', '2', ...mode]);
   let exited = false;
   const done = new Promise((resolve) => child.on('exit', (code, sig) => { exited = true; resolve({ code, sig }); }));
   // kill as soon as the run is writing songplays into its staging area
@@ -92,6 +95,43 @@ test('SIGKILL mid-run leaves the previous lake intact; the next run publishes', 
       `${t}: exactly the new run's files`);
     assert.equal(m.rows, after[t]);
   }
+});
+
+// the sync calls a build makes, counted by strace (-f: every thread)
+function syncCalls(args) {
+  const root = tmpdir('strace');
+  const log = path.join(root, 'strace.log');
+  const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=fsync,fdatasync,syncfs,sync,sync_file_range', '-o', log,
+    process.env.SONGLAKE_BIN, 'build', '--quiet', ...args], { encoding: 'utf8' });
+  assert.equal(r.error, undefined, `strace could not run (scripts/deps.sh installs it): ${r.error}`);
+  assert.equal(r.status, 0, r.stderr);
+  const calls = {};
+  for (const l of fs.readFileSync(log, 'utf8').split('\n')) {
+    const m = l.match(/^\d+\s+(\w+)\(/);
+    if (m) calls[m[1]] = (calls[m[1]] || 0) + 1;
+  }
+  return calls;
+}
+
+test('--no-sync (and sync = false in --config): the same files, no syncfs or fsync; the default syncs', () => {
+  const root = tmpdir('nosync');
+  const run = (out, extra) => syncCalls(['--songs', songs, '--logs', path.join(sample, 'log_data'), '--out', out,
+    '--threads', '2', ...extra]);
+  const synced = run(path.join(root, 'a'), []);
+  assert.ok(synced.syncfs >= 1, `the default run makes its output durable: ${JSON.stringify(synced)}`);
+  assert.deepEqual(run(path.join(root, 'b'), ['--no-sync']), {});
+  const cfg = path.join(root, 'dl.cfg');
+  fs.writeFileSync(cfg, '[songlake]\nsync = false\n');
+  assert.deepEqual(run(path.join(root, 'c'), ['--config', cfg]), {});
+  // a second run replacing a lake (old tables deleted at the end) makes no sync call either
+  assert.deepEqual(run(path.join(root, 'b'), ['--no-sync']), {});
+  const a = snapshot(path.join(root, 'a')), b = snapshot(path.join(root, 'b'));
+  assert.ok(Object.keys(a).length > 70, `${Object.keys(a).length} files`);
+  assert.deepEqual(b, a, 'the same bytes under the same names');
+  const rep = (d) => JSON.parse(fs.readFileSync(path.join(root, d, '_songlake', 'report.json'), 'utf8')).options;
+  assert.equal(rep('a').sync, true);
+  assert.equal(rep('b').sync, false);
+  assert.equal(rep('c').sync, false);
 });
 
 test('--max-rejects exceeded: non-zero exit, one-line cause, previous lake untouched', async () => {
