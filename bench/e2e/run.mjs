@@ -262,7 +262,10 @@ lines.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} 
   `@duckdb/node-api in its own node process (tests/e2e/reference.mjs). ${runs} runs per engine and size, ` +
   `alternating; wall = median, RSS = largest peak resident set (wait4 ru_maxrss) over the runs; ` +
   `--threads ${threads} for both; inputs in the page cache (generated just before), outputs under ${outRoot} ` +
-  `(${fsType(outRoot)}), ${args['delete-before'] ? 'removed before every run' : 'a new directory for every run, all removed at the end'}.`);
+  `(${fsType(outRoot)}), ${args['delete-before'] ? 'removed before every run'
+    : cool > 0 ? `a new directory for every run; after each round of runs its outputs removed, then \`sync\` and ${cool} s of rest`
+      : 'a new directory for every run, all removed at the end'}; before every timed run \`sync\` and the inputs read once ` +
+  `(page cache warm, no dirty pages).`);
 lines.push('');
 lines.push('| data | events | input MB | songlake s | DuckDB s | speed-up | songlake MB/s | DuckDB MB/s | songlake RSS MB | DuckDB RSS MB | RSS ratio | same rows |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
