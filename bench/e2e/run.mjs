@@ -9,7 +9,7 @@
 // "results:begin/end" markers) and docs/bench-chart.svg.
 //
 //   node bench/e2e/run.mjs [--sizes sample,s,m,l] [--runs 3] [--threads N]
-//                          [--data DIR] [--out-root DIR] [--nosync] [--cool SECONDS]
+//                          [--data DIR] [--out-root DIR] [--nosync]
 //                          [--doc docs/benchmarks.md] [--no-doc] [--from-log FILE]
 // --nosync also runs songlake with --no-sync (no syncfs before publishing),
 // the durability DuckDB's COPY gives, to show what syncing costs on this disk.
@@ -48,7 +48,6 @@ const threads = Number(args.threads || os.cpus().length);
 const docFile = args.doc || path.join(root, 'docs', 'benchmarks.md');
 const reference = path.join(root, 'tests', 'e2e', 'reference.mjs');
 const nosync = !!args.nosync;
-const cool = Number(args.cool || 0);
 const outRoot = args['out-root'] || os.tmpdir();
 for (const f of [bin, rusage, layout, reference]) {
   if (!fs.existsSync(f)) throw new Error(`${f} missing: build songlake and bench_rusage first (SONGLAKE_BUILD_DIR)`);
@@ -119,20 +118,6 @@ function settle(dir) {
     }
   };
   walk(dir);
-}
-
-// --cool SECONDS: remove an iteration's outputs, sync, and wait before the
-// next, so every run creates its inodes in a file system that is neither
-// filling up with the earlier runs' trees nor (on a journal-less ext4 like
-// this VM's) skipping inodes freed in the last minute (ext4's
-// recently_deleted(): 60 s once the inode tables are written back)
-function coolDown(dirs) {
-  for (const d of dirs) {
-    fs.rmSync(d, { recursive: true, force: true });
-    toRemove.delete(d);
-  }
-  spawnSync('sync');
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cool * 1000);
 }
 
 // seconds a `sync` takes right now (after DuckDB: making its output durable)
@@ -213,11 +198,9 @@ for (const name of args['from-log'] ? [] : sizes) {
   };
   // alternate which engine goes first so neither always gets the warmer cache
   for (let i = 0; i < runs; i++) {
-    const before = new Set(toRemove);
     if (i % 2 === 0) slRun(), dkRun();
     else dkRun(), slRun();
     layoutRun();
-    if (cool > 0 && i + 1 < runs) coolDown([...toRemove].filter((d) => !before.has(d)));
   }
   const check = await sameRows(slOut, dkOut);
   const pick = (xs) => ({
@@ -263,8 +246,7 @@ lines.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} 
   `alternating; wall = median, RSS = largest peak resident set (wait4 ru_maxrss) over the runs; ` +
   `--threads ${threads} for both; inputs in the page cache (generated just before), outputs under ${outRoot} ` +
   `(${fsType(outRoot)}), ${args['delete-before'] ? 'removed before every run'
-    : cool > 0 ? `a new directory for every run; after each round of runs its outputs removed, then \`sync\` and ${cool} s of rest`
-      : 'a new directory for every run, all removed at the end'}; before every timed run \`sync\` and the inputs read once ` +
+    : 'a new directory for every run, all removed at the end'}; before every timed run \`sync\` and the inputs read once ` +
   `(page cache warm, no dirty pages).`);
 lines.push('');
 lines.push('| data | events | input MB | songlake s | DuckDB s | speed-up | songlake MB/s | DuckDB MB/s | songlake RSS MB | DuckDB RSS MB | RSS ratio | same rows |');
@@ -382,8 +364,8 @@ function chart(results) {
     `<text x="${L + 18}" y="${H - 12}" font-size="12">songlake build</text>` +
     `<rect x="${L + 140}" y="${H - 22}" width="12" height="12" fill="#d62728"/>` +
     `<text x="${L + 158}" y="${H - 12}" font-size="12">DuckDB ${esc(duckVersion())}, same SQL transformation</text>` +
-    (results[0].sl0 ? `<rect x="${L + 420}" y="${H - 22}" width="12" height="12" fill="#17becf"/>` +
-      `<text x="${L + 438}" y="${H - 12}" font-size="12">songlake --no-sync</text>` : '') +
+    (results[0].sl0 ? `<rect x="${L + 470}" y="${H - 22}" width="12" height="12" fill="#17becf"/>` +
+      `<text x="${L + 488}" y="${H - 12}" font-size="12">songlake --no-sync</text>` : '') +
     `<text x="${W - 10}" y="${T - 28}" font-size="10" text-anchor="end">${m.nproc} cores, ${esc(m.cpu)}, ${m.ram} GiB</text></svg>\n`;
 }
 
