@@ -61,7 +61,8 @@ void json_fields_free(json_fields *f);
  * JSON_STRING_ESCAPED, for a caller that decodes only the values it has not
  * seen before (a user agent repeats on every play). */
 void json_fields_set_raw(json_fields *f, size_t i);
-/* Appends the text of v, a JSON_STRING_ESCAPED value, to out. */
+/* Appends the text of v, a JSON_STRING_ESCAPED value, to out. (The
+ * conversions below do not take JSON_STRING_ESCAPED: they return -1.) */
 void json_unescape(const json_value *v, sl_buf *out);
 
 typedef struct json_scanner json_scanner;

@@ -3,7 +3,9 @@
  * input and on the right line, a record starts with '{', raw text starts at
  * the record, decoded strings are valid UTF-8, a number's value is strtod of
  * its text, conversions never fail on the types they accept, and a reused
- * scanner gives the same result. */
+ * scanner gives the same result. Keys "artist" and "b" are raw: their
+ * escaped strings must be their quoted bodies in the input and decode to
+ * valid UTF-8. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,19 @@ static int on_record(void *ctx, const json_value *v, json_pos pos) {
         case JSON_OBJECT:
             if (ri != -1 || rd != -1 || rt != -1) abort();
             break;
+        case JSON_STRING_ESCAPED: { /* raw keys only */
+            const uint8_t *u = (const uint8_t *)v[i].str;
+            if (i != 0 && i != 6) abort();
+            if (u <= c->data || u + v[i].len >= c->data + c->size || u[-1] != '"' ||
+                u[v[i].len] != '"')
+                abort();
+            if (ri != -1 || rd != -1 || rt != -1) abort(); /* decode first */
+            sl_buf d = {0};
+            json_unescape(&v[i], &d);
+            if (d.len > v[i].len || !valid_utf8(d.data, d.len)) abort();
+            sl_buf_free(&d);
+            break;
+        }
         }
     }
     return 0;
@@ -113,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static json_scanner *s;
     if (!f) {
         f = json_fields_new(KEYS, NK);
+        json_fields_set_raw(f, 0); /* "artist" */
+        json_fields_set_raw(f, 6); /* "b" */
         s = json_scanner_new(f);
     }
     /* an exact-size copy: the fuzzer's buffer may have slack */
