@@ -75,7 +75,8 @@ typedef struct file_result {
     sl_map ua_esc;  /* a userAgent with escapes, as written -> index in ua_text */
     sl_vec ua_text; /* sl_str: its decoded text, interned in strs */
     sl_buf ua_buf;  /* decoding scratch */
-    int64_t day;    /* the last play's day (UTC, days since 1970) + 1, 0: none */
+    int64_t day;    /* the last play's day (UTC, days since 1970), if have_day */
+    bool have_day;
     int32_t day_year, day_month;
     sl_arena mem;
     double t_read, t_parse;

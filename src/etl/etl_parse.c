@@ -87,10 +87,11 @@ static sl_str intern_escaped(file_result *r, const json_value *v) {
  * share the previous one's day */
 static void play_month(file_result *r, int64_t ts, play_rec *p) {
     int64_t day = ts / 86400000 - (ts % 86400000 < 0); /* floor */
-    if (r->day != day + 1) {
+    if (!r->have_day || r->day != day) {
         lake_time t = {.ts_us = ts * 1000};
         lake_time_parts(&t);
-        r->day = day + 1;
+        r->have_day = true;
+        r->day = day;
         r->day_year = t.year;
         r->day_month = t.month;
     }

@@ -374,3 +374,19 @@ test('userAgent: the same text written with different escapes is one value; each
   const want = [long, long, long, long, long.replace('6.1', '6.3'), '"Quoted/ \\ agent" with a long tail to be remembered / /'];
   assert.deepEqual(rows.map((r) => r.userAgent), [...want, ...want]);
 });
+
+test('songplays year/month come from each play\'s own start_time, across day, month and year edges', async () => {
+  // plays of one file in time order share their day's year/month: every
+  // edge below must still move the play to its own partition
+  const stamps = [
+    Date.UTC(1969, 11, 31, 0, 0, 0), Date.UTC(1969, 11, 31, 23, 59, 59, 999), // one day before 1970
+    Date.UTC(1970, 0, 1, 0, 0, 0), // the next millisecond's day, another year
+    Date.UTC(2018, 10, 30, 23, 59, 59, 999), Date.UTC(2018, 11, 1, 0, 0, 0, 0), // month edge
+    Date.UTC(2018, 11, 31, 23, 59, 59, 999), Date.UTC(2019, 0, 1), // year edge
+    Date.UTC(2018, 10, 30, 12), // back to an earlier day
+  ];
+  const { out } = lakeOf(oneSong, { 'l.json': ndjson(stamps.map((ts, i) => event({ ts, sessionId: i + 1 }))) });
+  const rows = await q(out, 'songplays', 'sessionId, epoch_ms(start_time) AS ms, year, month', 'sessionId');
+  assert.deepEqual(rows.map((r) => [r.ms, r.year, r.month]),
+    stamps.map((ms) => [ms, new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth() + 1]));
+});
