@@ -80,6 +80,17 @@ static bool parse_u64(const char *s, uint64_t *out) {
     return true;
 }
 
+/* NULL with *out set, or what a valid value looks like */
+static const char *parse_bool(const char *s, bool *out) {
+    if (!strcmp(s, "true") || !strcmp(s, "1"))
+        *out = true;
+    else if (!strcmp(s, "false") || !strcmp(s, "0"))
+        *out = false;
+    else
+        return "true or false";
+    return NULL;
+}
+
 const char *build_opts_apply(build_opts *o, const char *key, const char *val) {
     uint64_t n;
     if (!strcmp(key, "songs"))
@@ -105,18 +116,13 @@ const char *build_opts_apply(build_opts *o, const char *key, const char *val) {
         o->postgres = own(o, val);
     else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema"))
         o->pg_schema = own(o, val);
-    else if (!strcmp(key, "quiet") || !strcmp(key, "sync")) {
-        bool v;
-        if (!strcmp(val, "true") || !strcmp(val, "1"))
-            v = true;
-        else if (!strcmp(val, "false") || !strcmp(val, "0"))
-            v = false;
-        else
-            return "true or false";
-        if (key[0] == 'q')
-            o->quiet = v;
-        else
-            o->io.no_sync = !v;
+    else if (!strcmp(key, "quiet"))
+        return parse_bool(val, &o->quiet);
+    else if (!strcmp(key, "sync")) {
+        bool sync = true;
+        const char *why = parse_bool(val, &sync);
+        o->io.no_sync = !sync;
+        return why;
     } else
         return cli_apply_s3(&o->io, &o->own, key, val);
     return NULL;

@@ -6,8 +6,9 @@
  * logs repeat their layout; otherwise it is scanned and looked up in a
  * small hash of the requested keys (length and first/last byte). The value
  * of a requested key is captured (strings decoded only when they hold
- * escapes, and not at all for raw keys, numbers parsed by json_num.c), every other value is skipped
- * with full validation by an iterative walker bounded by JSON_MAX_DEPTH.
+ * escapes, and not at all for raw keys; numbers parsed by json_num.c),
+ * every other value is skipped with full validation by an iterative walker
+ * bounded by JSON_MAX_DEPTH.
  * The common values (short plain strings, numbers of at most 19 digits
  * without exponent, null) are recognised inline first; anything else,
  * errors included, goes to the general paths, so what is accepted and
