@@ -45,8 +45,7 @@ static int on_record(void *ctx, const json_value *v, json_pos pos) {
             c->dec.len = 0;
             json_unescape(&v[i], &c->dec);
             sl_buf_printf(&c->out, " t%d n%016llx ", (int)JSON_STRING, (unsigned long long)bits);
-            sl_buf_printf(&c->out, "@copy+%zu:", c->dec.len);
-            if (c->dec.len) sl_buf_append(&c->out, c->dec.data, c->dec.len);
+            put_ptr(c, (const char *)c->dec.data, c->dec.len); /* a copy, as the reference's */
             continue;
         }
         sl_buf_printf(&c->out, " t%d n%016llx ", (int)v[i].type, (unsigned long long)bits);
