@@ -121,10 +121,10 @@ function settle(dir) {
 }
 
 // seconds a `sync` takes right now (after DuckDB: making its output durable)
+// (and the machine CPU it took: the flusher's work does not show in rusage)
 function timeSync() {
-  const t = process.hrtime.bigint();
-  spawnSync('sync');
-  return Number(process.hrtime.bigint() - t) / 1e9;
+  const r = run('sync', []);
+  return { wall: r.wall, machine: r.machine_cpu };
 }
 
 async function sameRows(a, b) {
@@ -183,7 +183,9 @@ for (const name of args['from-log'] ? [] : sizes) {
     toRemove.add(dkOut);
     const r = run(process.execPath, [reference, '--songs', path.join(dir, 'song_data'),
       '--logs', path.join(dir, 'log_data'), '--out', dkOut, '--threads', String(threads)]);
-    r.sync = timeSync(); // what making DuckDB's output durable costs (songlake's own run does it)
+    const sy = timeSync(); // what making DuckDB's output durable costs (songlake's own run does it)
+    r.sync = sy.wall;
+    r.sync_machine = sy.machine;
     dk.push(r);
   };
   // the file-system floor: songlake's output tree alone, recreated and synced
@@ -191,10 +193,11 @@ for (const name of args['from-log'] ? [] : sizes) {
     spawnSync('sync');
     const into = fresh('layout');
     toRemove.add(into);
-    const r = spawnSync(layout, [slOut, into, String(threads)], { encoding: 'utf8' });
+    const r = spawnSync(rusage, [layout, slOut, into, String(threads)], { encoding: 'utf8' });
     const line = (r.stdout || '').split('\n').find((l) => l.startsWith('{"bench_layout"'));
-    if (r.status !== 0 || !line) throw new Error(`bench_layout failed (${r.status}): ${r.stderr}`);
-    lay.push(JSON.parse(line).bench_layout);
+    const ru = (r.stderr || '').split('\n').find((l) => l.startsWith('{"bench_rusage"'));
+    if (r.status !== 0 || !line || !ru) throw new Error(`bench_layout failed (${r.status}): ${r.stderr}`);
+    lay.push({ ...JSON.parse(line).bench_layout, machine: JSON.parse(ru).bench_rusage.machine_cpu });
   };
   // alternate which engine goes first so neither always gets the warmer cache
   for (let i = 0; i < runs; i++) {
@@ -206,13 +209,14 @@ for (const name of args['from-log'] ? [] : sizes) {
   const pick = (xs) => ({
     wall: median(xs.map((x) => x.wall)),
     cpu: median(xs.map((x) => x.user + x.sys)),
+    machine: median(xs.map((x) => x.machine_cpu)),
     rss: Math.max(...xs.map((x) => x.max_rss_kb)) / 1024,
     walls: xs.map((x) => x.wall),
   });
-  const dks = dk.map((x) => ({ ...x, wall: x.wall + x.sync }));
+  const dks = dk.map((x) => ({ ...x, wall: x.wall + x.sync, machine_cpu: x.machine_cpu + x.sync_machine }));
   const floor = {
     wall: median(lay.map((x) => x.create + x.sync)), create: median(lay.map((x) => x.create)),
-    sync: median(lay.map((x) => x.sync)), files: lay[0].files, dirs: lay[0].dirs, bytes: lay[0].bytes,
+    sync: median(lay.map((x) => x.sync)), machine: median(lay.map((x) => x.machine)), files: lay[0].files, dirs: lay[0].dirs, bytes: lay[0].bytes,
   };
   const r = { name, inMB, logMB: logBytes / 1e6, songMB: songBytes / 1e6, gen, sl: pick(sl), dk: pick(dk),
     dks: pick(dks), floor,
@@ -295,6 +299,22 @@ if (results.some((r) => r.floor)) {
     lines.push(`| ${r.name} | ${f2(r.sl.wall)} | ${f2(r.dks.wall)} | ${f1(r.dks.wall / r.sl.wall)}x | ` +
       `${r.floor.files.toLocaleString('en-US')} / ${r.floor.dirs.toLocaleString('en-US')} | ${f2(r.floor.create)} | ` +
       `${f2(r.floor.sync)} | ${f2(r.floor.wall)} | ${f2(r.dk.wall / 10)} |`);
+  }
+}
+if (results.some((r) => r.floor?.machine >= 0)) {
+  lines.push('');
+  lines.push(`What the whole machine spent (CPU seconds of all ${m.nproc} cores busy during the run, from ` +
+    '`/proc/stat`: unlike user+sys this counts the kernel threads that work for a run, such as the ' +
+    'flusher writing files back during a sync). No run can take less wall time than its machine CPU ' +
+    `divided by the ${m.nproc} cores; "engine" is songlake's machine CPU minus the floor's, what is ` +
+    'left when the cost of the layout itself is taken away.');
+  lines.push('');
+  lines.push(`| data | songlake CPU s | ${nosync ? 'songlake --no-sync CPU s | ' : ''}DuckDB + sync CPU s | floor CPU s | engine CPU s | songlake CPU / ${m.nproc} s | DuckDB s / 10 |`);
+  lines.push(`|---|---:|${nosync ? '---:|' : ''}---:|---:|---:|---:|---:|`);
+  for (const r of results.filter((x) => x.floor?.machine >= 0)) {
+    lines.push(`| ${r.name} | ${f2(r.sl.machine)} | ${nosync ? f2(r.sl0.machine) + ' | ' : ''}${f2(r.dks.machine)} | ` +
+      `${f2(r.floor.machine)} | ${f2(r.sl.machine - r.floor.machine)} | ${f2(r.sl.machine / Number(m.nproc))} | ` +
+      `${f2(r.dk.wall / 10)} |`);
   }
 }
 lines.push('');
