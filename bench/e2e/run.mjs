@@ -318,20 +318,25 @@ if (results.some((r) => r.floor?.machine >= 0)) {
   }
 }
 lines.push('');
-lines.push('songlake phases (seconds, `<out>/_songlake/report.json` of the last run; read and parse are CPU ' +
-  'seconds summed over threads, the others wall):');
+lines.push('songlake phases (seconds, `<out>/_songlake/report.json` of the last run): list = listing the ' +
+  'inputs; songs = reading the song files and building the match index; events = the logs read, parsed, ' +
+  'merged and their songplays encoded; within it, read and parse are CPU seconds summed over the worker ' +
+  'threads, transform is the calling thread merging the tasks in input order (dedup, latest user, ' +
+  'songplayIds) and encode is its encoding of songplays rows; finish = users, time, songs and artists ' +
+  'encoded and written, files closed; publish = sync and rename. All but read and parse are wall seconds.');
 lines.push('');
-lines.push('| data | list | songs | events | read (cpu) | parse (cpu) | merge+encode | finish | publish | total |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('| data | list | songs | events | read (cpu) | parse (cpu) | transform | encode songplays | finish | publish | total |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   const p = r.phases || {};
   const f = (k) => (p[k] ?? 0).toFixed(2);
   lines.push(`| ${r.name} | ${f('list')} | ${f('songs')} | ${f('events')} | ${f('read_cpu')} | ${f('parse_cpu')} | ` +
-    `${f('merge_encode')} | ${f('finish')} | ${f('publish')} | ${f('total')} |`);
+    `${f('transform')} | ${f('encode_songplays')} | ${f('finish')} | ${f('publish')} | ${f('total')} |`);
   if (r.phases0) {
     const g = (k) => (r.phases0[k] ?? 0).toFixed(2);
     lines.push(`| ${r.name}, --no-sync | ${g('list')} | ${g('songs')} | ${g('events')} | ${g('read_cpu')} | ` +
-      `${g('parse_cpu')} | ${g('merge_encode')} | ${g('finish')} | ${g('publish')} | ${g('total')} |`);
+      `${g('parse_cpu')} | ${g('transform')} | ${g('encode_songplays')} | ${g('finish')} | ${g('publish')} | ` +
+      `${g('total')} |`);
   }
 }
 

@@ -166,10 +166,10 @@ static char *report_json(const build_opts *o, const char *run_id, const io_list 
     const etl_phase_times *et = etl_times(e);
     sl_buf_printf(&b,
                   "},\"seconds\":{\"list\":%.3f,\"songs\":%.3f,\"events\":%.3f,"
-                  "\"read_cpu\":%.3f,\"parse_cpu\":%.3f,\"merge_encode\":%.3f,"
-                  "\"finish\":%.3f,\"publish\":%.3f,\"total\":%.3f}}\n",
-                  pt->list, pt->songs, pt->events, et->read, et->parse, et->merge, pt->finish,
-                  pt->publish, pt->total);
+                  "\"read_cpu\":%.3f,\"parse_cpu\":%.3f,\"transform\":%.3f,"
+                  "\"encode_songplays\":%.3f,\"finish\":%.3f,\"publish\":%.3f,\"total\":%.3f}}\n",
+                  pt->list, pt->songs, pt->events, et->read, et->parse, et->merge - et->encode,
+                  et->encode, pt->finish, pt->publish, pt->total);
     sl_buf_putc(&b, 0);
     return (char *)b.data;
 }

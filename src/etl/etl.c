@@ -257,7 +257,9 @@ static void user_set_strings(user_rec *g, const user_rec *u) {
 
 static int flush_plays(etl *e, lake_songplay *rows, size_t *n, sl_err *err) {
     if (!*n) return 0;
+    double t0 = sl_now();
     int rc = lake_append_songplays(e->lk, rows, *n, err);
+    e->times_s.encode += sl_now() - t0;
     *n = 0;
     return rc;
 }

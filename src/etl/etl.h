@@ -30,7 +30,9 @@ typedef struct etl_source_stats {
 } etl_source_stats;
 
 typedef struct etl_phase_times {
-    double read, parse, merge; /* summed over workers for read/parse */
+    double read, parse; /* summed over the workers */
+    double merge;       /* the calling thread merging tasks in input order, */
+    double encode;      /* of which encoding songplays rows */
 } etl_phase_times;
 
 typedef struct etl_opts {
