@@ -65,12 +65,12 @@ const SIZES = {
 };
 const sizes = String(args.sizes || 'sample,s,m,l').split(',');
 
-function run(cmd, argv, env) {
-  const r = spawnSync(rusage, [cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 28,
-    env: env ? { ...process.env, ...env } : process.env });
+// runs cmd under bench_rusage: its measurements, and the command's stdout
+function run(cmd, argv) {
+  const r = spawnSync(rusage, [cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const line = (r.stderr || '').split('\n').find((l) => l.startsWith('{"bench_rusage"'));
   if (r.status !== 0 || !line) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
-  return JSON.parse(line).bench_rusage;
+  return { ...JSON.parse(line).bench_rusage, stdout: r.stdout };
 }
 
 function dirBytes(p) {
@@ -193,11 +193,10 @@ for (const name of args['from-log'] ? [] : sizes) {
     spawnSync('sync');
     const into = fresh('layout');
     toRemove.add(into);
-    const r = spawnSync(rusage, [layout, slOut, into, String(threads)], { encoding: 'utf8' });
-    const line = (r.stdout || '').split('\n').find((l) => l.startsWith('{"bench_layout"'));
-    const ru = (r.stderr || '').split('\n').find((l) => l.startsWith('{"bench_rusage"'));
-    if (r.status !== 0 || !line || !ru) throw new Error(`bench_layout failed (${r.status}): ${r.stderr}`);
-    lay.push({ ...JSON.parse(line).bench_layout, machine: JSON.parse(ru).bench_rusage.machine_cpu });
+    const r = run(layout, [slOut, into, String(threads)]);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{"bench_layout"'));
+    if (!line) throw new Error(`bench_layout printed no result:\n${r.stdout}`);
+    lay.push({ ...JSON.parse(line).bench_layout, machine: r.machine_cpu });
   };
   // alternate which engine goes first so neither always gets the warmer cache
   for (let i = 0; i < runs; i++) {
@@ -216,7 +215,8 @@ for (const name of args['from-log'] ? [] : sizes) {
   const dks = dk.map((x) => ({ ...x, wall: x.wall + x.sync, machine_cpu: x.machine_cpu + x.sync_machine }));
   const floor = {
     wall: median(lay.map((x) => x.create + x.sync)), create: median(lay.map((x) => x.create)),
-    sync: median(lay.map((x) => x.sync)), machine: median(lay.map((x) => x.machine)), files: lay[0].files, dirs: lay[0].dirs, bytes: lay[0].bytes,
+    sync: median(lay.map((x) => x.sync)), machine: median(lay.map((x) => x.machine)),
+    files: lay[0].files, dirs: lay[0].dirs, bytes: lay[0].bytes,
   };
   const r = { name, inMB, logMB: logBytes / 1e6, songMB: songBytes / 1e6, gen, sl: pick(sl), dk: pick(dk),
     dks: pick(dks), floor,

@@ -14,12 +14,13 @@
 static double machine_busy(void) {
     FILE *f = fopen("/proc/stat", "r");
     if (!f) return -1;
-    unsigned long long v[10] = {0};
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-                   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+    /* user nice system [idle iowait] irq softirq steal (guest, counted in
+     * user, follows) */
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
     fclose(f);
     if (n < 8) return -1;
-    /* user nice system [idle iowait] irq softirq steal (guest is within user) */
     unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
     return (double)busy / (double)sysconf(_SC_CLK_TCK);
 }

@@ -15,8 +15,7 @@
 
 #include "json/json_internal.h"
 
-#define MEMO_BITS JSTR_MEMO_BITS
-#define MEMO_SLOTS ((size_t)1 << MEMO_BITS)
+#define MEMO_SLOTS ((size_t)1 << JSTR_MEMO_BITS)
 #define MEMO_MIN 32 /* shorter bodies are validated about as fast */
 #define MEMO_MAX 1024
 
@@ -363,7 +362,7 @@ static size_t memo_slot(const uint8_t *b, size_t n) {
         memcpy(&w, b + (at[i] < 0 ? (ptrdiff_t)n + at[i] : at[i]), 8);
         h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
     }
-    return (size_t)(h >> (64 - MEMO_BITS));
+    return (size_t)(h >> (64 - JSTR_MEMO_BITS));
 }
 
 static bool memo_is(const struct jstr_memo_slot *m, const uint8_t *b, size_t n) {
