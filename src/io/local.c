@@ -113,18 +113,15 @@ static int mkdir_p(char *path, sl_err *err) {
  * every new inode rescans the recently freed ones, O(n^2) over ~28,000
  * song partition inodes. Marking deeper levels too makes every mkdir scan
  * all groups: slower. Best effort: elsewhere the ioctl fails, no change. */
-static void spread_subdirs(const char *path) {
+static void spread_subdirs(int fd) {
 #ifdef FS_IOC_SETFLAGS
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
     int flags = 0;
     if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
         flags |= FS_TOPDIR_FL;
         (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
     }
-    close(fd);
 #else
-    (void)path;
+    (void)fd;
 #endif
 }
 
@@ -226,18 +223,6 @@ static int rm_tree_parallel(const char *path, sl_err *err) {
     return rm_tree(path, err);
 }
 
-/* Makes everything written under path durable: one syncfs of its
- * filesystem instead of an fsync per file and directory (a lake has
- * thousands of small partition files; one journal flush beats thousands).
- * Called once per commit, before the rename that publishes. */
-static int sync_fs(const char *path, sl_err *err) {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return sl_err_errno(err, errno, "%s", path);
-    int rc = syncfs(fd) < 0 ? sl_err_errno(err, errno, "syncfs %s", path) : 0;
-    close(fd);
-    return rc;
-}
-
 static int write_file(const char *path, const void *p, size_t n, sl_err *err) {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return sl_err_errno(err, errno, "%s", path);
@@ -286,6 +271,7 @@ typedef struct lstage {
     char *name;
     char *dir;  /* staged table directory */
     char *live; /* <root>/<name> */
+    int dirfd;  /* dir, open: files are created relative to it (short path walks) */
 } lstage;
 
 typedef struct lwriter {
@@ -419,6 +405,8 @@ static void local_store_close(void *h) {
 }
 
 /* ---- stages ----------------------------------------------------------- */
+static void stage_unref(lstage *st);
+
 static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     lstore *s = h;
     if (check_relpath(name, "table name", err) < 0) return NULL;
@@ -439,6 +427,7 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     if (rc < 0) return NULL;
     lstage *st = sl_calloc(1, sizeof *st);
     st->refs = 1;
+    st->dirfd = -1;
     st->s = s;
     st->name = sl_strdup(name);
     st->dir = path_join(s->staging, name);
@@ -448,18 +437,22 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
             sl_err_set(err, "%s: table '%s' is already being written by this run", st->dir, name);
         else
             sl_err_errno(err, errno, "%s", st->dir);
-        free(st->name);
-        free(st->dir);
-        free(st->live);
-        free(st);
+        stage_unref(st);
         return NULL;
     }
-    spread_subdirs(st->dir);
+    st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (st->dirfd < 0) {
+        sl_err_errno(err, errno, "%s", st->dir);
+        stage_unref(st);
+        return NULL;
+    }
+    spread_subdirs(st->dirfd);
     return st;
 }
 
 static void stage_unref(lstage *st) {
     if (--st->refs > 0) return;
+    if (st->dirfd >= 0) close(st->dirfd);
     free(st->name);
     free(st->dir);
     free(st->live);
@@ -482,14 +475,17 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
     char *path = path_join(st->dir, relpath);
     /* A file in a partition directory is nearly always its first (lake
      * writes one file per partition): mkdir first saves the failed open.
-     * Its errors are the open's and mkdir_p's to report. */
-    char *last = strrchr(path + strlen(st->dir) + 1, '/');
+     * Both go relative to the table directory, so the kernel walks only
+     * the partition levels, not the whole output path, for each of the
+     * ~14,300 song partitions. Errors are the open's and mkdir_p's. */
+    char *rel = path + strlen(path) - strlen(relpath);
+    char *last = strrchr(rel, '/');
     if (last) {
         *last = 0;
-        (void)mkdir(path, 0755);
+        (void)mkdirat(st->dirfd, rel, 0755);
         *last = '/';
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = openat(st->dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT) { /* first file of its directory */
         char *slash = strrchr(path, '/');
         *slash = 0;
@@ -499,7 +495,7 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
             free(path);
             return NULL;
         }
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        fd = openat(st->dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     }
     if (fd < 0) {
         sl_err_errno(err, errno, "%s", path);
@@ -585,7 +581,12 @@ static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) 
                         (int)st->refs - 1);
     if (rc == 0) rc = write_file(success, body, n, err);
     free(success);
-    if (rc == 0 && !s->no_sync) rc = sync_fs(st->dir, err);
+    /* Everything written under the stage made durable: one syncfs of its
+     * filesystem instead of an fsync per file and directory (a lake has
+     * thousands of small partition files; one journal flush beats
+     * thousands), before the rename that publishes. */
+    if (rc == 0 && !s->no_sync && syncfs(st->dirfd) < 0)
+        rc = sl_err_errno(err, errno, "syncfs %s", st->dir);
     if (rc < 0) goto fail; /* nothing live changed */
     hook("success", st->name);
 

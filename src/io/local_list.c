@@ -60,9 +60,12 @@ static bool enter(lister *L, const struct stat *st, const char *path) {
     return true;
 }
 
-/* stat following symlinks; 1 ok, 0 vanished/dangling (skip), -1 error */
-static int stat_child(lister *L, const char *path, struct stat *st) {
-    if (stat(path, st) == 0) return 1;
+/* stat following symlinks, of `name` in the open directory dfd (one
+ * component for the kernel to walk instead of the whole path); path is
+ * that entry's full name for messages. 1 ok, 0 vanished/dangling (skip),
+ * -1 error */
+static int stat_child(lister *L, int dfd, const char *name, const char *path, struct stat *st) {
+    if (fstatat(dfd, name, st, 0) == 0) return 1;
     if (errno == ENOENT) {
         sl_log(SL_LOG_WARN, "%s: dangling symlink or vanished file, skipped", path);
         return 0;
@@ -91,7 +94,7 @@ static int for_entries(lister *L, const char *prefix, entry_fn fn, void *ctx) {
         if (!strcmp(nm, ".") || !strcmp(nm, "..")) continue;
         char *path = join(prefix, nm, strlen(nm));
         struct stat st;
-        int s = stat_child(L, path, &st);
+        int s = stat_child(L, dirfd(d), nm, path, &st);
         if (s > 0) s = fn(L, path, nm, &st, ctx);
         free(path);
         if (s < 0) {
