@@ -286,8 +286,17 @@ static int merge_events(etl *e, file_result *r, sl_err *err) {
     enum { CHUNK = 1024 };
     lake_songplay rows[CHUNK];
     size_t n = 0;
+    enum { AHEAD = 16 }; /* the catalog (1.7 MB at 15,000 songs) is out of cache */
     for (size_t i = 0; i < r->plays.len; i++) {
         const play_rec *p = &SL_VEC_AT(&r->plays, play_rec, i);
+        if (i + AHEAD < r->plays.len) {
+            int32_t m = SL_VEC_AT(&r->plays, play_rec, i + AHEAD).match;
+            if (m >= 0) {
+                const song_rec *f = &SL_VEC_AT(&e->songs, song_rec, m);
+                __builtin_prefetch(&f->song_id);
+                __builtin_prefetch((const char *)(&f->artist_id + 1) - 1);
+            }
+        }
         lake_songplay *o = &rows[n++];
         memset(o, 0, sizeof *o);
         o->songplay_id = (int64_t)++e->songplays;

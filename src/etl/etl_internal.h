@@ -18,9 +18,10 @@ typedef struct song_rec {
 typedef struct user_rec {
     int64_t uid, ts;
     sl_str first, last, gender, level;
-    sl_str ua;     /* per-file users only: the user's last userAgent, interned */
-    sl_str ua_raw; /* per-file users only, while parsing: that agent as written */
-    char *blob;    /* global users only: the four strings, reused on update */
+    sl_str ua;        /* per-file users only: the user's last userAgent, interned */
+    sl_str ua_raw;    /* per-file users only, while parsing: that agent as written */
+    uint64_t ua_memo; /* and its json_value.memo (0: none) */
+    char *blob;       /* global users only: the four strings, reused on update */
     size_t blob_cap;
 } user_rec;
 /* Start times: appended, and sorted and deduplicated in place whenever the

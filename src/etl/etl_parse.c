@@ -298,16 +298,23 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
         p->session = session;
         p->has_session = has_session;
         p->level = intern(r, level);
-        /* a user's plays mostly repeat one agent: compare its bytes as
-         * written (alive while this task is parsed) before hashing */
-        if (u && u->ua_raw.ptr && ua.ptr && u->ua_raw.len == ua.len &&
-            !memcmp(u->ua_raw.ptr, ua.ptr, ua.len))
+        /* a user's plays mostly repeat one agent: the scanner's memo
+         * number says so for an escaped one without touching its bytes
+         * again (the user's last agent is far back in the input, out of
+         * cache); else compare its bytes as written (alive while this task
+         * is parsed) before hashing */
+        uint64_t memo = ua_esc ? v[E_UA].memo : 0;
+        if (u && memo && u->ua_memo == memo)
+            p->ua = u->ua;
+        else if (u && !(memo && u->ua_memo) && u->ua_raw.ptr && ua.ptr && u->ua_raw.len == ua.len &&
+                 !memcmp(u->ua_raw.ptr, ua.ptr, ua.len))
             p->ua = u->ua;
         else
             p->ua = ua_esc ? intern_escaped(r, &v[E_UA]) : intern(r, ua);
         if (u) {
             u->ua = p->ua;
             u->ua_raw = ua;
+            u->ua_memo = memo;
         }
         p->match = has_len ? etl_find_match(c->e, song, artist, length) : -1;
         play_month(r, ts, p);

@@ -35,6 +35,11 @@ typedef struct json_value {
     const char *str;
     uint32_t len;
     double num; /* NUMBER: the nearest double (as strtod) */
+    /* STRING_ESCAPED of a raw key: 0, or a number the scanner gives these
+     * exact bytes while it remembers them (json_str.c), so two such values
+     * of one scanner with equal non-zero memo are equal without comparing
+     * them (unequal ones may still be equal). Meaningless for other types. */
+    uint64_t memo;
 } json_value;
 
 /* Where a record starts: 1-based line and 0-based byte offset in the

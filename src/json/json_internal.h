@@ -302,15 +302,18 @@ typedef struct jstr_memo {
     struct jstr_memo_slot {
         uint8_t *body;
         uint32_t len, cap;
+        uint64_t stamp; /* new for every body put: json_value.memo */
     } slot[1u << JSTR_MEMO_BITS];
+    uint64_t stamps; /* the last stamp given */
 } jstr_memo;
 /* b: just after an opening quote, no stop byte in [b, p). The byte after
  * the closing quote when [b, closing quote) is a remembered body, else
  * NULL. memo may be NULL (nothing remembered yet). */
 const uint8_t *jstr_memo_find(const jstr_memo *memo, const jlex *l, const uint8_t *b,
-                              const uint8_t *p);
-/* Remembers [b, q), a body just validated, holding escapes. */
-void jstr_memo_put(jstr_memo **memo, const uint8_t *b, const uint8_t *q);
+                              const uint8_t *p, uint64_t *stamp);
+/* Remembers [b, q), a body just validated, holding escapes; returns its
+ * stamp. */
+uint64_t jstr_memo_put(jstr_memo **memo, const uint8_t *b, const uint8_t *q);
 void jstr_memo_free(jstr_memo *memo);
 
 /* The string body at p (after the opening quote): its end when the closing

@@ -374,21 +374,23 @@ static inline const uint8_t *capture(json_scanner *s, const uint8_t *p, int32_t 
     case '"': {
         bool esc = false;
         const uint8_t *cont;
+        uint64_t stamp = 0;
         q = jstr_first_look(&s->lex, p + 1, &cont);
         if (!q && cont == p + 17) /* a title or a name of 16 to 31 bytes */
             q = jstr_first_look(&s->lex, cont, &cont);
         if (!q) {
             if (s->f->raw[i]) {
-                if ((q = jstr_memo_find(s->memo, &s->lex, p + 1, cont)))
+                if ((q = jstr_memo_find(s->memo, &s->lex, p + 1, cont, &stamp)))
                     esc = true;
                 else if ((q = jstr_body(&s->lex, p + 1, cont, &esc, NULL, NULL)) && esc)
-                    jstr_memo_put(&s->memo, p + 1, q - 1);
+                    stamp = jstr_memo_put(&s->memo, p + 1, q - 1);
             } else
                 q = jstr_decode(&s->lex, p + 1, &esc, &s->scratch, &off);
             if (!q) return NULL;
         }
         if ((uint64_t)(q - p) > UINT32_MAX) return fail(s, p, "string longer than 4 GiB");
         v->type = esc && off == NO_OFF ? JSON_STRING_ESCAPED : JSON_STRING;
+        v->memo = stamp;
         if (off != NO_OFF) {
             v->len = (uint32_t)(s->scratch.len - off);
             v->str = NULL;

@@ -397,19 +397,24 @@ static const uint8_t *guess_close(const uint8_t *b, const uint8_t *p, const uint
 
 /* (json_internal.h) Two ways: the slot and its neighbour. */
 const uint8_t *jstr_memo_find(const jstr_memo *memo, const jlex *l, const uint8_t *b,
-                              const uint8_t *p) {
+                              const uint8_t *p, uint64_t *stamp) {
     if (!memo) return NULL;
     const uint8_t *q = guess_close(b, p, l->end);
     size_t n = q ? (size_t)(q - b) : 0;
     if (n < MEMO_MIN || n > MEMO_MAX) return NULL;
     size_t h = memo_slot(b, n);
-    if (memo_is(&memo->slot[h], b, n) || memo_is(&memo->slot[h ^ 1], b, n)) return q + 1;
-    return NULL;
+    const struct jstr_memo_slot *m = &memo->slot[h];
+    if (!memo_is(m, b, n)) {
+        m = &memo->slot[h ^ 1];
+        if (!memo_is(m, b, n)) return NULL;
+    }
+    *stamp = m->stamp;
+    return q + 1;
 }
 
-void jstr_memo_put(jstr_memo **memo, const uint8_t *b, const uint8_t *q) {
+uint64_t jstr_memo_put(jstr_memo **memo, const uint8_t *b, const uint8_t *q) {
     size_t n = (size_t)(q - b);
-    if (n < MEMO_MIN || n > MEMO_MAX) return;
+    if (n < MEMO_MIN || n > MEMO_MAX) return 0;
     if (!*memo) *memo = sl_calloc(1, sizeof **memo);
     struct jstr_memo_slot *w = (*memo)->slot;
     size_t h = memo_slot(b, n);
@@ -429,6 +434,8 @@ void jstr_memo_put(jstr_memo **memo, const uint8_t *b, const uint8_t *q) {
     }
     memcpy(m->body, b, n);
     m->len = (uint32_t)n;
+    m->stamp = ++(*memo)->stamps; /* 64 bits: never wraps */
+    return m->stamp;
 }
 
 void jstr_memo_free(jstr_memo *memo) {

@@ -164,6 +164,51 @@ static void test_rules(void **state) {
     run_close(&r);
 }
 
+/* userAgent as each play gave it, whether it repeats the user's last one,
+ * alternates with another, is escaped (the scanner's memo: etl skips
+ * comparing bytes when the memo numbers are equal), is too short for the
+ * memo, or has no escapes at all; in one file and across two. */
+#define EVU(uid, ts, ua)                                                                           \
+    "{\"page\":\"NextSong\",\"userId\":\"" uid "\",\"ts\":" ts                                     \
+    ",\"level\":\"free\",\"song\":\"Hit\",\"artist\":\"Band\",\"length\":1,\"userAgent\":\"" ua    \
+    "\"}\n"
+#define UA_A "Mozilla\\/5.0 (Windows NT 6.1) AppleWebKit\\/537.36 (KHTML, like Gecko)"
+#define UA_B "Mozilla\\/5.0 (Windows NT 6.3) AppleWebKit\\/537.36 (KHTML, like Gecko)"
+#define UA_C "a\\/b"
+#define UA_D "Plain agent with no escapes at all, long enough"
+static void test_user_agents(void **state) {
+    (void)state;
+    const char *logs[] = {
+        EVU("1", "1541105830000", UA_A) EVU("1", "1541105830001", UA_B)
+            EVU("2", "1541105830002", UA_B) EVU("1", "1541105830003", UA_A)
+                EVU("1", "1541105830004", UA_A) EVU("2", "1541105830005", UA_A)
+                    EVU("1", "1541105830006", UA_C) EVU("1", "1541105830007", UA_C)
+                        EVU("1", "1541105830008", UA_D) EVU("1", "1541105830009", UA_A)
+                            EVU("2", "1541105830010", UA_A) EVU("", "1541105830011", UA_B),
+        EVU("1", "1541105830012", UA_A) EVU("1", "1541105830013", UA_B)
+            EVU("2", "1541105830014", UA_A),
+    };
+    const char *a = "Mozilla/5.0 (Windows NT 6.1) Ap", *b = "Mozilla/5.0 (Windows NT 6.3) Ap",
+               *c = "a/b", *d = "Plain agent with no escapes at ";
+    const char *want[] = {a, b, b, a, a, a, c, c, d, a, a, b, a, b, a};
+    enum { N = sizeof want / sizeof want[0] };
+    run r;
+    run_open(&r, UINT64_MAX);
+    assert_int_equal(run_all(&r, S_DUP, 1, logs, 2), 0);
+    assert_int_equal(etl_event_stats(r.e)->accepted, N);
+    char *p = sl_sprintf("%s/songplays/year=2018/month=11/part-00000.snappy.parquet", r.root);
+    char ua[N][32];
+    int64_t ids[N];
+    assert_int_equal(read_col(p, 0, NULL, ids), N);
+    read_col(p, 7, ua, NULL);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(ids[i], i + 1);
+        assert_string_equal(ua[i], want[i]);
+    }
+    free(p);
+    run_close(&r);
+}
+
 static void test_max_rejects(void **state) {
     (void)state;
     const char *logs[] = {"[1]\n{\"userId\":\"q\"}\n", EV("1", "1", "A", "")};
@@ -195,6 +240,7 @@ static void test_empty_inputs(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_user_agents),
         cmocka_unit_test(test_max_rejects),
         cmocka_unit_test(test_empty_inputs),
     };
