@@ -318,8 +318,10 @@ int build_run(build_opts *o) {
                            (unsigned long long)rejected, (unsigned long long)o->max_rejects_global);
         if (!ranks_all_ok(&rk, lr)) goto out;
     }
-    lr = etl_finish(e, &err); /* each rank writes its share of users and time */
+    io_store_writeback_start(store); /* the bulk of the files is written from here on */
+    lr = etl_finish(e, &err);        /* each rank writes its share of users and time */
     if (lr == 0) lr = lake_finish(lk, &err);
+    io_store_writeback_stop(store);
     /* a follower's files are complete (uploads done) before the leader
      * writes any _SUCCESS that names them */
     if (lr == 0 && !leader) lr = lake_commit_tables(lk, &err);

@@ -20,6 +20,8 @@ typedef struct io_backend {
     void *(*store_open)(const char *uri, const io_config *cfg, const char *run_id, sl_err *err);
     int (*store_cleanup)(void *s, sl_err *err);
     void (*store_close)(void *s);
+    /* optional: io_store_writeback_start / _stop (on = start) */
+    void (*store_writeback)(void *s, bool on);
     void *(*stage_begin)(void *s, const char *name, sl_err *err);
     /* *final_name: relative path after commit, owned by the writer */
     void *(*stage_create)(void *st, const char *relpath, const char **final_name, sl_err *err);

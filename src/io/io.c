@@ -238,6 +238,14 @@ void io_store_close(io_store *s) {
     free(s);
 }
 
+void io_store_writeback_start(io_store *s) {
+    if (s && s->be->store_writeback) s->be->store_writeback(s->h, true);
+}
+
+void io_store_writeback_stop(io_store *s) {
+    if (s && s->be->store_writeback) s->be->store_writeback(s->h, false);
+}
+
 const char *io_store_uri(const io_store *s) {
     return s->uri;
 }

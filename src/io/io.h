@@ -111,6 +111,14 @@ io_store *io_store_open(const char *uri, const io_config *cfg, const char *run_i
 int io_store_cleanup(io_store *s, sl_err *err);
 void io_store_close(io_store *s);
 const char *io_store_uri(const io_store *s);
+/* Starts making what is being written durable in the background, so that
+ * the sync each commit does before publishing finds little left to do and
+ * the end of a run does not wait on one core: on local disk a thread syncs
+ * the file system every 50 ms while the last tables are written. A no-op
+ * with no_sync and on S3. Commits sync exactly as before; this only moves
+ * the write-back earlier. Stopped by _stop or io_store_close. */
+void io_store_writeback_start(io_store *s);
+void io_store_writeback_stop(io_store *s);
 
 /* Starts writing table `name` (a directory under the root). */
 io_stage *io_stage_begin(io_store *s, const char *name, sl_err *err);

@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STAGING_PREFIX ".songlake-staging-"
@@ -260,6 +261,10 @@ typedef struct lstore {
     bool keep_staging; /* holds a table we could not put back: leave it to cleanup */
     bool follower;     /* io_config.stage_follower: the leader's stage, never ours */
     bool no_sync;      /* io_config.no_sync: publish without syncfs/fsync */
+    /* background write-back (local_store_writeback) */
+    pthread_t wb_thread;
+    pthread_cond_t wb_cv; /* with mu */
+    bool wb_running, wb_stop;
 } lstore;
 
 typedef struct lstage {
@@ -302,6 +307,11 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
     s->lockfd = -1;
     s->no_sync = cfg && cfg->no_sync;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wb_cv, &ca);
+    pthread_condattr_destroy(&ca);
     s->staging_name = sl_sprintf(STAGING_PREFIX "%s", run_id);
     s->staging = path_join(s->root, s->staging_name);
     char *lock = path_join(s->root, LOCK_NAME);
@@ -330,6 +340,7 @@ fail:
     free(lock);
     if (s->lockfd >= 0) close(s->lockfd);
     pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wb_cv);
     free(s->root);
     free(s->staging);
     free(s->staging_name);
@@ -390,14 +401,65 @@ static int local_store_cleanup(void *h, sl_err *err) {
     return rc;
 }
 
+/* Background write-back: syncfs of the output's file system every
+ * WB_INTERVAL_MS while the last tables are written. Without it the kernel
+ * writes back nothing until the commit's syncfs, which then keeps one core
+ * busy while the other idles. Nothing waits on these syncs and their
+ * errors are left to the commit's own syncfs, which still decides
+ * durability. Measured on the `l` benchmark (ext4, 14,300 song partitions,
+ * 8 alternating pairs): the commit's sync 0.29-0.37 -> 0.01-0.02 s, finish
+ * 0.55-0.77 -> 0.76-0.94 s (the flusher now shares the cores with it), the
+ * run 2.10 -> 1.81 s median, 7 of 8 pairs won (in a faster hour of this VM
+ * 1.48 vs 1.48 s over 4 pairs). */
+#define WB_INTERVAL_MS 50
+
+static void *writeback_main(void *arg) {
+    lstore *s = arg;
+    int fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    pthread_mutex_lock(&s->mu);
+    while (fd >= 0 && !s->wb_stop) {
+        pthread_mutex_unlock(&s->mu);
+        (void)syncfs(fd);
+        pthread_mutex_lock(&s->mu);
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        t.tv_nsec += WB_INTERVAL_MS * 1000000L;
+        if (t.tv_nsec >= 1000000000L) t.tv_sec++, t.tv_nsec -= 1000000000L;
+        while (!s->wb_stop && pthread_cond_timedwait(&s->wb_cv, &s->mu, &t) == 0) {
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (fd >= 0) close(fd);
+    return NULL;
+}
+
+static void local_store_writeback(void *h, bool on) {
+    lstore *s = h;
+    if (on) {
+        if (s->no_sync || s->wb_running) return;
+        s->wb_stop = false;
+        s->wb_running = pthread_create(&s->wb_thread, NULL, writeback_main, s) == 0;
+        return;
+    }
+    if (!s->wb_running) return;
+    pthread_mutex_lock(&s->mu);
+    s->wb_stop = true;
+    pthread_cond_signal(&s->wb_cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->wb_thread, NULL);
+    s->wb_running = false;
+}
+
 static void local_store_close(void *h) {
     lstore *s = h;
     if (!s) return;
+    local_store_writeback(s, false);
     sl_err e;
     if (s->staging_made && !s->keep_staging && !s->follower && rm_tree_parallel(s->staging, &e) < 0)
         sl_log(SL_LOG_WARN, "%s", e.msg);
     if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
     pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wb_cv);
     free(s->root);
     free(s->staging);
     free(s->staging_name);
@@ -661,6 +723,7 @@ const io_backend io_local_backend = {
     .store_open = local_store_open,
     .store_cleanup = local_store_cleanup,
     .store_close = local_store_close,
+    .store_writeback = local_store_writeback,
     .stage_begin = local_stage_begin,
     .stage_create = local_stage_create,
     .writer_write = local_writer_write,
