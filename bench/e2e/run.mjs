@@ -73,12 +73,18 @@ function run(cmd, argv) {
   return { ...JSON.parse(line).bench_rusage, stdout: r.stdout };
 }
 
+// every file under d, recursively
+function* filesUnder(d) {
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const f = path.join(d, e.name);
+    if (e.isDirectory()) yield* filesUnder(f);
+    else if (e.isFile()) yield f;
+  }
+}
+
 function dirBytes(p) {
   let n = 0;
-  for (const e of fs.readdirSync(p, { withFileTypes: true })) {
-    const f = path.join(p, e.name);
-    n += e.isDirectory() ? dirBytes(f) : fs.statSync(f).size;
-  }
+  for (const f of filesUnder(p)) n += fs.statSync(f).size;
   return n;
 }
 
@@ -107,17 +113,11 @@ function dataset(name) {
 // engine. Only files of 1 MiB and more: a song file is one page either way.
 function recache(dir) {
   spawnSync('sync');
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const f = path.join(d, e.name);
-      if (e.isDirectory()) walk(f);
-      else if (e.isFile() && fs.statSync(f).size >= 1 << 20) {
-        const r = spawnSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0', 'status=none']);
-        if (r.status !== 0) throw new Error(`dd ${f}: ${r.stderr}`);
-      }
-    }
-  };
-  walk(dir);
+  for (const f of filesUnder(dir)) {
+    if (fs.statSync(f).size < 1 << 20) continue;
+    const r = spawnSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0', 'status=none']);
+    if (r.status !== 0) throw new Error(`dd ${f}: ${r.stderr}`);
+  }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -129,18 +129,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function settle(dir) {
   spawnSync('sync');
   const buf = Buffer.allocUnsafe(1 << 23);
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const f = path.join(d, e.name);
-      if (e.isDirectory()) walk(f);
-      else if (e.isFile()) {
-        const fd = fs.openSync(f, 'r');
-        while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
-        fs.closeSync(fd);
-      }
-    }
-  };
-  walk(dir);
+  for (const f of filesUnder(dir)) {
+    const fd = fs.openSync(f, 'r');
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+    fs.closeSync(fd);
+  }
 }
 
 // seconds a `sync` takes right now (after DuckDB: making its output durable)

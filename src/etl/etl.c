@@ -293,8 +293,8 @@ static int merge_events(etl *e, file_result *r, sl_err *err) {
             int32_t m = SL_VEC_AT(&r->plays, play_rec, i + AHEAD).match;
             if (m >= 0) {
                 const song_rec *f = &SL_VEC_AT(&e->songs, song_rec, m);
-                __builtin_prefetch(&f->song_id);
-                __builtin_prefetch((const char *)(&f->artist_id + 1) - 1);
+                __builtin_prefetch(&f->song_id);   /* both 16-byte aligned: */
+                __builtin_prefetch(&f->artist_id); /* one line each at most */
             }
         }
         lake_songplay *o = &rows[n++];
