@@ -100,6 +100,79 @@ int pq_writer_close(pq_writer *w, pq_file_info *info, sl_err *err);
 /* Frees the writer without writing anything more. */
 void pq_writer_abort(pq_writer *w);
 
+/* Exact statistics of one column over a whole closed file (every row
+ * group), for table formats that keep per-file statistics (delta/). Unlike
+ * the footer's, strings are never dropped for length: min_s/max_s are the
+ * exact smallest and largest values (bytewise). */
+typedef struct pq_col_stats {
+    pq_type type;
+    uint64_t null_count;
+    bool has_nan;         /* DOUBLE: some value was NaN (NaN is in no min/max) */
+    bool has_min_max;     /* false when every value was null (or NaN) */
+    int64_t min_i, max_i; /* BOOLEAN (0/1), INT32, INT64, TIMESTAMP_US (micros) */
+    double min_f, max_f;  /* DOUBLE */
+    sl_str min_s, max_s;  /* STRING, NUL-terminated copies */
+} pq_col_stats;
+typedef struct pq_file_stats {
+    size_t ncols; /* the writer's columns, in schema order */
+    pq_col_stats *cols;
+    sl_arena mem;
+} pq_file_stats;
+/* pq_writer_close that also fills *stats (free with pq_file_stats_free;
+ * zeroed on failure). */
+int pq_writer_close_stats(pq_writer *w, pq_file_info *info, pq_file_stats *stats, sl_err *err);
+void pq_file_stats_free(pq_file_stats *s);
+
+/* ---- nested schemas: the tree writer ---------------------------------- */
+/* Structs, lists and maps (the Delta checkpoint's schema, say), written with
+ * definition and repetition levels as the format's nested encoding says.
+ * Rows are given as a sequence of calls in schema order (a record
+ * shredder); pages are PLAIN with RLE levels, cut between rows, so it suits
+ * metadata-sized tables rather than bulk data (use pq_writer for flat). */
+typedef enum pq_node_kind {
+    PQ_NODE_LEAF = 0,
+    PQ_NODE_STRUCT, /* followed by its nfields field subtrees */
+    PQ_NODE_LIST,   /* followed by its element's subtree */
+    PQ_NODE_MAP     /* followed by its key (a REQUIRED leaf) and its value subtree */
+} pq_node_kind;
+
+/* One node of the schema, the nodes in pre-order; top-level fields follow
+ * each other. Lists are written in the three-level layout
+ * (<name> (LIST) { repeated group list { element } }), maps as
+ * <name> (MAP) { repeated group key_value { key; value } }: the element's,
+ * key's and value's own names are ignored. */
+typedef struct pq_node {
+    const char *name;
+    pq_node_kind kind;
+    pq_type type;     /* LEAF: BOOLEAN, INT32, INT64, DOUBLE, STRING, TIMESTAMP_US */
+    bool nullable;    /* OPTIONAL (a list element or map value: may be null) */
+    uint32_t nfields; /* STRUCT */
+} pq_node;
+
+typedef struct pq_tree_writer pq_tree_writer;
+pq_tree_writer *pq_tree_open(const pq_node *nodes, size_t nnodes, const pq_writer_opts *opts,
+                             pq_sink sink, sl_err *err);
+/* A row is the top-level fields in order, each given by one of:
+ * - a value (a leaf of that type; TIMESTAMP_US takes pq_tree_i64),
+ * - pq_tree_null (a nullable field: a leaf or a whole struct/list/map),
+ * - pq_tree_begin ... pq_tree_end (a present struct: its fields; a list:
+ *   its elements, each given the same way; a map: key, value, key, ...).
+ * pq_tree_end of a struct, and pq_tree_row_end for the row, make the fields
+ * not given null (an error for a REQUIRED one). A mistake is remembered and
+ * reported by the next pq_tree_row_end (which then drops that row) and
+ * makes the file fail at close. */
+void pq_tree_null(pq_tree_writer *w);
+void pq_tree_bool(pq_tree_writer *w, bool v);
+void pq_tree_i32(pq_tree_writer *w, int32_t v);
+void pq_tree_i64(pq_tree_writer *w, int64_t v);
+void pq_tree_f64(pq_tree_writer *w, double v);
+void pq_tree_str(pq_tree_writer *w, const char *p, size_t n);
+void pq_tree_begin(pq_tree_writer *w);
+void pq_tree_end(pq_tree_writer *w);
+int pq_tree_row_end(pq_tree_writer *w, sl_err *err);
+int pq_tree_close(pq_tree_writer *w, pq_file_info *info, sl_err *err);
+void pq_tree_abort(pq_tree_writer *w);
+
 /* ---- reader ---------------------------------------------------------- */
 typedef struct pq_reader pq_reader;
 
@@ -126,13 +199,35 @@ pq_reader *pq_reader_open_mem(const uint8_t *data, size_t len, sl_err *err);
 pq_reader *pq_reader_open_file(const char *path, sl_err *err);
 void pq_reader_close(pq_reader *r);
 
+/* Columns are the schema's leaves in order. A leaf inside groups is named by
+ * its dotted path ("add.partitionValues.key_value.key") and is nullable
+ * when any node on its path is OPTIONAL. */
 size_t pq_reader_num_columns(const pq_reader *r);
 const pq_column_def *pq_reader_column(const pq_reader *r, size_t i);
+/* The index of the column with that dotted path, or -1. */
+long pq_reader_find_column(const pq_reader *r, const char *path);
+/* A leaf's maximum definition and repetition levels (0, 0 for a REQUIRED
+ * top-level column); -1 when i is out of range. */
+int pq_reader_column_levels(const pq_reader *r, size_t i, int *max_def, int *max_rep);
 uint64_t pq_reader_num_rows(const pq_reader *r);
 size_t pq_reader_num_row_groups(const pq_reader *r);
 uint64_t pq_reader_row_group_rows(const pq_reader *r, size_t rg);
-/* Decodes column `col` of row group `rg`. */
+/* Decodes column `col` of row group `rg`: one value per row, valid when the
+ * leaf itself is defined (for a leaf in an optional struct, null both when
+ * the struct is null and when the leaf is). Not for a repeated leaf (inside
+ * a list or map): read those with pq_reader_read_leaf. */
 int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *out, sl_err *err);
+
+/* A leaf's level entries as stored: entry i has def[i] and rep[i] (rep 0
+ * starts a row); the entries whose def is the maximum hold the values, in
+ * order, densely in `values` (values.n of them, all valid). */
+typedef struct pq_leaf_data {
+    size_t n;
+    uint8_t *def, *rep;
+    pq_column_data values;
+} pq_leaf_data;
+int pq_reader_read_leaf(pq_reader *r, size_t rg, size_t col, pq_leaf_data *out, sl_err *err);
+void pq_leaf_data_free(pq_leaf_data *d);
 
 /* Prints schema, row groups, per-column encodings, codec, sizes and
  * statistics as a readable table (`songlake inspect`). */

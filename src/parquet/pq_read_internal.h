@@ -139,6 +139,9 @@ typedef struct pq_rgroup {
 
 typedef struct pq_rcol {
     pq_rschema se;
+    int max_def, max_rep; /* levels of the leaf (0, 0 for a REQUIRED top-level column) */
+    const char **path;    /* components from the root's child down to the leaf */
+    size_t npath;
     int unit_scale;        /* timestamps: 1 micros, 1000 millis -> micros, -1000 nanos -> micros */
     const char *why_other; /* when type is PQ_OTHER */
 } pq_rcol;
@@ -172,6 +175,13 @@ static inline int pq_ts_scale(int64_t *v, int scale) {
         *v = q;
     }
     return 0;
+}
+
+/* Bits of a level stream whose largest level is max (>= 1). */
+static inline int pq_level_width(int max) {
+    int b = 0;
+    while (max >> b) b++;
+    return b;
 }
 
 const char *pq_enc_name(int enc);

@@ -201,6 +201,7 @@ typedef struct pqw_stats {
     pq_type type;
     uint64_t null_count;
     bool has_minmax;    /* false while no non-null (non-NaN) value was seen */
+    bool has_nan;       /* DOUBLE: a NaN was seen (it is in no min/max) */
     int64_t imin, imax; /* BOOLEAN, INT32, INT64, TIMESTAMP */
     double dmin, dmax;  /* DOUBLE, NaN never stored */
     sl_buf smin, smax;  /* STRING */
@@ -219,7 +220,10 @@ static inline void pqw_stats_int(pqw_stats *s, int64_t v) {
     }
 }
 static inline void pqw_stats_double(pqw_stats *s, double v) {
-    if (v != v) return; /* NaN is not ordered: excluded from min/max */
+    if (v != v) { /* NaN is not ordered: excluded from min/max */
+        s->has_nan = true;
+        return;
+    }
     if (!s->has_minmax) {
         s->dmin = s->dmax = v;
         s->has_minmax = true;
@@ -230,8 +234,44 @@ static inline void pqw_stats_double(pqw_stats *s, double v) {
     }
 }
 void pqw_stats_str(pqw_stats *s, const void *p, size_t n);
+/* Folds src (a closed chunk's statistics) into dst (the file's). */
+void pqw_stats_merge(pqw_stats *dst, const pqw_stats *src);
 /* Writes the Statistics struct as field `id` of the current struct. */
 void pqw_stats_encode(const pqw_stats *s, pqw_thrift *t, int16_t id);
+
+/* ---- the file being written (write_file.c; writer.c, tree_writer.c) --- */
+typedef struct pqw_file {
+    pq_writer_opts o; /* defaults filled in */
+    char *created_by;
+    pq_sink sink;
+    pqw_compressor *comp;
+    sl_buf page, zpage, hdr, colmeta; /* scratch */
+    sl_buf rg_meta;                   /* encoded RowGroup structs for the footer */
+    uint64_t pos;                     /* bytes handed to the sink */
+    uint64_t rows, rg_rows;
+    uint32_t nrg;
+    bool failed;
+} pqw_file;
+/* Fills the options' defaults, opens the compressor, writes "PAR1". On
+ * failure the caller still frees f. */
+int pqw_file_open(pqw_file *f, const pq_writer_opts *opts, pq_sink sink, sl_err *err);
+void pqw_file_free(pqw_file *f);
+int pqw_file_put(pqw_file *f, const void *p, size_t n, sl_err *err);
+/* Starts a PageHeader in `out` (emptied); the caller adds its page-type
+ * specific header and closes the struct. */
+void pqw_page_header_begin(pqw_thrift *t, sl_buf *out, int type, size_t unc, size_t comp);
+/* A whole PageHeader of a V1 data page with RLE levels. */
+void pqw_data_page_header(pqw_thrift *t, sl_buf *out, size_t unc, size_t comp, uint32_t nvalues,
+                          int enc);
+/* Appends the RowGroup of the f->rg_rows rows whose ncols ColumnChunk
+ * structs are in f->colmeta; counts it. */
+void pqw_file_row_group(pqw_file *f, size_t ncols, uint64_t start, uint64_t unc, uint64_t comp);
+/* A leaf SchemaElement's converted and logical type (STRING, TIMESTAMP). */
+void pqw_leaf_type(pqw_thrift *t, pq_type type);
+/* Writes the footer (schema() writes FileMetaData field 2) and fills info. */
+typedef void (*pqw_schema_fn)(void *ctx, pqw_thrift *t);
+int pqw_file_finish(pqw_file *f, size_t nleaves, pqw_schema_fn schema, void *ctx,
+                    pq_file_info *info, sl_err *err);
 
 /* ---- a column being written (writer.c, write_values.c) --------------- */
 typedef struct pqw_col {
@@ -256,6 +296,7 @@ typedef struct pqw_col {
     sl_buf chunk; /* finished data pages: header + compressed body */
     uint64_t chunk_uncompressed, chunk_values;
     pqw_stats stats;
+    pqw_stats fstats; /* the whole file's: every chunk's stats folded in */
     /* strings: dictionary indices by address, for one pq_writer_write call
      * (the caller's bytes cannot change during it), or for the chunk with
      * stable batches */

@@ -98,7 +98,12 @@ typedef struct colread {
     const pq_rchunk *ch;
     pq_column_data *out;
     size_t w, n, done, cap;
-    bool nullable;
+    int max_def, max_rep;
+    /* pq_reader_read_leaf: values stay dense (nvals of them) and every
+     * entry's levels are kept in def/rep */
+    bool dense;
+    size_t nvals;
+    uint8_t *def, *rep;
     void *dict;
     size_t ndict;
     bool have_dict;
@@ -132,6 +137,12 @@ static int ensure_rows(colread *cr, size_t need, sl_err *err) {
     if (!x) return sl_err_set(err, "out of memory (%zu rows)", nc);
     memset(x + cr->cap * cr->w, 0, (nc - cr->cap) * cr->w);
     cr->out->v.b = x;
+    if (cr->dense) {
+        uint8_t *d = realloc(cr->def, nc ? nc : 1), *r = d ? realloc(cr->rep, nc ? nc : 1) : NULL;
+        if (d) cr->def = d;
+        if (r) cr->rep = r;
+        if (!d || !r) return sl_err_set(err, "out of memory (%zu rows)", nc);
+    }
     cr->cap = nc;
     return 0;
 }
@@ -173,21 +184,44 @@ static int read_dict(colread *cr, const page_hdr *h, const uint8_t *body, sl_err
     return 0;
 }
 
-/* Decodes `nv` definition levels (max level 1) into valid[done..], returns
- * the number of non-null values in *present. */
+/* Decodes `nv` definition levels into valid[done..] (1 where the level is
+ * the maximum), returns the number of non-null values in *present. */
 static int read_levels(colread *cr, pq_rle *d, size_t nv, size_t *present, sl_err *err) {
     if (grow((void **)&cr->levels, &cr->levels_cap, nv, sizeof(uint32_t), err) < 0) return -1;
     if (pq_rle_get(d, cr->levels, nv, err) < 0) return sl_err_prefix(err, "definition levels");
     size_t k = 0;
     uint8_t *valid = cr->out->valid + cr->done;
+    uint32_t max = (uint32_t)cr->max_def;
     for (size_t i = 0; i < nv; i++) {
-        if (cr->levels[i] > 1)
-            return sl_err_set(err, "definition level %u above the maximum 1", cr->levels[i]);
-        valid[i] = (uint8_t)cr->levels[i];
-        k += cr->levels[i];
+        if (cr->levels[i] > max)
+            return sl_err_set(err, "definition level %u above the maximum %u", cr->levels[i], max);
+        valid[i] = cr->levels[i] == max;
+        k += valid[i];
+        if (cr->dense) cr->def[cr->done + i] = (uint8_t)cr->levels[i];
     }
     *present = k;
     return 0;
+}
+
+/* Decodes `nv` repetition levels into rep[done..]; the first of a chunk
+ * must start a row, and no more rows may start than the row group has. */
+static int read_reps(colread *cr, pq_rle *d, size_t nv, sl_err *err) {
+    if (grow((void **)&cr->levels, &cr->levels_cap, nv, sizeof(uint32_t), err) < 0) return -1;
+    if (pq_rle_get(d, cr->levels, nv, err) < 0) return sl_err_prefix(err, "repetition levels");
+    for (size_t i = 0; i < nv; i++) {
+        if (cr->levels[i] > (uint32_t)cr->max_rep)
+            return sl_err_set(err, "repetition level %u above the maximum %d", cr->levels[i],
+                              cr->max_rep);
+        if (cr->done + i == 0 && cr->levels[i] != 0)
+            return sl_err_set(err, "the first entry does not start a row");
+        cr->rep[cr->done + i] = (uint8_t)cr->levels[i];
+    }
+    return 0;
+}
+
+/* No repetition levels: every entry starts a row. */
+static void flat_reps(colread *cr, size_t nv) {
+    if (cr->dense) memset(cr->rep + cr->done, 0, nv);
 }
 
 /* Decodes `present` values densely at row `done`, then spreads them over
@@ -195,7 +229,7 @@ static int read_levels(colread *cr, pq_rle *d, size_t nv, size_t *present, sl_er
 static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t nv, size_t present,
                        size_t unc, sl_err *err) {
     size_t w = cr->w;
-    uint8_t *vals = cr->out->v.b + cr->done * w;
+    uint8_t *vals = cr->out->v.b + (cr->dense ? cr->nvals : cr->done) * w;
     pq_values_in in = {.enc = enc,
                        .phys = cr->c->se.phys,
                        .p = p,
@@ -207,6 +241,10 @@ static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t 
                        .heap_budget = unc * 256 + ((size_t)16 << 20)};
     if (pq_decode_values(&in, vals, err) < 0)
         return sl_err_prefix(err, "%s values", pq_enc_name(enc));
+    if (cr->dense) {
+        cr->nvals += present;
+        return 0;
+    }
     if (present == nv) return 0;
     const uint8_t *valid = cr->out->valid + cr->done;
     size_t k = present;
@@ -236,21 +274,35 @@ static int read_data_v1(colread *cr, const page_hdr *h, const uint8_t *body, sl_
     const uint8_t *p;
     if (inflate_page(cr, body, (size_t)h->comp, unc, true, &p, err) < 0) return -1;
     size_t pos = 0, present = nv;
-    if (cr->nullable) {
-        if (h->def_enc != PQ_ENC_RLE)
-            return sl_err_set(err, "unsupported definition level encoding %s",
-                              pq_enc_name(h->def_enc));
-        if (unc < 4) return sl_err_set(err, "page too short for definition levels");
+    if (cr->max_rep > 0) {
+        if (unc < 4) return sl_err_set(err, "page too short for repetition levels");
         uint32_t len;
         memcpy(&len, p, 4);
         if (len > unc - 4)
-            return sl_err_set(err, "definition levels of %u bytes run past the page", len);
+            return sl_err_set(err, "repetition levels of %u bytes run past the page", len);
         pq_rle d;
-        pq_rle_init(&d, p + 4, len, 1, err);
-        if (read_levels(cr, &d, nv, &present, err) < 0) return -1;
+        pq_rle_init(&d, p + 4, len, pq_level_width(cr->max_rep), err);
+        if (read_reps(cr, &d, nv, err) < 0) return -1;
         pos = 4 + (size_t)len;
     } else {
+        flat_reps(cr, nv);
+    }
+    if (cr->max_def > 0) {
+        if (h->def_enc != PQ_ENC_RLE)
+            return sl_err_set(err, "unsupported definition level encoding %s",
+                              pq_enc_name(h->def_enc));
+        if (unc - pos < 4) return sl_err_set(err, "page too short for definition levels");
+        uint32_t len;
+        memcpy(&len, p + pos, 4);
+        if (len > unc - pos - 4)
+            return sl_err_set(err, "definition levels of %u bytes run past the page", len);
+        pq_rle d;
+        pq_rle_init(&d, p + pos + 4, len, pq_level_width(cr->max_def), err);
+        if (read_levels(cr, &d, nv, &present, err) < 0) return -1;
+        pos += 4 + (size_t)len;
+    } else {
         memset(cr->out->valid + cr->done, 1, nv);
+        if (cr->dense) memset(cr->def + cr->done, 0, nv);
     }
     if (read_values(cr, h->enc, p + pos, unc - pos, nv, present, unc, err) < 0) return -1;
     cr->done += nv;
@@ -260,22 +312,31 @@ static int read_data_v1(colread *cr, const page_hdr *h, const uint8_t *body, sl_
 static int read_data_v2(colread *cr, const page_hdr *h, const uint8_t *body, sl_err *err) {
     size_t nv = (size_t)h->nv, comp = (size_t)h->comp, unc = (size_t)h->unc;
     if (check_rows(cr, nv, err) < 0) return -1;
-    if (h->rep_len != 0) return sl_err_set(err, "repetition levels in a flat column");
-    size_t lev = (size_t)h->def_len;
+    if (h->rep_len != 0 && cr->max_rep == 0)
+        return sl_err_set(err, "repetition levels in a flat column");
+    size_t rlev = (size_t)h->rep_len, lev = rlev + (size_t)h->def_len;
     if (lev > comp || lev > unc)
         return sl_err_set(err, "levels of %zu bytes exceed the page (%zu/%zu bytes)", lev, comp,
                           unc);
-    if (h->nrows != h->nv)
+    if (cr->max_rep == 0 && h->nrows != h->nv)
         return sl_err_set(err, "page has %lld rows but %lld values", (long long)h->nrows,
                           (long long)h->nv);
-    size_t present = nv;
-    if (cr->nullable) {
+    if (cr->max_rep > 0) {
         pq_rle d;
-        pq_rle_init(&d, body, lev, 1, err);
+        pq_rle_init(&d, body, rlev, pq_level_width(cr->max_rep), err);
+        if (read_reps(cr, &d, nv, err) < 0) return -1;
+    } else {
+        flat_reps(cr, nv);
+    }
+    size_t present = nv;
+    if (cr->max_def > 0) {
+        pq_rle d;
+        pq_rle_init(&d, body + rlev, (size_t)h->def_len, pq_level_width(cr->max_def), err);
         if (read_levels(cr, &d, nv, &present, err) < 0) return -1;
     } else {
-        if (lev) return sl_err_set(err, "definition levels in a REQUIRED column");
+        if (h->def_len) return sl_err_set(err, "definition levels in a REQUIRED column");
         memset(cr->out->valid + cr->done, 1, nv);
+        if (cr->dense) memset(cr->def + cr->done, 0, nv);
     }
     if ((size_t)h->nulls != nv - present)
         return sl_err_set(err, "page says %lld nulls, levels say %zu", (long long)h->nulls,
@@ -325,7 +386,10 @@ static int read_chunk(colread *cr, sl_err *err) {
     return 0;
 }
 
-int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *out, sl_err *err) {
+/* Reads one column chunk: per row (dense false) or per level entry, the
+ * values dense (pq_reader_read_leaf). */
+static int read_col(pq_reader *r, size_t rg, size_t col, pq_column_data *out, pq_leaf_data *leaf,
+                    sl_err *err) {
     memset(out, 0, sizeof *out);
     if (rg >= r->nrg || col >= r->ncols)
         return sl_err_set(err, "%s: no column %zu in row group %zu", r->name, col, rg);
@@ -336,13 +400,19 @@ int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *o
         return sl_err_set(err, "%s: column '%s': %s (physical type %s)", r->name, name,
                           c->why_other ? c->why_other : "type not supported",
                           pq_phys_name(c->se.phys));
+    if (!leaf && c->max_rep > 0)
+        return sl_err_set(err, "%s: column '%s' is repeated (in a list or map): read its levels",
+                          r->name, name);
+    const pq_rchunk *ch = &r->rgs[rg].cols[col];
     colread cr = {.r = r,
                   .c = c,
-                  .ch = &r->rgs[rg].cols[col],
+                  .ch = ch,
                   .out = out,
                   .w = pq_out_width(c->se.phys),
-                  .n = (size_t)r->rgs[rg].num_rows,
-                  .nullable = def->nullable};
+                  .n = leaf ? (size_t)ch->num_values : (size_t)r->rgs[rg].num_rows,
+                  .max_def = c->max_def,
+                  .max_rep = c->max_rep,
+                  .dense = leaf != NULL};
     out->type = def->type;
     int rc = 0;
     if ((uint64_t)cr.n > r->max_rg_rows)
@@ -350,20 +420,58 @@ int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *o
                         (unsigned long long)r->max_rg_rows);
     out->valid = sl_malloc(1); /* never NULL, even for 0 rows */
     out->v.b = sl_malloc(cr.w);
+    if (leaf) {
+        cr.def = sl_malloc(1);
+        cr.rep = sl_malloc(1);
+    }
     if (rc == 0) rc = read_chunk(&cr, err);
+    size_t nv = leaf ? cr.nvals : cr.n;
+    if (rc == 0 && leaf) {
+        size_t rows = 0;
+        for (size_t i = 0; i < cr.n; i++) rows += cr.rep[i] == 0;
+        if (rows != (size_t)r->rgs[rg].num_rows)
+            rc = sl_err_set(err, "levels start %zu rows, the row group has %lld", rows,
+                            (long long)r->rgs[rg].num_rows);
+        else
+            memset(out->valid, 1, nv);
+    }
     if (rc == 0 && def->type == PQ_TIMESTAMP_US && c->unit_scale != 1) {
-        for (size_t i = 0; i < cr.n && rc == 0; i++)
+        for (size_t i = 0; i < nv && rc == 0; i++)
             if (out->valid[i] && pq_ts_scale(&out->v.i64[i], c->unit_scale) < 0)
                 rc = sl_err_set(err, "row %zu: timestamp overflows microseconds", i);
     }
     free(cr.buf);
     free(cr.levels);
     if (rc < 0) {
+        free(cr.def);
+        free(cr.rep);
         pq_column_data_free(out);
         return sl_err_prefix(err, "%s: column '%s' (row group %zu)", r->name, name, rg);
     }
-    out->n = cr.n;
+    out->n = nv;
+    if (leaf) {
+        leaf->n = cr.n;
+        leaf->def = cr.def;
+        leaf->rep = cr.rep;
+    }
     return 0;
+}
+
+int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *out, sl_err *err) {
+    return read_col(r, rg, col, out, NULL, err);
+}
+
+int pq_reader_read_leaf(pq_reader *r, size_t rg, size_t col, pq_leaf_data *out, sl_err *err) {
+    memset(out, 0, sizeof *out);
+    return read_col(r, rg, col, &out->values, out, err);
+}
+
+void pq_leaf_data_free(pq_leaf_data *d) {
+    if (!d) return;
+    free(d->def);
+    free(d->rep);
+    pq_column_data_free(&d->values);
+    memset(d, 0, sizeof *d);
 }
 
 void pq_column_data_free(pq_column_data *d) {

@@ -2,8 +2,9 @@
  * (FileMetaData), mapping the schema to pq_type, and the accessors.
  *
  * Everything the footer says is checked against the file size here, once,
- * so that read_pages.c and inspect.c can trust offsets and sizes. Only flat
- * schemas are accepted: a root with primitive, non-repeated children. */
+ * so that read_pages.c and inspect.c can trust offsets and sizes. Nested
+ * schemas (groups, lists, maps) are walked into their leaves, each with
+ * its dotted path and its definition and repetition levels. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,18 +162,24 @@ static int parse_column_meta(pq_tdec *d, pq_rchunk *c, const char *colname) {
                 if (rc == 0 && v >= 0 && v < 32) c->encodings |= 1u << v;
             }
             break;
-        case 3:
+        case 3: {
+            /* the path's components joined by '.' must spell the column */
             if ((rc = pq_t_list(d, t, &et, &n)) < 0) break;
-            if (n != 1) return pq_t_fail(d, "column '%s' has a nested path", colname);
-            {
+            size_t at = 0, cl = strlen(colname);
+            bool same = n > 0;
+            for (uint32_t i = 0; i < n && rc == 0; i++) {
                 const uint8_t *s;
                 uint32_t sn;
                 rc = pq_t_binary(d, et, &s, &sn);
-                if (rc == 0 && (sn != strlen(colname) || memcmp(s, colname, sn) != 0))
-                    return pq_t_fail(d, "column chunk path '%.*s' does not match column '%s'",
-                                     (int)(sn > 100 ? 100 : sn), (const char *)s, colname);
+                if (rc < 0) break;
+                if (i > 0) same = same && at < cl && colname[at++] == '.';
+                same = same && sn <= cl - at && memcmp(s, colname + at, sn) == 0;
+                if (same) at += sn;
             }
+            if (rc == 0 && (!same || at != cl))
+                return pq_t_fail(d, "column chunk path does not match column '%s'", colname);
             break;
+        }
         case 4: rc = pq_t_int_range(d, t, 0, 127, &v), c->codec = (int)v; break;
         case 5: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->num_values); break;
         case 6: rc = pq_t_int_range(d, t, 0, INT64_MAX, &c->unc_size); break;
@@ -300,35 +307,72 @@ static void map_type(pq_rcol *c, pq_column_def *def) {
     }
 }
 
+#define PQ_MAX_SCHEMA_DEPTH 64
+
+/* Walks the subtree of element *i (pre-order) under a parent at levels
+ * (def, rep), filling the leaves at rd->ncols. */
+static int walk_schema(pq_tdec *d, pq_reader *rd, pq_rschema *el, uint32_t nel, uint32_t *i,
+                       int def, int rep, const char **path, size_t depth) {
+    if (*i >= nel) return pq_t_fail(d, "schema ends inside a group");
+    if (depth >= PQ_MAX_SCHEMA_DEPTH)
+        return pq_t_fail(d, "schema nested deeper than %d", PQ_MAX_SCHEMA_DEPTH);
+    pq_rschema *se = &el[(*i)++];
+    if (se->repetition == 1) def++;
+    if (se->repetition == 2) def++, rep++;
+    path[depth] = se->name;
+    if (se->num_children > 0) {
+        if (se->num_children > (int32_t)(nel - *i))
+            return pq_t_fail(d, "group '%s' has %d children but %u elements follow", se->name,
+                             se->num_children, nel - *i);
+        for (int32_t k = 0; k < se->num_children; k++)
+            if (walk_schema(d, rd, el, nel, i, def, rep, path, depth + 1) < 0) return -1;
+        return 0;
+    }
+    if (se->phys < 0) return pq_t_fail(d, "column '%s' is a group without children", se->name);
+    pq_rcol *c = &rd->cols[rd->ncols];
+    pq_column_def *cd = &rd->defs[rd->ncols];
+    rd->ncols++;
+    c->se = *se;
+    c->max_def = def;
+    c->max_rep = rep;
+    c->npath = depth + 1;
+    c->path = sl_arena_alloc(&rd->arena, c->npath * sizeof *c->path);
+    size_t len = 0;
+    for (size_t k = 0; k <= depth; k++) c->path[k] = path[k], len += strlen(path[k]) + 1;
+    char *name = sl_arena_alloc(&rd->arena, len), *o = name;
+    for (size_t k = 0; k <= depth; k++) {
+        size_t n = strlen(path[k]);
+        memcpy(o, path[k], n);
+        o += n;
+        *o++ = k < depth ? '.' : '\0';
+    }
+    cd->name = name;
+    cd->nullable = def > 0;
+    map_type(c, cd);
+    return 0;
+}
+
 static int parse_schema(pq_tdec *d, int type, pq_reader *rd) {
     int et;
     uint32_t n;
     if (pq_t_list(d, type, &et, &n) < 0) return -1;
     if (n < 1 || et != PQ_T_STRUCT) return pq_t_fail(d, "empty schema");
-    pq_rschema root;
-    if (parse_schema_element(d, &rd->arena, &root) < 0) return -1;
-    rd->ncols = n - 1;
+    pq_rschema *el = sl_arena_alloc(&rd->arena, n * sizeof *el);
+    for (uint32_t i = 0; i < n; i++)
+        if (parse_schema_element(d, &rd->arena, &el[i]) < 0) return -1;
+    /* leaves: at most n - 1 */
     rd->cols = sl_arena_alloc(&rd->arena, n * sizeof *rd->cols);
     rd->defs = sl_arena_alloc(&rd->arena, n * sizeof *rd->defs);
     memset(rd->cols, 0, n * sizeof *rd->cols);
     memset(rd->defs, 0, n * sizeof *rd->defs);
-    /* elements first, so that a nested file names its first group */
-    for (size_t i = 0; i < rd->ncols; i++) {
-        pq_rcol *c = &rd->cols[i];
-        if (parse_schema_element(d, &rd->arena, &c->se) < 0) return -1;
-        if (c->se.num_children > 0 || c->se.phys < 0)
-            return pq_t_fail(d, "column '%s' is a nested group: songlake reads flat tables only",
-                             c->se.name);
-        if (c->se.repetition == 2)
-            return pq_t_fail(d, "column '%s' is REPEATED: songlake reads flat tables only",
-                             c->se.name);
-        rd->defs[i].name = c->se.name;
-        rd->defs[i].nullable = c->se.repetition == 1;
-        map_type(c, &rd->defs[i]);
-    }
-    if ((uint32_t)root.num_children != n - 1)
-        return pq_t_fail(d, "schema root has %d children but %u columns follow", root.num_children,
-                         n - 1);
+    rd->ncols = 0;
+    const char *path[PQ_MAX_SCHEMA_DEPTH];
+    uint32_t i = 1;
+    for (int32_t k = 0; k < el[0].num_children; k++)
+        if (walk_schema(d, rd, el, n, &i, 0, 0, path, 0) < 0) return -1;
+    if (i != n)
+        return pq_t_fail(d, "schema root has %d children but %u elements follow",
+                         el[0].num_children, n - 1);
     return 0;
 }
 
@@ -386,7 +430,8 @@ static int validate(pq_reader *rd, sl_err *err) {
                 return sl_err_set(err, "row group %zu column '%s': chunk type %s, schema says %s",
                                   g, name, pq_phys_name(c->phys),
                                   pq_phys_name(rd->cols[i].se.phys));
-            if (c->num_values != rg->num_rows)
+            if (rd->cols[i].max_rep == 0 ? c->num_values != rg->num_rows
+                                         : c->num_values < rg->num_rows)
                 return sl_err_set(err, "row group %zu column '%s': %lld values for %lld rows", g,
                                   name, (long long)c->num_values, (long long)rg->num_rows);
             int64_t start = c->data_off;
@@ -481,6 +526,19 @@ size_t pq_reader_num_columns(const pq_reader *r) {
 
 const pq_column_def *pq_reader_column(const pq_reader *r, size_t i) {
     return i < r->ncols ? &r->defs[i] : NULL;
+}
+
+long pq_reader_find_column(const pq_reader *r, const char *path) {
+    for (size_t i = 0; i < r->ncols; i++)
+        if (!strcmp(r->defs[i].name, path)) return (long)i;
+    return -1;
+}
+
+int pq_reader_column_levels(const pq_reader *r, size_t i, int *max_def, int *max_rep) {
+    if (i >= r->ncols) return -1;
+    *max_def = r->cols[i].max_def;
+    *max_rep = r->cols[i].max_rep;
+    return 0;
 }
 
 uint64_t pq_reader_num_rows(const pq_reader *r) {

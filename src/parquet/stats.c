@@ -21,6 +21,7 @@ void pqw_stats_init(pqw_stats *s, pq_type type) {
 void pqw_stats_reset(pqw_stats *s) {
     s->null_count = 0;
     s->has_minmax = false;
+    s->has_nan = false;
     s->smin.len = 0;
     s->smax.len = 0;
 }
@@ -53,6 +54,23 @@ void pqw_stats_str(pqw_stats *s, const void *p, size_t n) {
         set_buf(&s->smin, p, n);
     else if (bytes_cmp(p, n, s->smax.data, s->smax.len) > 0)
         set_buf(&s->smax, p, n);
+}
+
+void pqw_stats_merge(pqw_stats *dst, const pqw_stats *src) {
+    dst->null_count += src->null_count;
+    dst->has_nan |= src->has_nan;
+    if (!src->has_minmax) return;
+    switch (src->type) {
+    case PQ_DOUBLE:
+        pqw_stats_double(dst, src->dmin);
+        pqw_stats_double(dst, src->dmax);
+        break;
+    case PQ_STRING:
+        pqw_stats_str(dst, src->smin.data, src->smin.len);
+        pqw_stats_str(dst, src->smax.data, src->smax.len);
+        break;
+    default: pqw_stats_int(dst, src->imin), pqw_stats_int(dst, src->imax);
+    }
 }
 
 static void le_bytes(uint8_t *out, uint64_t v, int n) {

@@ -30,31 +30,15 @@
 struct pq_writer {
     pqw_col *cols;
     size_t ncols;
-    pq_writer_opts o;
-    char *created_by;
-    pq_sink sink;
-    pqw_compressor *comp;
-    sl_buf page, zpage, hdr, colmeta; /* scratch */
-    sl_buf rg_meta;                   /* encoded RowGroup structs for the footer */
-    uint64_t pos;                     /* bytes handed to the sink */
-    uint64_t rows;
-    uint64_t rg_rows;
-    uint32_t nrg;
-    bool failed;
+    pqw_file f;
 };
 
 static int sink_put(pq_writer *w, const void *p, size_t n, sl_err *err) {
-    if (!n) return 0;
-    if (w->sink.write(w->sink.ctx, p, n, err) < 0) {
-        w->failed = true;
-        return -1;
-    }
-    w->pos += n;
-    return 0;
+    return pqw_file_put(&w->f, p, n, err);
 }
 
 static bool col_dict_default(const pq_writer *w, const pqw_col *c) {
-    return !w->o.no_dictionary && c->type != PQ_BOOLEAN;
+    return !w->f.o.no_dictionary && c->type != PQ_BOOLEAN;
 }
 
 static int index_bit_width(const pqw_col *c) {
@@ -74,17 +58,6 @@ static size_t page_estimate(const pqw_col *c) {
 
 /* ---- pages ------------------------------------------------------------ */
 
-/* Starts a PageHeader in `out` (emptied); the caller adds its page-type
- * specific header and closes the struct. */
-static void page_header_begin(pqw_thrift *t, sl_buf *out, int type, size_t unc, size_t comp) {
-    out->len = 0;
-    pqw_tc_init(t, out);
-    pqw_tc_struct_begin(t);
-    pqw_tc_field_i32(t, 1, type);
-    pqw_tc_field_i32(t, 2, (int32_t)unc);
-    pqw_tc_field_i32(t, 3, (int32_t)comp);
-}
-
 static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
     if (c->page_rows == 0) return 0;
     if (c->dict_mode && c->dict_pages == 0) {
@@ -92,7 +65,7 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
         size_t enc = c->dict.plain.len + (c->nidx * (size_t)index_bit_width(c) + 7) / 8;
         if (enc >= c->plain_equiv) pqw_col_fall_back(c);
     }
-    sl_buf *pg = &w->page;
+    sl_buf *pg = &w->f.page;
     pg->len = 0;
     if (c->nullable) {
         sl_buf_append(pg, "\0\0\0\0", 4);
@@ -124,22 +97,15 @@ static int finish_page(pq_writer *w, pqw_col *c, sl_err *err) {
     if ((uint64_t)pg->len > INT32_MAX)
         return sl_err_set(err, "column %s: page of %zu bytes exceeds the format's 2 GiB limit",
                           c->name, pg->len);
-    w->zpage.len = 0;
-    if (pqw_compress(w->comp, pg->data, pg->len, &w->zpage, err) < 0) return -1;
+    w->f.zpage.len = 0;
+    if (pqw_compress(w->f.comp, pg->data, pg->len, &w->f.zpage, err) < 0) return -1;
 
     pqw_thrift t;
-    page_header_begin(&t, &w->hdr, PQW_PAGE_DATA, pg->len, w->zpage.len);
-    pqw_tc_field_struct(&t, 5);
-    pqw_tc_field_i32(&t, 1, (int32_t)c->page_rows);
-    pqw_tc_field_i32(&t, 2, enc);
-    pqw_tc_field_i32(&t, 3, PQW_ENC_RLE);
-    pqw_tc_field_i32(&t, 4, PQW_ENC_RLE);
-    pqw_tc_struct_end(&t); /* DataPageHeader */
-    pqw_tc_struct_end(&t); /* PageHeader */
+    pqw_data_page_header(&t, &w->f.hdr, pg->len, w->f.zpage.len, c->page_rows, enc);
 
-    sl_buf_append(&c->chunk, w->hdr.data, w->hdr.len);
-    sl_buf_append(&c->chunk, w->zpage.data, w->zpage.len);
-    c->chunk_uncompressed += w->hdr.len + pg->len;
+    sl_buf_append(&c->chunk, w->f.hdr.data, w->f.hdr.len);
+    sl_buf_append(&c->chunk, w->f.zpage.data, w->f.zpage.len);
+    c->chunk_uncompressed += w->f.hdr.len + pg->len;
     c->chunk_values += c->page_rows;
     c->defs.len = 0;
     c->plain.len = 0;
@@ -168,35 +134,36 @@ static void encode_encoding_stats(pqw_thrift *t, const pqw_col *c, bool has_dict
     }
 }
 
-/* Writes one column chunk to the sink and its ColumnChunk to w->colmeta. */
+/* Writes one column chunk to the sink and its ColumnChunk to w->f.colmeta. */
 static int write_chunk(pq_writer *w, pqw_col *c, uint64_t *unc_total, uint64_t *comp_total,
                        sl_err *err) {
     if (finish_page(w, c, err) < 0) return -1;
-    uint64_t start = w->pos;
+    uint64_t start = w->f.pos;
     uint64_t unc = c->chunk_uncompressed, comp = c->chunk.len;
     bool has_dict = c->dict_pages > 0;
     if (has_dict) {
-        w->zpage.len = 0;
-        if (pqw_compress(w->comp, c->dict.plain.data, c->dict.plain.len, &w->zpage, err) < 0)
+        w->f.zpage.len = 0;
+        if (pqw_compress(w->f.comp, c->dict.plain.data, c->dict.plain.len, &w->f.zpage, err) < 0)
             return -1;
         pqw_thrift t;
-        page_header_begin(&t, &w->hdr, PQW_PAGE_DICTIONARY, c->dict.plain.len, w->zpage.len);
+        pqw_page_header_begin(&t, &w->f.hdr, PQW_PAGE_DICTIONARY, c->dict.plain.len,
+                              w->f.zpage.len);
         pqw_tc_field_struct(&t, 7);
         pqw_tc_field_i32(&t, 1, (int32_t)c->dict.count);
         pqw_tc_field_i32(&t, 2, PQW_ENC_PLAIN);
         pqw_tc_struct_end(&t);
         pqw_tc_struct_end(&t);
-        unc += w->hdr.len + c->dict.plain.len;
-        comp += w->hdr.len + w->zpage.len;
-        if (sink_put(w, w->hdr.data, w->hdr.len, err) < 0 ||
-            sink_put(w, w->zpage.data, w->zpage.len, err) < 0)
+        unc += w->f.hdr.len + c->dict.plain.len;
+        comp += w->f.hdr.len + w->f.zpage.len;
+        if (sink_put(w, w->f.hdr.data, w->f.hdr.len, err) < 0 ||
+            sink_put(w, w->f.zpage.data, w->f.zpage.len, err) < 0)
             return -1;
     }
-    uint64_t data_off = w->pos;
+    uint64_t data_off = w->f.pos;
     if (sink_put(w, c->chunk.data, c->chunk.len, err) < 0) return -1;
 
     pqw_thrift t;
-    pqw_tc_init(&t, &w->colmeta);
+    pqw_tc_init(&t, &w->f.colmeta);
     pqw_tc_struct_begin(&t); /* ColumnChunk */
     pqw_tc_field_i64(&t, 2, (int64_t)start);
     pqw_tc_field_struct(&t, 3); /* ColumnMetaData */
@@ -208,7 +175,7 @@ static int write_chunk(pq_writer *w, pqw_col *c, uint64_t *unc_total, uint64_t *
     if (has_dict) pqw_tc_i32(&t, PQW_ENC_RLE_DICTIONARY);
     pqw_tc_field_list(&t, 3, PQW_TC_BINARY, 1);
     pqw_tc_binary(&t, c->name, strlen(c->name));
-    pqw_tc_field_i32(&t, 4, (int32_t)w->o.codec);
+    pqw_tc_field_i32(&t, 4, (int32_t)w->f.o.codec);
     pqw_tc_field_i64(&t, 5, (int64_t)c->chunk_values);
     pqw_tc_field_i64(&t, 6, (int64_t)unc);
     pqw_tc_field_i64(&t, 7, (int64_t)comp);
@@ -228,32 +195,21 @@ static int write_chunk(pq_writer *w, pqw_col *c, uint64_t *unc_total, uint64_t *
     c->has_last = false;
     if (c->addrs.e) pqw_addrs_forget(&c->addrs);
     c->dict_mode = col_dict_default(w, c);
+    pqw_stats_merge(&c->fstats, &c->stats);
     pqw_stats_reset(&c->stats);
     return 0;
 }
 
 static int flush_row_group(pq_writer *w, sl_err *err) {
-    if (w->rg_rows == 0) return 0;
-    uint64_t start = w->pos, unc = 0, comp = 0;
-    w->colmeta.len = 0;
+    if (w->f.rg_rows == 0) return 0;
+    uint64_t start = w->f.pos, unc = 0, comp = 0;
+    w->f.colmeta.len = 0;
     for (size_t j = 0; j < w->ncols; j++)
         if (write_chunk(w, &w->cols[j], &unc, &comp, err) < 0) {
-            w->failed = true;
+            w->f.failed = true;
             return -1;
         }
-    pqw_thrift t;
-    pqw_tc_init(&t, &w->rg_meta);
-    pqw_tc_struct_begin(&t);
-    pqw_tc_field_list(&t, 1, PQW_TC_STRUCT, (uint32_t)w->ncols);
-    sl_buf_append(&w->rg_meta, w->colmeta.data, w->colmeta.len);
-    pqw_tc_field_i64(&t, 2, (int64_t)unc);
-    pqw_tc_field_i64(&t, 3, (int64_t)w->rg_rows);
-    pqw_tc_field_i64(&t, 5, (int64_t)start);
-    pqw_tc_field_i64(&t, 6, (int64_t)comp);
-    pqw_tc_field_i16(&t, 7, (int16_t)w->nrg);
-    pqw_tc_struct_end(&t);
-    w->nrg++;
-    w->rg_rows = 0;
+    pqw_file_row_group(&w->f, w->ncols, start, unc, comp);
     return 0;
 }
 
@@ -278,16 +234,11 @@ static void free_writer(pq_writer *w) {
         sl_buf_free(&c->plain);
         sl_buf_free(&c->chunk);
         pqw_stats_free(&c->stats);
+        pqw_stats_free(&c->fstats);
         pqw_addrs_free(&c->addrs);
     }
     free(w->cols);
-    free(w->created_by);
-    pqw_compressor_free(w->comp);
-    sl_buf_free(&w->page);
-    sl_buf_free(&w->zpage);
-    sl_buf_free(&w->hdr);
-    sl_buf_free(&w->colmeta);
-    sl_buf_free(&w->rg_meta);
+    pqw_file_free(&w->f);
     free(w);
 }
 
@@ -324,20 +275,7 @@ pq_writer *pq_writer_open(const pq_column_def *cols, size_t ncols, const pq_writ
         return NULL;
     }
     pq_writer *w = sl_calloc(1, sizeof *w);
-    pq_writer_opts_default(&w->o);
-    if (opts) w->o = *opts;
-    pq_writer_opts def;
-    pq_writer_opts_default(&def);
-    if (!w->o.row_group_bytes) w->o.row_group_bytes = def.row_group_bytes;
-    if (!w->o.row_group_rows) w->o.row_group_rows = def.row_group_rows;
-    if (!w->o.page_bytes) w->o.page_bytes = def.page_bytes;
-    if (w->o.page_bytes > ((size_t)1 << 30)) w->o.page_bytes = (size_t)1 << 30;
-    if (w->o.dict_max_bytes > ((size_t)1 << 30)) w->o.dict_max_bytes = (size_t)1 << 30;
-    w->created_by = sl_strdup(w->o.created_by ? w->o.created_by : def.created_by);
-    w->o.created_by = w->created_by;
-    w->sink = sink;
-    w->comp = pqw_compressor_new(w->o.codec, w->o.compression_level, err);
-    if (!w->comp) {
+    if (pqw_file_open(&w->f, opts, sink, err) < 0) {
         free_writer(w);
         return NULL;
     }
@@ -358,11 +296,8 @@ pq_writer *pq_writer_open(const pq_column_def *cols, size_t ncols, const pq_writ
         pqw_dict_init(&c->dict, c->width);
         if (c->width == 0) pqw_addrs_init(&c->addrs);
         pqw_stats_init(&c->stats, c->type);
+        pqw_stats_init(&c->fstats, c->type);
         c->dict_mode = col_dict_default(w, c);
-    }
-    if (sink_put(w, "PAR1", 4, err) < 0) {
-        free_writer(w);
-        return NULL;
     }
     return w;
 }
@@ -387,7 +322,7 @@ static int put_rows(pq_writer *w, pqw_col *c, const pq_column_batch *b, size_t o
     if (c->nullable) sl_buf_reserve(&c->defs, n); /* pages only shrink it: no check per row */
     for (size_t i = off; i < off + n;) {
         size_t k = off + n - i, room = PQW_PAGE_ROW_LIMIT - c->page_rows;
-        size_t safe = pqw_col_rows_unchecked(c, w->o.page_bytes);
+        size_t safe = pqw_col_rows_unchecked(c, w->f.o.page_bytes);
         if (k > room) k = room;
         if (k > safe) k = safe ? safe : 1;
         uint8_t *defs = c->nullable ? c->defs.data + c->defs.len : NULL;
@@ -396,7 +331,7 @@ static int put_rows(pq_writer *w, pqw_col *c, const pq_column_batch *b, size_t o
         } else if (defs) {
             memset(defs, 1, k);
         }
-        size_t done = pqw_col_put_range(c, &w->o, b, valid, i, k);
+        size_t done = pqw_col_put_range(c, &w->f.o, b, valid, i, k);
         if (valid) {
             size_t present = 0;
             for (size_t j = 0; j < done; j++) present += defs[j];
@@ -405,14 +340,14 @@ static int put_rows(pq_writer *w, pqw_col *c, const pq_column_batch *b, size_t o
         if (c->nullable) c->defs.len += done;
         c->page_rows += (uint32_t)done;
         i += done;
-        if (c->page_rows >= PQW_PAGE_ROW_LIMIT || page_estimate(c) >= w->o.page_bytes)
+        if (c->page_rows >= PQW_PAGE_ROW_LIMIT || page_estimate(c) >= w->f.o.page_bytes)
             if (finish_page(w, c, err) < 0) return -1;
     }
     return 0;
 }
 
 int pq_writer_write(pq_writer *w, const pq_column_batch *cols, size_t nrows, sl_err *err) {
-    if (w->failed) return sl_err_set(err, "parquet writer: an earlier write failed");
+    if (w->f.failed) return sl_err_set(err, "parquet writer: an earlier write failed");
     if (nrows == 0) return 0;
     if (check_batch(w, cols, nrows, err) < 0) return -1;
     for (size_t j = 0; j < w->ncols; j++) {
@@ -425,29 +360,30 @@ int pq_writer_write(pq_writer *w, const pq_column_batch *cols, size_t nrows, sl_
     size_t done = 0;
     while (done < nrows) {
         size_t n = nrows - done;
-        size_t to_check = PQW_SLICE_ROWS - (size_t)(w->rg_rows % PQW_SLICE_ROWS);
-        size_t left = w->o.row_group_rows - (size_t)w->rg_rows;
+        size_t to_check = PQW_SLICE_ROWS - (size_t)(w->f.rg_rows % PQW_SLICE_ROWS);
+        size_t left = w->f.o.row_group_rows - (size_t)w->f.rg_rows;
         if (n > to_check) n = to_check;
         if (n > left) n = left;
         for (size_t j = 0; j < w->ncols; j++)
             if (put_rows(w, &w->cols[j], &cols[j], done, n, err) < 0) {
-                w->failed = true;
+                w->f.failed = true;
                 return -1;
             }
-        w->rg_rows += n;
-        w->rows += n;
+        w->f.rg_rows += n;
+        w->f.rows += n;
         done += n;
         /* the size is checked only at multiples of PQW_SLICE_ROWS rows into the
          * row group, never where a caller's batch happens to end */
-        bool aligned = w->rg_rows % PQW_SLICE_ROWS == 0;
-        if (w->rg_rows >= w->o.row_group_rows ||
-            (aligned && row_group_estimate(w) >= w->o.row_group_bytes))
+        bool aligned = w->f.rg_rows % PQW_SLICE_ROWS == 0;
+        if (w->f.rg_rows >= w->f.o.row_group_rows ||
+            (aligned && row_group_estimate(w) >= w->f.o.row_group_bytes))
             if (flush_row_group(w, err) < 0) return -1;
     }
     return 0;
 }
 
-static void encode_schema(pq_writer *w, pqw_thrift *t) {
+static void encode_schema(void *ctx, pqw_thrift *t) {
+    const pq_writer *w = ctx;
     pqw_tc_field_list(t, 2, PQW_TC_STRUCT, (uint32_t)w->ncols + 1);
     pqw_tc_struct_begin(t);
     pqw_tc_field_binary(t, 4, "schema", 6);
@@ -459,30 +395,47 @@ static void encode_schema(pq_writer *w, pqw_thrift *t) {
         pqw_tc_field_i32(t, 1, c->phys);
         pqw_tc_field_i32(t, 3, c->nullable ? PQW_REP_OPTIONAL : PQW_REP_REQUIRED);
         pqw_tc_field_binary(t, 4, c->name, strlen(c->name));
-        if (c->type == PQ_STRING) {
-            pqw_tc_field_i32(t, 6, PQW_CONV_UTF8);
-            pqw_tc_field_struct(t, 10); /* LogicalType */
-            pqw_tc_field_struct(t, 1);  /* STRING */
-            pqw_tc_struct_end(t);
-            pqw_tc_struct_end(t);
-        } else if (c->type == PQ_TIMESTAMP_US) {
-            pqw_tc_field_i32(t, 6, PQW_CONV_TIMESTAMP_MICROS);
-            pqw_tc_field_struct(t, 10); /* LogicalType */
-            pqw_tc_field_struct(t, 8);  /* TIMESTAMP */
-            pqw_tc_field_bool(t, 1, true);
-            pqw_tc_field_struct(t, 2); /* unit: TimeUnit */
-            pqw_tc_field_struct(t, 2); /* MICROS */
-            pqw_tc_struct_end(t);
-            pqw_tc_struct_end(t);
-            pqw_tc_struct_end(t);
-            pqw_tc_struct_end(t);
-        }
+        pqw_leaf_type(t, c->type);
         pqw_tc_struct_end(t);
     }
 }
 
+static void take_stats(const pq_writer *w, pq_file_stats *st) {
+    st->ncols = w->ncols;
+    st->cols = sl_arena_alloc(&st->mem, (w->ncols ? w->ncols : 1) * sizeof *st->cols);
+    for (size_t j = 0; j < w->ncols; j++) {
+        const pqw_stats *f = &w->cols[j].fstats;
+        pq_col_stats *o = &st->cols[j];
+        memset(o, 0, sizeof *o);
+        o->type = f->type;
+        o->null_count = f->null_count;
+        o->has_nan = f->has_nan;
+        o->has_min_max = f->has_minmax;
+        if (!f->has_minmax) continue;
+        o->min_i = f->imin, o->max_i = f->imax;
+        o->min_f = f->dmin, o->max_f = f->dmax;
+        if (f->type == PQ_STRING) {
+            o->min_s.ptr = sl_arena_strndup(&st->mem, (const char *)f->smin.data, f->smin.len);
+            o->min_s.len = (uint32_t)f->smin.len;
+            o->max_s.ptr = sl_arena_strndup(&st->mem, (const char *)f->smax.data, f->smax.len);
+            o->max_s.len = (uint32_t)f->smax.len;
+        }
+    }
+}
+
+void pq_file_stats_free(pq_file_stats *s) {
+    if (!s) return;
+    sl_arena_free(&s->mem);
+    memset(s, 0, sizeof *s);
+}
+
 int pq_writer_close(pq_writer *w, pq_file_info *info, sl_err *err) {
-    if (w->failed) {
+    return pq_writer_close_stats(w, info, NULL, err);
+}
+
+int pq_writer_close_stats(pq_writer *w, pq_file_info *info, pq_file_stats *stats, sl_err *err) {
+    if (stats) memset(stats, 0, sizeof *stats);
+    if (w->f.failed) {
         free_writer(w);
         return sl_err_set(err, "parquet writer: an earlier write failed");
     }
@@ -490,38 +443,11 @@ int pq_writer_close(pq_writer *w, pq_file_info *info, sl_err *err) {
         free_writer(w);
         return -1;
     }
-    sl_buf *f = &w->colmeta;
-    f->len = 0;
-    pqw_thrift t;
-    pqw_tc_init(&t, f);
-    pqw_tc_struct_begin(&t); /* FileMetaData */
-    pqw_tc_field_i32(&t, 1, 1);
-    encode_schema(w, &t);
-    pqw_tc_field_i64(&t, 3, (int64_t)w->rows);
-    pqw_tc_field_list(&t, 4, PQW_TC_STRUCT, w->nrg);
-    sl_buf_append(f, w->rg_meta.data, w->rg_meta.len);
-    pqw_tc_field_binary(&t, 6, w->created_by, strlen(w->created_by));
-    pqw_tc_field_list(&t, 7, PQW_TC_STRUCT, (uint32_t)w->ncols);
-    for (size_t j = 0; j < w->ncols; j++) {
-        pqw_tc_struct_begin(&t);    /* ColumnOrder */
-        pqw_tc_field_struct(&t, 1); /* TYPE_ORDER */
-        pqw_tc_struct_end(&t);
-        pqw_tc_struct_end(&t);
-    }
-    pqw_tc_struct_end(&t);
-    uint32_t n = (uint32_t)f->len;
-    uint8_t tail[8] = {
-        (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24), 'P', 'A', 'R', '1'};
-    sl_buf_append(f, tail, 8);
-    if (sink_put(w, f->data, f->len, err) < 0) {
+    if (pqw_file_finish(&w->f, w->ncols, encode_schema, w, info, err) < 0) {
         free_writer(w);
         return -1;
     }
-    if (info) {
-        info->rows = w->rows;
-        info->bytes = w->pos;
-        info->row_groups = w->nrg;
-    }
+    if (stats) take_stats(w, stats);
     free_writer(w);
     return 0;
 }

@@ -26,6 +26,8 @@ static void fuzz_file(const uint8_t *data, size_t size) {
         for (size_t c = 0; c < pq_reader_num_columns(r); c++) {
             pq_column_data d;
             if (pq_reader_read_column(r, g, c, &d, &err) == 0) pq_column_data_free(&d);
+            pq_leaf_data ld;
+            if (pq_reader_read_leaf(r, g, c, &ld, &err) == 0) pq_leaf_data_free(&ld);
             pq_stats st;
             pq_reader_column_stats(r, g, c, &st);
         }
