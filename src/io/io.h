@@ -99,6 +99,29 @@ int io_decompress_by_name(const char *name, sl_buf *buf, sl_err *err);
 /* Whether io_decompress_by_name would decompress a file of this name. */
 bool io_name_is_compressed(const char *name);
 
+/* ---- small files named by version (small_files.c) ---------------------- */
+/* For logs that many writers may append to (Delta's _delta_log/N.json, the
+ * lake's star records): each entry is created only if its name is free. */
+enum { IO_CREATED = 0, IO_EXISTS = 1 };
+/* Creates the file `uri` holding (p, n) only if nothing has that name:
+ * locally by exclusive creation (a fsynced temporary link()ed to the name,
+ * the directory fsynced; missing parent directories are made), on S3 by PUT
+ * with If-None-Match: *. IO_CREATED, IO_EXISTS when another writer took the
+ * name first (nothing is written), or -1 on error. */
+int io_create_if_absent(const char *uri, const io_config *cfg, const void *p, size_t n,
+                        sl_err *err);
+/* Writes (p, n) as `uri`, replacing what is there whole (local: rename of a
+ * fsynced temporary; S3: a plain PUT). For files whose latest writer may win
+ * (_last_checkpoint, a checkpoint). */
+int io_put_replace(const char *uri, const io_config *cfg, const void *p, size_t n, sl_err *err);
+/* Removes one file or object; an absent one is not an error. */
+int io_remove(const char *uri, const io_config *cfg, sl_err *err);
+/* Checks once per lake that the store under `root` honours create-only-if-
+ * absent: creates a probe key under root/_songlake/, creates it again (which
+ * must report IO_EXISTS), removes it. 0 when honoured; -1 with one line
+ * saying why not (an S3-compatible store that ignores If-None-Match). */
+int io_check_create_if_absent(const char *root, const io_config *cfg, sl_err *err);
+
 /* ---- output ---------------------------------------------------------- */
 typedef struct io_store io_store;
 typedef struct io_stage io_stage;
