@@ -11,7 +11,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startS3, awsEnv, run } from '../s3/proxy.mjs';
+import * as proxy from '../s3/proxy.mjs';
+
+const { startS3, awsEnv, run } = proxy;
 
 const tool = path.join(process.env.SONGLAKE_BUILD_DIR, 'tests', 'io', 'small_files_tool');
 const versitygw = process.env.SONGLAKE_VERSITYGW || path.join(os.homedir(), '.cache/songlake/go/bin/versitygw');
@@ -60,9 +62,18 @@ const sft = (env, ...args) => run(tool, args, { env });
 
 before(async () => {
   assert.ok(fs.existsSync(versitygw), `versitygw missing at ${versitygw} (scripts/deps.sh --test)`);
-  S.vgw = await startVersitygw();
-  S.vgwEnv = clientEnv(S.vgw.endpoint, KEY, SECRET);
-  S.s3rver = await startS3({ buckets: ['lake'] });
+  if (proxy.SERVERS && proxy.SERVERS.includes('versitygw')) {
+    // the shared harness runs versitygw (behind the checking proxy)
+    const s3 = await startS3({ buckets: ['lake'], server: 'versitygw' });
+    const a = awsEnv(s3.endpoint);
+    S.vgw = { child: { kill: () => s3.close() }, endpoint: s3.endpoint };
+    S.vgwEnv = clientEnv(s3.endpoint, a.AWS_ACCESS_KEY_ID, a.AWS_SECRET_ACCESS_KEY);
+  } else {
+    // until that harness is on main: versitygw started here
+    S.vgw = await startVersitygw();
+    S.vgwEnv = clientEnv(S.vgw.endpoint, KEY, SECRET);
+  }
+  S.s3rver = await startS3({ buckets: ['lake'], server: 's3rver' });
   const a = awsEnv(S.s3rver.endpoint);
   S.s3rverEnv = clientEnv(S.s3rver.endpoint, a.AWS_ACCESS_KEY_ID, a.AWS_SECRET_ACCESS_KEY);
 });
@@ -132,6 +143,7 @@ test('s3rver ignores If-None-Match: the probe refuses with one line', async () =
   assert.equal((await sft(S.s3rverEnv, 'create', uri, 'first')).code, 0);
   const second = await sft(S.s3rverEnv, 'create', uri, 'second');
   const r = await sft(S.s3rverEnv, 'probe', 's3://lake/t');
+  if (S.s3rver.kind && S.s3rver.kind !== 's3rver') return; /* the harness chose another server */
   if (second.code === 3) {
     // an s3rver that learnt the header: then the probe must pass
     assert.equal(r.code, 0, r.err);
