@@ -14,7 +14,7 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: songlake load-postgres --lake URI --dsn CONNINFO [--schema NAME]\n"
+            "usage: songlake load-postgres --lake URI --dsn CONNINFO [--schema NAME] [--adopt]\n"
             "       songlake load-postgres --config FILE [options]\n"
             "\n"
             "Loads the five tables of a lake built by 'songlake build' into PostgreSQL,\n"
@@ -26,7 +26,11 @@ static void usage(FILE *f) {
             "                   postgresql://etl@localhost/sparkify?sslmode=require;\n"
             "                   '' uses the PG* environment variables. Give the password\n"
             "                   with PGPASSWORD or ~/.pgpass rather than on the command line.\n"
-            "  --schema NAME    target schema (default public; created if missing)\n"
+            "  --schema NAME    target schema (default public; created if missing). Only\n"
+            "                   tables songlake created there are replaced; any other\n"
+            "                   object by a star name, or depending on one, stops the load\n"
+            "  --adopt          also replace star tables without songlake's mark that have\n"
+            "                   exactly songlake's columns (loaded by an older songlake)\n"
             "  --config FILE    the dl.cfg-style file of 'songlake build --config': the lake\n"
             "                   from [songlake] out=, the DSN from postgres=, the schema from\n"
             "                   pg_schema=, S3 settings and [AWS] credentials as for build;\n"
@@ -63,6 +67,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name, b
 /* The settings of a run: flags over the --config file. */
 typedef struct lp_opts {
     const char *lake, *dsn, *schema;
+    bool adopt;
     io_config io;
     cli_strings own;
 } lp_opts;
@@ -119,6 +124,8 @@ static int parse(lp_opts *o, int argc, char **argv) {
             continue; /* read first */
         else if (!strcmp(argv[i], "--no-sign-request"))
             o->io.no_sign_request = true;
+        else if (!strcmp(argv[i], "--adopt"))
+            o->adopt = true;
         else {
             for (size_t k = 0; !s3 && !bad && k < sizeof S3_FLAGS / sizeof S3_FLAGS[0]; k++) {
                 if (!(v = flag_value(argc, argv, &i, S3_FLAGS[k], &bad))) continue;
@@ -174,7 +181,8 @@ int cmd_load_postgres(int argc, char **argv) {
     if (rc < 0) {
         sl_err err = {{0}};
         rc = 0;
-        if (sink_pg_load(o.lake, o.dsn, o.schema, &o.io, stdout, NULL, &err) < 0) {
+        sink_pg_options po = {.adopt = o.adopt};
+        if (sink_pg_load_opts(o.lake, o.dsn, o.schema, &po, &o.io, stdout, NULL, &err) < 0) {
             fprintf(stderr, "songlake: error: %s\n", err.msg);
             rc = 1;
         }

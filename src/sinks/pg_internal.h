@@ -5,6 +5,8 @@
 #ifndef SONGLAKE_SINKS_PG_INTERNAL_H
 #define SONGLAKE_SINKS_PG_INTERNAL_H
 
+#include <libpq-fe.h>
+
 #include "core/core.h"
 #include "io/io.h"
 #include "parquet/parquet.h"
@@ -89,5 +91,21 @@ int pgc_encode(sl_buf *out, const pgs_table *t, const pgl_batch *b, size_t from,
 /* The text PostgreSQL prints for column c of row r (with TimeZone UTC,
  * DateStyle ISO), for matching a key in an error DETAIL; "" for null. */
 void pgc_value_text(sl_buf *out, const pgs_table *t, const pgl_batch *b, size_t c, size_t r);
+
+/* ---- what songlake may replace (pg_own.c) ----------------------------- */
+typedef struct pgo_plan {
+    bool replace[5]; /* indexed like PGS_TABLES: songlake's table is there, to drop */
+    bool adopted[5]; /* ... without the mark, taken over by --adopt */
+} pgo_plan;
+
+/* Inside the load's transaction, before anything changes: every star name
+ * in `schema` is absent or songlake's own table (marked, or with adopt an
+ * unmarked table with exactly songlake's columns), no other relation holds
+ * the name of one of songlake's indexes, and nothing songlake did not make
+ * depends on a table to be replaced. Locks the tables to be replaced (ACCESS
+ * SHARE). Fails with one line naming the first offending object. */
+int pgo_check(PGconn *c, const char *schema, bool adopt, pgo_plan *plan, sl_err *err);
+/* COMMENT ON TABLE <qschema>.<t> IS 'songlake star table: <t>' (no NUL). */
+void pgo_mark_sql(sl_buf *out, const pgs_table *t, const char *qschema);
 
 #endif

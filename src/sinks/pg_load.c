@@ -7,7 +7,8 @@
  * and indexes, are analyzed, and only then replace the old tables (DROP +
  * ALTER TABLE SET SCHEMA, catalog-only). Readers keep querying the old star
  * until the commit; TRUNCATE would lock them out for the whole load. Any
- * failure, or a killed connection, rolls everything back: the old star stays. */
+ * failure, or a killed connection, rolls everything back: the old star stays.
+ * Only songlake's own tables are replaced (pg_own.c checks, first). */
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,16 @@
 #include "sinks/sinks.h"
 
 #define COPY_CHUNK (1u << 20)
+/* seconds; docs/postgres.md */
+#define SINK_PG_CONNECT_TIMEOUT "10"
 
 typedef struct loader {
     PGconn *conn;
     const io_config *cfg;
     FILE *progress;
     char *qschema, *qstage;
+    bool adopt;
+    pgo_plan plan;
     pgl_table lt[5];
     uint64_t *file_row0; /* first row of each file of the table being copied */
     sink_pg_stats st;
@@ -70,9 +75,17 @@ static int connect_db(loader *L, const char *dsn, sl_err *err) {
                  "shown, it may hold a password); see the PostgreSQL docs, 'Connection Strings'");
     }
     if (opts) PQconninfoFree(opts);
-    const char *kw[] = {"dbname", "fallback_application_name", NULL};
-    const char *val[] = {dsn, "songlake", NULL};
-    L->conn = PQconnectdbParams(kw, val, 1);
+    /* A server that accepts the connection and never answers would hang the
+     * load for good: libpq waits forever without connect_timeout. Ours goes
+     * before the DSN, whose own connect_timeout then wins (libpq: entries
+     * before an expanded dbname are overridden by it); PGCONNECT_TIMEOUT
+     * only applies to an option no entry sets, so with it set ours is left
+     * out. */
+    const char *env = getenv("PGCONNECT_TIMEOUT");
+    bool own_timeout = !env || !*env;
+    const char *kw[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
+    const char *val[] = {SINK_PG_CONNECT_TIMEOUT, dsn, "songlake", NULL};
+    L->conn = PQconnectdbParams(kw + !own_timeout, val + !own_timeout, 1);
     if (L->conn && PQstatus(L->conn) == CONNECTION_OK) {
         PQsetNoticeProcessor(L->conn, quiet_notice, NULL);
         return 0;
@@ -86,6 +99,22 @@ static int connect_db(loader *L, const char *dsn, sl_err *err) {
         hint = "; check the user and password (PGPASSWORD, ~/.pgpass or the DSN)";
     else if (strstr(msg, "Connection refused") || strstr(msg, "could not connect"))
         hint = "; check host and port, and that the server accepts connections there";
+    char tbuf[200];
+    if (strstr(msg, "timeout expired")) {
+        const char *secs = "?";
+        PQconninfoOption *ci = L->conn ? PQconninfo(L->conn) : NULL;
+        for (PQconninfoOption *o = ci; o && o->keyword; o++)
+            if (!strcmp(o->keyword, "connect_timeout") && o->val) secs = o->val;
+        snprintf(tbuf, sizeof tbuf,
+                 "; no answer within connect_timeout=%s s%s: check that host and port are a "
+                 "PostgreSQL server",
+                 secs,
+                 own_timeout && !strcmp(secs, SINK_PG_CONNECT_TIMEOUT)
+                     ? " (songlake's default; set connect_timeout in the DSN or PGCONNECT_TIMEOUT)"
+                     : "");
+        PQconninfoFree(ci);
+        hint = tbuf;
+    }
     sl_buf_putc(&t, 0);
     sl_err_set(err, "cannot connect to PostgreSQL (%s): %s%s", (char *)t.data, msg, hint);
     sl_buf_free(&t);
@@ -282,6 +311,9 @@ static int copy_table(loader *L, size_t ti, sl_err *err) {
     sl_buf sql = {0};
     pgs_create_sql(&sql, t->def, L->qstage);
     if (exec_buf(L, &sql, name, err) < 0) return sl_buf_free(&sql), -1;
+    /* the mark travels with the table through SET SCHEMA */
+    pgo_mark_sql(&sql, t->def, L->qstage);
+    if (exec_buf(L, &sql, name, err) < 0) return sl_buf_free(&sql), -1;
     sl_buf_printf(&sql, "COPY %s.%s FROM STDIN (FORMAT binary, FREEZE)", L->qstage, name);
     sl_buf_putc(&sql, 0);
     PGresult *res = PQexec(L->conn, (const char *)sql.data);
@@ -356,6 +388,8 @@ static int load_tx(loader *L, const char *schema, sl_err *err) {
             return result_error(L, res, "schema", NULL, err);
         bool have = PQntuples(res) > 0;
         PQclear(res);
+        /* before anything changes: only songlake's own tables are replaced */
+        if (have && pgo_check(L->conn, schema, L->adopt, &L->plan, err) < 0) goto out;
         if (!have) {
             sl_buf_printf(&sql, "CREATE SCHEMA %s", L->qschema);
             if (exec_buf(L, &sql, "creating the schema", err) < 0) goto out;
@@ -390,10 +424,20 @@ static int load_tx(loader *L, const char *schema, sl_err *err) {
     }
     if (L->progress)
         fprintf(L->progress, "  keys, foreign keys, indexes          %7.2f s\n", sl_now() - t0);
-    sl_buf_printf(&sql,
-                  "DROP TABLE IF EXISTS %s.songplays, %s.songs, %s.users, %s.artists, %s.time",
-                  L->qschema, L->qschema, L->qschema, L->qschema, L->qschema);
-    if (exec_buf(L, &sql, "replacing the previous tables", err) < 0) goto out;
+    /* only the tables pgo_check found to be songlake's (and locked), and
+     * RESTRICT: a dependant created since makes this fail, not vanish */
+    for (size_t t = 0; t < 5; t++) {
+        if (!L->plan.replace[t]) continue;
+        sl_buf_printf(&sql, "%s%s.%s", sql.len ? ", " : "DROP TABLE ", L->qschema,
+                      pgs_table_name(&PGS_TABLES[t]));
+        if (L->progress && L->plan.adopted[t])
+            fprintf(L->progress, "  adopted %s (no songlake mark, songlake's columns: --adopt)\n",
+                    pgs_table_name(&PGS_TABLES[t]));
+    }
+    if (sql.len) {
+        sl_buf_printf(&sql, " RESTRICT");
+        if (exec_buf(L, &sql, "replacing the previous tables", err) < 0) goto out;
+    }
     for (size_t t = 0; t < 5; t++) {
         sl_buf_printf(&sql, "ALTER TABLE %s.%s SET SCHEMA %s", L->qstage,
                       pgs_table_name(&PGS_TABLES[t]), L->qschema);
@@ -410,8 +454,15 @@ out:
 
 int sink_pg_load(const char *lake_uri, const char *dsn, const char *schema, const io_config *cfg,
                  FILE *progress, sink_pg_stats *stats, sl_err *err) {
+    return sink_pg_load_opts(lake_uri, dsn, schema, NULL, cfg, progress, stats, err);
+}
+
+int sink_pg_load_opts(const char *lake_uri, const char *dsn, const char *schema,
+                      const sink_pg_options *opts, const io_config *cfg, FILE *progress,
+                      sink_pg_stats *stats, sl_err *err) {
     loader L;
     memset(&L, 0, sizeof L);
+    L.adopt = opts && opts->adopt;
     L.cfg = cfg;
     L.progress = progress;
     if (!schema || !*schema) schema = "public";

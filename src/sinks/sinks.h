@@ -25,9 +25,28 @@ typedef struct sink_pg_stats {
  * `progress` when non-NULL; the password is never printed. stats may be
  * NULL. On failure nothing in the database has changed.
  *
+ * Only tables songlake created are replaced: each carries the comment
+ * 'songlake star table: <name>'; any other object by a star name, or that
+ * depends on a table to be replaced, fails the load naming it. Connecting
+ * gives up after 10 s unless the DSN or PGCONNECT_TIMEOUT sets
+ * connect_timeout.
+ *
  * Test hook: SONGLAKE_PG_TEST_PAUSE_MS=N sleeps N ms after each table's
  * COPY, inside the transaction, so tests can kill a load midway. */
 int sink_pg_load(const char *lake_uri, const char *dsn, const char *schema, const io_config *cfg,
                  FILE *progress, sink_pg_stats *stats, sl_err *err);
+
+/* What a load may do beyond the default. */
+typedef struct sink_pg_options {
+    /* take over star tables that carry no songlake mark but have exactly
+     * the columns songlake creates (a star loaded by a songlake older than
+     * the mark; see docs/postgres.md) */
+    bool adopt;
+} sink_pg_options;
+
+/* sink_pg_load with options (NULL = the defaults). */
+int sink_pg_load_opts(const char *lake_uri, const char *dsn, const char *schema,
+                      const sink_pg_options *opts, const io_config *cfg, FILE *progress,
+                      sink_pg_stats *stats, sl_err *err);
 
 #endif
