@@ -108,6 +108,11 @@ static PGresult *query(PGconn *c, const char *sql, int n, const char *const *p, 
     return NULL;
 }
 
+static bool is_marked(const char *comment, const char *name) {
+    return !strncmp(comment, MARK_PREFIX, strlen(MARK_PREFIX)) &&
+           !strcmp(comment + strlen(MARK_PREFIX), name);
+}
+
 static int star_index(const char *name) {
     for (int t = 0; t < 5; t++)
         if (!strcmp(name, pgs_table_name(&PGS_TABLES[t]))) return t;
@@ -175,11 +180,22 @@ int pgo_check(PGconn *c, const char *schema, bool adopt, pgo_plan *plan, sl_err 
     int rc = -1;
     PGresult *res = NULL;
 
-    /* lock what may be replaced, then look again: the lock holds the names */
+    /* lock what may be replaced, then look again: the lock holds the names.
+     * Only those (a foreign table may not even be readable by this role) */
     if (!(res = find_rels(c, schema, (const char *)names.data, err))) goto out;
     for (int r = 0; r < PQntuples(res); r++) {
         const char *name = PQgetvalue(res, r, 0);
-        if (star_index(name) < 0 || PQgetvalue(res, r, 1)[0] != 'r') continue;
+        int t = star_index(name);
+        if (t < 0 || PQgetvalue(res, r, 1)[0] != 'r') continue;
+        if (!is_marked(PQgetvalue(res, r, 3), name)) {
+            bool exact;
+            char extra[64];
+            if (!adopt) continue;
+            if (columns_of(c, PQgetvalue(res, r, 2), &PGS_TABLES[t], &exact, extra, sizeof extra,
+                           err) < 0)
+                goto out;
+            if (!exact) continue;
+        }
         char *qs = PQescapeIdentifier(c, schema, strlen(schema));
         sl_buf sql = {0};
         sl_buf_printf(&sql, "LOCK TABLE ONLY %s.%s IN ACCESS SHARE MODE", qs ? qs : "?", name);
@@ -206,8 +222,7 @@ int pgo_check(PGconn *c, const char *schema, bool adopt, pgo_plan *plan, sl_err 
                            relkind_word(kind), schema, name);
                 goto out;
             }
-            bool marked = !strncmp(comment, MARK_PREFIX, strlen(MARK_PREFIX)) &&
-                          !strcmp(comment + strlen(MARK_PREFIX), name);
+            bool marked = is_marked(comment, name);
             bool exact;
             char extra[64];
             if (columns_of(c, oid, &PGS_TABLES[t], &exact, extra, sizeof extra, err) < 0) goto out;

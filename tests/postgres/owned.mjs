@@ -42,6 +42,7 @@ try {
       ORDER BY x::text), '')) FROM ${schema}.${t} x`, { db }).trim());
     return [rels, types, ...rows].join('\n');
   };
+  let before;
   const noStaging = (db) => assert.equal(server.psql(`SELECT count(*) FROM pg_namespace
     WHERE nspname LIKE 'songlake_stage_%'`, { db }).trim(), '0', 'no staging schema left');
   // exit 1, one line on stderr that matches re
@@ -95,12 +96,22 @@ try {
   assert.equal(snapshot('public', 'app'), appBefore, 'app database unchanged');
   noStaging('app');
 
+  // a table the loading role may not even read is refused the same way
+  server.psql(`CREATE ROLE loader LOGIN PASSWORD 'Loader-Pw-1'; GRANT CREATE ON DATABASE postgres TO loader;
+    CREATE SCHEMA priv AUTHORIZATION loader; CREATE TABLE priv.users (id int, secret text);
+    INSERT INTO priv.users VALUES (1, 'not for the loader')`);
+  before = snapshot('priv');
+  r = loadPg(server, lake, { schema: 'priv', dsn: `host=127.0.0.1 port=${server.port} user=loader dbname=postgres`,
+    env: { PGPASSWORD: 'Loader-Pw-1' } });
+  refused(r, new RegExp(`^songlake: error: table priv\\.users exists and was not created by songlake; ${HINT}`));
+  assert.equal(snapshot('priv'), before);
+
   // a foreign table with a dependant view and a foreign key pointing at it
   server.psql(`CREATE SCHEMA dep; CREATE TABLE dep.users (id int PRIMARY KEY, name text);
     INSERT INTO dep.users SELECT g, 'n' || g FROM generate_series(1, 3) g;
     CREATE VIEW dep.user_names AS SELECT name FROM dep.users;
     CREATE TABLE dep.orders (id int, user_id int REFERENCES dep.users (id)); INSERT INTO dep.orders VALUES (1, 2)`);
-  let before = snapshot('dep');
+  before = snapshot('dep');
   r = loadPg(server, lake, { schema: 'dep' });
   refused(r, new RegExp(`^songlake: error: table dep\\.users exists and was not created by songlake; ${HINT}`));
   assert.equal(snapshot('dep'), before);
