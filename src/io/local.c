@@ -898,13 +898,14 @@ static int local_store_commit(void *h, sl_err *err) {
     size_t n = s->nsealed;
     int *how = sl_calloc(n, sizeof *how);
     sl_buf rec = {0};
-    int rc = check_lock(s, err);
+    int rc = 0;
     /* Everything written under the stage made durable: one syncfs of its
      * filesystem instead of an fsync per file and directory (a lake has
      * thousands of small partition files; one journal flush beats
      * thousands), before the commit record that publishes. */
-    if (rc == 0 && !s->no_sync && syncfs(s->sealed[0]->dirfd) < 0)
+    if (!s->no_sync && syncfs(s->sealed[0]->dirfd) < 0)
         rc = sl_err_errno(err, errno, "syncfs %s", s->staging);
+    if (rc == 0) rc = check_lock(s, err);
     if (rc == 0) {
         sl_buf_append(&rec, COMMIT_MAGIC, strlen(COMMIT_MAGIC));
         for (size_t i = 0; i < n; i++) {
@@ -925,7 +926,11 @@ static int local_store_commit(void *h, sl_err *err) {
         if (swap_in(s, s->staging, s->sealed[done]->name, &how[done], err) < 0) break;
         hook("swapped", s->sealed[done]->name);
     }
-    if (done < n) { /* put back what we swapped, then forget the commit */
+    /* the swaps made durable; if that fails the run fails, so put the
+     * previous tables back as for a failed swap */
+    if (done == n && !s->no_sync && fsync_path(s->root, err) < 0) done = n + 1;
+    if (done > n) done = n, rc = -1;
+    if (rc < 0 || done < n) { /* put back what we swapped, then forget the commit */
         sl_err e2;
         bool back = !s->keep_staging;
         for (size_t i = done; back && i-- > 0;)
@@ -944,9 +949,13 @@ static int local_store_commit(void *h, sl_err *err) {
         rc = -1;
         goto out;
     }
-    if (!s->no_sync) rc = fsync_path(s->root, err);
+    /* published; a record left behind (unlink failed) is harmless: the next
+     * command finds every table already swapped in and removes it */
     char *c = path_join(s->staging, COMMIT_NAME);
-    if (rc == 0 && unlink(c) < 0) rc = sl_err_errno(err, errno, "%s", c);
+    if (unlink(c) < 0) {
+        sl_log(SL_LOG_WARN, "%s: %s (the next run removes it)", c, strerror(errno));
+        s->keep_staging = true;
+    }
     free(c);
     /* The old trees stay in our staging dir until io_store_close deletes
      * them with the rest: deleting thousands of partition files here would
