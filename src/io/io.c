@@ -325,11 +325,15 @@ int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *er
     return io_store_commit(s, err);
 }
 
-int io_lake_recover(const char *root, const io_config *cfg, bool *busy, sl_err *err) {
-    *busy = false;
-    if (io_is_s3(root)) return 0;
+int io_lake_recover(const char *root, const io_config *cfg, sl_err *err) {
     (void)cfg;
-    return io_local_recover(root, busy, err);
+    if (io_is_s3(root)) return 0;
+    return io_local_recover(root, err);
+}
+
+uint64_t io_lake_generation(const char *root, const io_config *cfg) {
+    (void)cfg;
+    return io_is_s3(root) ? 0 : io_local_generation(root);
 }
 
 int io_store_list_table(io_store *s, const char *name, io_list *out, int *what, sl_err *err) {

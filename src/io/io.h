@@ -193,11 +193,16 @@ int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *er
  * directory). S3: keys under <name>/; an object named <name> is OTHER. */
 enum { IO_TABLE_ABSENT, IO_TABLE_DIR, IO_TABLE_OTHER };
 int io_store_list_table(io_store *s, const char *name, io_list *out, int *what, sl_err *err);
-/* Completes or discards what killed runs left in the lake at `root` before
- * a reader reads it (load-postgres, inspect): a commit record is rolled
- * forward. When a run is writing the lake now (its lock is held), nothing
- * is done and *busy is set. Local only; S3 readers follow the manifests. */
-int io_lake_recover(const char *root, const io_config *cfg, bool *busy, sl_err *err);
+/* Before a reader reads the lake at `root` (load-postgres, inspect):
+ * completes the commit of a run killed while publishing (roll forward from
+ * its commit record). When a run is writing the lake now, waits (up to
+ * 30 s) until no commit is in progress. Local lakes; S3 readers follow the
+ * manifests. */
+int io_lake_recover(const char *root, const io_config *cfg, sl_err *err);
+/* Changes whenever a run publishes the lake at `root` (local: the inodes of
+ * the table directories; S3: 0, always), so a reader can tell that all it
+ * read came from one run. */
+uint64_t io_lake_generation(const char *root, const io_config *cfg);
 /* Removes everything the stage wrote; the previous table is untouched.
  * Frees st. */
 void io_stage_abort(io_stage *st);

@@ -41,7 +41,8 @@ int io_local_list(const char *uri, const io_config *cfg, io_list *out, sl_err *e
 extern void (*io_local_commit_hook)(const char *point, const char *table);
 extern bool io_local_no_exchange;
 /* io_lake_recover for a local lake. */
-int io_local_recover(const char *root, bool *busy, sl_err *err);
+int io_local_recover(const char *root, sl_err *err);
+uint64_t io_local_generation(const char *root);
 
 /* ---- decompression (decompress.c) ------------------------------------ */
 /* Largest decompressed size accepted for one file (default 64 GiB); a file

@@ -1030,25 +1030,67 @@ static int local_list_table(void *h, const char *name, io_list *out, int *what, 
     return rc;
 }
 
-int io_local_recover(const char *root, bool *busy, sl_err *err) {
-    *busy = false;
-    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? 0 : sl_err_errno(err, errno, "%s", root);
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        close(fd);
-        if (errno == EWOULDBLOCK) {
-            *busy = true;
-            return 0;
-        }
-        return sl_err_errno(err, errno, "lock %s", root);
+/* A commit in progress: a staging dir holding a commit record. */
+static bool committing(const char *root) {
+    DIR *d = opendir(root);
+    if (!d) return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0) continue;
+        char *c = sl_sprintf("%s/%s/" COMMIT_NAME, root, de->d_name);
+        struct stat sb;
+        found = lstat(c, &sb) == 0;
+        free(c);
     }
-    lstore s = {.root = sl_strdup(root), .lockfd = -1, .rootfd = fd};
-    size_t n = strlen(s.root);
-    while (n > 1 && s.root[n - 1] == '/') s.root[--n] = 0;
-    int rc = recover(&s, false, err);
-    free(s.root);
-    close(fd);
-    return rc;
+    closedir(d);
+    return found;
+}
+
+int io_local_recover(const char *root, sl_err *err) {
+    for (int waited = 0;; waited++) {
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return errno == ENOENT ? 0 : sl_err_errno(err, errno, "%s", root);
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            lstore s = {.root = sl_strdup(root), .lockfd = -1, .rootfd = fd};
+            size_t n = strlen(s.root);
+            while (n > 1 && s.root[n - 1] == '/') s.root[--n] = 0;
+            int rc = recover(&s, false, err);
+            free(s.root);
+            close(fd); /* releases the lock */
+            return rc;
+        }
+        int e = errno;
+        close(fd);
+        if (e != EWOULDBLOCK) return sl_err_errno(err, e, "lock %s", root);
+        /* a run is writing: its swaps take milliseconds once it has
+         * written its commit record */
+        if (!committing(root)) return 0;
+        if (waited == 600)
+            return sl_err_set(err, "%s: a songlake run has been publishing for 30 s; try again",
+                              root);
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Every top-level directory of the lake (tables and _songlake; not the
+ * hidden staging dirs): publishing swaps them, so their inodes change. */
+uint64_t io_local_generation(const char *root) {
+    DIR *d = opendir(root);
+    if (!d) return 0;
+    uint64_t h = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        uint64_t id[2] = {(uint64_t)sb.st_ino, (uint64_t)sb.st_dev};
+        h += sl_hash(id, sizeof id); /* a sum: readdir order does not matter */
+    }
+    closedir(d);
+    return h;
 }
 
 const io_backend io_local_backend = {
