@@ -217,7 +217,7 @@ int build_run(build_opts *o) {
     etl *e = NULL;
     char *run_id = NULL, *report = NULL, *prefix = NULL;
     rank_ctx rk = {dist_rank(), dist_size(), false};
-    bool leader = rk.rank == 0, published = false;
+    bool leader = rk.rank == 0, published = false, refused = false;
     int rc = 1;
 
     if (leader) run_id = make_run_id();
@@ -235,11 +235,18 @@ int build_run(build_opts *o) {
     pt.list = sl_now() - t0;
     /* the leader opens (and locks) the store and the stages first */
     if (leader && lr == 0) {
-        store = io_store_open(o->out, &o->io, run_id, &err);
-        if (!store)
+        /* nothing is written before these pass: the output neither is "/"
+         * nor holds or lies in an input, and every table under it is one
+         * songlake wrote (exit 2 otherwise, issue 15) */
+        const char *const ins[] = {o->songs, o->logs}, *const what[] = {"--songs", "--logs"};
+        lr = lake_check_locations(o->out, ins, what, 2, &err);
+        if (lr == 0 && !(store = io_store_open(o->out, &o->io, run_id, &err)))
             lr = sl_err_prefix(&err, "--out");
-        else if (io_store_cleanup(store, &err) < 0)
+        else if (lr == 0 && io_store_cleanup(store, &err) < 0)
             lr = -1;
+        else if (lr == 0)
+            lr = lake_check_owned(store, &err);
+        refused = lr == LAKE_REFUSED;
     }
     if (rk.size > 1) prefix = sl_sprintf("part-%05d", rk.rank);
     lake_opts lo = {.codec = o->codec,
@@ -369,6 +376,7 @@ out:
                             "lake is unchanged\n");
         }
     }
+    if (rc && refused) rc = 2;
     etl_free(e);
     lake_free(lk);
     io_store_close(store);

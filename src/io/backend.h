@@ -26,10 +26,15 @@ typedef struct io_backend {
     /* *final_name: relative path after commit, owned by the writer */
     void *(*stage_create)(void *st, const char *relpath, const char **final_name, sl_err *err);
     int (*writer_write)(void *w, const void *p, size_t n, sl_err *err);
-    int (*writer_close)(void *w, uint64_t *bytes, sl_err *err);             /* frees w */
-    void (*writer_abort)(void *w);                                          /* frees w */
-    int (*stage_commit)(void *st, const void *body, size_t n, sl_err *err); /* frees st */
-    void (*stage_abort)(void *st);                                          /* frees st */
+    int (*writer_close)(void *w, uint64_t *bytes, sl_err *err); /* frees w */
+    void (*writer_abort)(void *w);                              /* frees w */
+    /* writes _SUCCESS in the staged table after checking `expect` (may be
+     * NULL); the store keeps st until store_commit or store_close */
+    int (*stage_seal)(void *st, const void *body, size_t n, const io_list *expect, sl_err *err);
+    int (*store_commit)(void *s, sl_err *err); /* publishes every sealed stage */
+    /* what is at <root>/<name> (io_store_list_table) */
+    int (*list_table)(void *s, const char *name, io_list *out, int *what, sl_err *err);
+    void (*stage_abort)(void *st); /* frees st */
 } io_backend;
 
 extern const io_backend io_local_backend; /* local.c */

@@ -200,6 +200,7 @@ struct io_store {
 struct io_stage {
     const io_backend *be;
     void *h;
+    io_store *store;
 };
 struct io_writer {
     const io_backend *be;
@@ -260,6 +261,7 @@ io_stage *io_stage_begin(io_store *s, const char *name, sl_err *err) {
     io_stage *st = sl_calloc(1, sizeof *st);
     st->be = s->be;
     st->h = h;
+    st->store = s;
     return st;
 }
 
@@ -306,10 +308,39 @@ int io_stage_put(io_stage *st, const char *relpath, const void *p, size_t n, sl_
     return io_writer_close(w, NULL, err);
 }
 
-int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *err) {
-    int rc = st->be->stage_commit(st->h, success_body, n, err);
+int io_stage_seal(io_stage *st, const void *success_body, size_t n, const io_list *expect,
+                  sl_err *err) {
+    int rc = st->be->stage_seal(st->h, success_body, n, expect, err);
     free(st);
     return rc;
+}
+
+int io_store_commit(io_store *s, sl_err *err) {
+    return s->be->store_commit(s->h, err);
+}
+
+int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *err) {
+    io_store *s = st->store;
+    if (io_stage_seal(st, success_body, n, NULL, err) < 0) return -1;
+    return io_store_commit(s, err);
+}
+
+int io_lake_recover(const char *root, const io_config *cfg, sl_err *err) {
+    (void)cfg;
+    if (io_is_s3(root)) return 0;
+    return io_local_recover(root, err);
+}
+
+uint64_t io_lake_generation(const char *root, const io_config *cfg) {
+    (void)cfg;
+    return io_is_s3(root) ? 0 : io_local_generation(root);
+}
+
+int io_store_list_table(io_store *s, const char *name, io_list *out, int *what, sl_err *err) {
+    memset(out, 0, sizeof *out);
+    *what = IO_TABLE_ABSENT;
+    if (!s->be->list_table) return 0;
+    return s->be->list_table(s->h, name, out, what, err);
 }
 
 void io_stage_abort(io_stage *st) {

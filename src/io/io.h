@@ -66,6 +66,8 @@ typedef struct io_list {
  * A location that matches nothing is an error naming it. */
 int io_list_inputs(const char *uri, const io_config *cfg, io_list *out, sl_err *err);
 void io_list_free(io_list *l);
+/* Appends a file (takes uri_owned); *cap starts at 0 for an empty list. */
+void io_list_push(io_list *l, size_t *cap, char *uri_owned, uint64_t size);
 
 typedef struct io_batch_reader io_batch_reader;
 /* Prepares to read files[0..n) of the list; a backend may prefetch up to
@@ -122,6 +124,17 @@ int io_remove(const char *uri, const io_config *cfg, sl_err *err);
  * saying why not (an S3-compatible store that ignores If-None-Match). */
 int io_check_create_if_absent(const char *root, const io_config *cfg, sl_err *err);
 
+/* ---- locations (location.c) ------------------------------------------ */
+/* How location a lies relative to location b (local paths resolved through
+ * symlinks, missing tails included; a glob by the part before its first
+ * wildcard; S3 as bucket/key on '/' boundaries; local vs S3: apart). */
+enum { IO_LOC_APART, IO_LOC_SAME, IO_LOC_INSIDE /* a inside b */, IO_LOC_CONTAINS /* a holds b */ };
+int io_location_relation(const char *a, const char *b);
+/* The canonical form used for that (malloc'd). */
+char *io_location_canon(const char *loc);
+/* A local location that is the file system root "/". */
+bool io_location_is_root(const char *loc);
+
 /* ---- output ---------------------------------------------------------- */
 typedef struct io_store io_store;
 typedef struct io_stage io_stage;
@@ -158,10 +171,38 @@ void io_writer_abort(io_writer *w);
 const char *io_writer_name(const io_writer *w);
 /* Convenience: writes a whole small file through the stage. */
 int io_stage_put(io_stage *st, const char *relpath, const void *p, size_t n, sl_err *err);
-/* Makes the table visible: writes _SUCCESS with `success_body` (the
- * manifest) last, replaces the previous table whole, then removes the
- * previous table's files. Frees st on success and on failure. */
+/* Seals the table: checks that every file of `expect` (uri = relative path,
+ * size; may be NULL) is staged with that size, then writes _SUCCESS with
+ * `success_body` (the manifest) into the staged table. Nothing is visible
+ * yet: io_store_commit publishes every sealed stage of the store at once.
+ * Frees st (the store keeps the staged table) on success and on failure
+ * (which discards the stage). */
+int io_stage_seal(io_stage *st, const void *success_body, size_t n, const io_list *expect,
+                  sl_err *err);
+/* Publishes every sealed stage as one transaction (docs/design.md,
+ * "Publishing"): after a commit record all of them replace the previous
+ * tables, or, on failure, none does. A run killed after the commit record
+ * is completed by the next io_store_cleanup or io_lake_recover. */
+int io_store_commit(io_store *s, sl_err *err);
+/* io_stage_seal with no expectations, then io_store_commit. */
 int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *err);
+/* What is at <root>/<name> now: *what = IO_TABLE_ABSENT, IO_TABLE_DIR (out
+ * lists every entry below it: files with their size, anything that is not
+ * a regular file with size UINT64_MAX, an empty directory as "dir/"; uri is
+ * relative to the table) or IO_TABLE_OTHER (something that is not a
+ * directory). S3: keys under <name>/; an object named <name> is OTHER. */
+enum { IO_TABLE_ABSENT, IO_TABLE_DIR, IO_TABLE_OTHER };
+int io_store_list_table(io_store *s, const char *name, io_list *out, int *what, sl_err *err);
+/* Before a reader reads the lake at `root` (load-postgres, inspect):
+ * completes the commit of a run killed while publishing (roll forward from
+ * its commit record). When a run is writing the lake now, waits (up to
+ * 30 s) until no commit is in progress. Local lakes; S3 readers follow the
+ * manifests. */
+int io_lake_recover(const char *root, const io_config *cfg, sl_err *err);
+/* Changes whenever a run publishes the lake at `root` (local: the inodes of
+ * the table directories; S3: 0, always), so a reader can tell that all it
+ * read came from one run. */
+uint64_t io_lake_generation(const char *root, const io_config *cfg);
 /* Removes everything the stage wrote; the previous table is untouched.
  * Frees st. */
 void io_stage_abort(io_stage *st);

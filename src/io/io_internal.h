@@ -27,7 +27,6 @@ bool io_glob_match_path(const char *pat, const char *path);
 bool io_name_hidden(const char *name, size_t n);
 
 /* ---- lists (io.c) ----------------------------------------------------- */
-void io_list_push(io_list *l, size_t *cap, char *uri_owned, uint64_t size);
 /* Sorts bytewise by uri (strcmp) and drops duplicate uris. */
 void io_list_sort_unique(io_list *l);
 
@@ -41,6 +40,9 @@ int io_local_list(const char *uri, const io_config *cfg, io_list *out, sl_err *e
  * used where RENAME_EXCHANGE is unsupported. Never set in production. */
 extern void (*io_local_commit_hook)(const char *point, const char *table);
 extern bool io_local_no_exchange;
+/* io_lake_recover for a local lake. */
+int io_local_recover(const char *root, sl_err *err);
+uint64_t io_local_generation(const char *root);
 
 /* ---- decompression (decompress.c) ------------------------------------ */
 /* Largest decompressed size accepted for one file (default 64 GiB); a file

@@ -251,11 +251,15 @@ static int check_relpath(const char *rel, const char *what, sl_err *err) {
 }
 
 /* ---- store ------------------------------------------------------------ */
+typedef struct lstage lstage;
 typedef struct lstore {
     char *root;    /* without trailing '/' (except "/") */
     char *staging; /* <root>/.songlake-staging-<run_id> */
     char *staging_name;
     int lockfd;
+    int rootfd;      /* the root directory, flock'ed: the lock a user cannot delete */
+    lstage **sealed; /* stages waiting for io_store_commit */
+    size_t nsealed;
     pthread_mutex_t mu;
     bool staging_made;
     bool keep_staging; /* holds a table we could not put back: leave it to cleanup */
@@ -305,6 +309,7 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
     size_t n = strlen(s->root);
     while (n > 1 && s->root[n - 1] == '/') s->root[--n] = 0;
     s->lockfd = -1;
+    s->rootfd = -1;
     s->no_sync = cfg && cfg->no_sync;
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
@@ -326,7 +331,15 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
         sl_err_errno(err, errno, "%s", lock);
         goto fail;
     }
-    if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
+    s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->rootfd < 0) {
+        sl_err_errno(err, errno, "%s", s->root);
+        goto fail;
+    }
+    /* Two locks: the lock file (what earlier versions take) and the root
+     * directory itself, which no one can delete or replace under a run
+     * without the commit noticing (check_lock). */
+    if (flock(s->rootfd, LOCK_EX | LOCK_NB) < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK)
             sl_err_set(err, "another songlake run is writing %s (it holds %s); wait for it to end",
                        s->root, lock);
@@ -339,6 +352,7 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
 fail:
     free(lock);
     if (s->lockfd >= 0) close(s->lockfd);
+    if (s->rootfd >= 0) close(s->rootfd);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wb_cv);
     free(s->root);
@@ -376,29 +390,15 @@ static int restore_aside(lstore *s, const char *leftover, sl_err *err) {
     return rc;
 }
 
+static int recover(lstore *s, bool remove, sl_err *err);
+static void sealed_drop(lstore *s);
+
 static int local_store_cleanup(void *h, sl_err *err) {
     lstore *s = h;
     if (s->follower) return 0;
     /* We hold the root's lock, so any other staging dir belongs to a run
      * that is gone. */
-    DIR *d = opendir(s->root);
-    if (!d) return sl_err_errno(err, errno, "%s", s->root);
-    int rc = 0;
-    bool removed = false;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0) continue;
-        if (!strcmp(de->d_name, s->staging_name)) continue;
-        char *p = path_join(s->root, de->d_name);
-        rc = restore_aside(s, p, err);
-        if (rc == 0) rc = rm_tree(p, err);
-        if (rc == 0) sl_log(SL_LOG_INFO, "%s: removed staging leftovers of a killed run", p);
-        removed = true;
-        free(p);
-    }
-    closedir(d);
-    if (rc == 0 && removed && !s->no_sync) rc = fsync_path(s->root, err);
-    return rc;
+    return recover(s, true, err);
 }
 
 /* Background write-back: syncfs of the output's file system every
@@ -457,7 +457,9 @@ static void local_store_close(void *h) {
     sl_err e;
     if (s->staging_made && !s->keep_staging && !s->follower && rm_tree_parallel(s->staging, &e) < 0)
         sl_log(SL_LOG_WARN, "%s", e.msg);
-    if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
+    sealed_drop(s);
+    if (s->lockfd >= 0) close(s->lockfd); /* releases the flocks */
+    if (s->rootfd >= 0) close(s->rootfd);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wb_cv);
     free(s->root);
@@ -628,85 +630,341 @@ static void local_writer_abort(void *h) {
     writer_free(w);
 }
 
-static int local_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
+/* ---- the star's commit (docs/design.md, "Publishing") ------------------
+ * Sealing writes a stage's _SUCCESS inside the staging dir and checks every
+ * file its manifest names; nothing live changes. io_store_commit then
+ * publishes every sealed stage as one transaction:
+ *   1. the lock is checked again (the root is still the directory we
+ *      locked), everything staged is made durable (syncfs);
+ *   2. <staging>/_COMMIT is written (temporary, fsync, rename, fsync): the
+ *      commit point. It names each staged table and its directory's inode;
+ *   3. each table is swapped in (RENAME_EXCHANGE; rename when there was no
+ *      live table; aside + rename where exchange is unsupported), the root
+ *      fsynced, and _COMMIT removed.
+ * A failure in 3 swaps the tables back and removes _COMMIT (exit non-zero,
+ * previous lake as it was). A kill after 2 is completed by the next songlake
+ * command on the lake (roll forward: a table whose live inode is not the
+ * recorded one is swapped in); a kill before 2 leaves only staging for the
+ * next run to delete. */
+#define COMMIT_NAME "_COMMIT"
+#define COMMIT_MAGIC "songlake commit 1\n"
+
+typedef struct commit_ent {
+    char *name;
+    uint64_t ino;
+} commit_ent;
+
+static void commit_ents_free(commit_ent *e, size_t n) {
+    for (size_t i = 0; i < n; i++) free(e[i].name);
+    free(e);
+}
+
+/* Reads <staging>/_COMMIT: 0 and *n = 0 when absent, -1 when unreadable. */
+static int commit_read(const char *staging, commit_ent **out, size_t *n, sl_err *err) {
+    *out = NULL;
+    *n = 0;
+    char *p = path_join(staging, COMMIT_NAME);
+    sl_buf b = {0};
+    bool exists;
+    int rc = local_read_raw(p, NULL, &b, &exists, err);
+    if (rc == 0 && exists) {
+        sl_buf_putc(&b, 0);
+        char *txt = (char *)b.data;
+        if (strncmp(txt, COMMIT_MAGIC, strlen(COMMIT_MAGIC)) != 0) {
+            rc = sl_err_set(err, "%s: not a songlake commit record", p);
+        } else {
+            size_t cap = 0;
+            for (char *line = txt + strlen(COMMIT_MAGIC); *line;) {
+                char *nl = strchr(line, '\n');
+                if (!nl) break;
+                *nl = 0;
+                char *sp = strrchr(line, ' ');
+                if (sp && sp != line) {
+                    *sp = 0;
+                    if (*n == cap)
+                        *out = sl_realloc(*out, (cap = cap ? cap * 2 : 8) * sizeof **out);
+                    (*out)[*n].name = sl_strdup(line);
+                    (*out)[(*n)++].ino = strtoull(sp + 1, NULL, 10);
+                }
+                line = nl + 1;
+            }
+        }
+    }
+    sl_buf_free(&b);
+    free(p);
+    return rc;
+}
+
+static uint64_t ino_of(const char *path) {
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) ? (uint64_t)st.st_ino : 0;
+}
+
+/* Puts <staging>/<name> in place of <root>/<name>. *how: 1 exchanged, 2
+ * renamed into an empty place, 3 live moved aside to <staging>/.old-<name>
+ * then renamed. */
+static int swap_in(lstore *s, const char *staging, const char *name, int *how, sl_err *err) {
+    char *dir = path_join(staging, name), *live = path_join(s->root, name);
+    char *old = sl_sprintf("%s/" OLD_PREFIX "%s", staging, name);
+    int rc = 0;
+    errno = EINVAL;
+    if (!io_local_no_exchange && renameat2(AT_FDCWD, dir, AT_FDCWD, live, RENAME_EXCHANGE) == 0) {
+        *how = 1;
+    } else if (errno == ENOENT && ino_of(dir)) {
+        if (rename(dir, live) < 0)
+            rc = sl_err_errno(err, errno, "publishing %s as %s", dir, live);
+        else
+            *how = 2;
+    } else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+        bool aside = rename(live, old) == 0;
+        if (!aside && errno != ENOENT) {
+            rc = sl_err_errno(err, errno, "moving %s aside to %s", live, old);
+        } else {
+            if (aside) hook("aside", name);
+            if (rename(dir, live) < 0) {
+                rc = sl_err_errno(err, errno, "publishing %s as %s", dir, live);
+                if (aside && rename(old, live) < 0) {
+                    sl_log(SL_LOG_ERROR, "%s: could not put the previous table back from %s", live,
+                           old);
+                    s->keep_staging = true;
+                }
+            } else
+                *how = aside ? 3 : 2;
+        }
+    } else {
+        rc = sl_err_errno(err, errno, "publishing %s as %s", dir, live);
+    }
+    free(dir), free(live), free(old);
+    return rc;
+}
+
+/* Undoes swap_in. */
+static int swap_out(lstore *s, const char *staging, const char *name, int how, sl_err *err) {
+    char *dir = path_join(staging, name), *live = path_join(s->root, name);
+    char *old = sl_sprintf("%s/" OLD_PREFIX "%s", staging, name);
+    int rc = 0;
+    if (how == 1) {
+        if (renameat2(AT_FDCWD, dir, AT_FDCWD, live, RENAME_EXCHANGE) < 0)
+            rc = sl_err_errno(err, errno, "putting back the previous %s", live);
+    } else {
+        if (rename(live, dir) < 0)
+            rc = sl_err_errno(err, errno, "taking back %s", live);
+        else if (how == 3 && rename(old, live) < 0)
+            rc = sl_err_errno(err, errno, "putting back the previous %s from %s", live, old);
+    }
+    free(dir), free(live), free(old);
+    return rc;
+}
+
+static int write_durable(lstore *s, const char *dir, const char *name, const void *p, size_t n,
+                         sl_err *err) {
+    char *tmp = sl_sprintf("%s/%s.tmp", dir, name), *fin = path_join(dir, name);
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) rc = sl_err_errno(err, errno, "%s", tmp);
+    if (rc == 0 && sl_write_all(fd, p, n, err) < 0) rc = sl_err_prefix(err, "%s", tmp);
+    if (rc == 0 && !s->no_sync && fsync(fd) < 0) rc = sl_err_errno(err, errno, "fsync %s", tmp);
+    if (fd >= 0 && close(fd) < 0 && rc == 0) rc = sl_err_errno(err, errno, "close %s", tmp);
+    if (rc == 0 && rename(tmp, fin) < 0) rc = sl_err_errno(err, errno, "%s", fin);
+    if (rc == 0 && !s->no_sync) rc = fsync_path(dir, err);
+    if (rc < 0) unlink(tmp);
+    free(tmp), free(fin);
+    return rc;
+}
+
+/* Completes the commit recorded in a killed run's staging dir. */
+static int roll_forward(lstore *s, const char *staging, const commit_ent *ents, size_t n,
+                        sl_err *err) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *live = path_join(s->root, ents[i].name);
+        uint64_t li = ino_of(live);
+        free(live);
+        if (li == ents[i].ino) continue; /* already swapped in */
+        char *dir = path_join(staging, ents[i].name);
+        uint64_t di = ino_of(dir);
+        free(dir);
+        if (di != ents[i].ino) {
+            rc = sl_err_set(err,
+                            "%s: the committed table '%s' is missing from %s; the lake needs a "
+                            "new build",
+                            s->root, ents[i].name, staging);
+            break;
+        }
+        int how;
+        rc = swap_in(s, staging, ents[i].name, &how, err);
+    }
+    if (rc == 0 && !s->no_sync) rc = fsync_path(s->root, err);
+    if (rc == 0) {
+        char *c = path_join(staging, COMMIT_NAME);
+        if (unlink(c) < 0 && errno != ENOENT) rc = sl_err_errno(err, errno, "%s", c);
+        free(c);
+        sl_log(SL_LOG_WARN, "%s: completed the publish of a run that was killed while publishing",
+               s->root);
+    }
+    return rc;
+}
+
+/* For every staging dir of a dead run: roll its commit forward, or put
+ * back a table it left aside; then (remove) delete it. */
+static int recover(lstore *s, bool remove, sl_err *err) {
+    DIR *d = opendir(s->root);
+    if (!d) return sl_err_errno(err, errno, "%s", s->root);
+    int rc = 0;
+    bool changed = false;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0) continue;
+        if (s->staging_name && !strcmp(de->d_name, s->staging_name)) continue;
+        char *p = path_join(s->root, de->d_name);
+        commit_ent *ents;
+        size_t n;
+        rc = commit_read(p, &ents, &n, err);
+        if (rc == 0 && n) rc = roll_forward(s, p, ents, n, err);
+        commit_ents_free(ents, n);
+        if (rc == 0 && !n) rc = restore_aside(s, p, err);
+        if (rc == 0 && remove) {
+            rc = rm_tree(p, err);
+            if (rc == 0) sl_log(SL_LOG_INFO, "%s: removed staging leftovers of a killed run", p);
+        }
+        changed = true;
+        free(p);
+    }
+    closedir(d);
+    if (rc == 0 && changed && !s->no_sync) rc = fsync_path(s->root, err);
+    return rc;
+}
+
+static int local_stage_seal(void *h, const void *body, size_t n, const io_list *expect,
+                            sl_err *err) {
     lstage *st = h;
     lstore *s = st->s;
     if (s->follower) { /* our files are closed; the leader commits them */
         stage_free(st);
         return 0;
     }
-    char *success = path_join(st->dir, "_SUCCESS");
-    char *old = NULL;
     int rc = 0;
     if (st->refs > 1)
         rc = sl_err_set(err, "%s: %d file(s) still being written at commit", st->dir,
                         (int)st->refs - 1);
+    for (size_t i = 0; rc == 0 && expect && i < expect->n; i++) {
+        struct stat sb;
+        const io_file *f = &expect->files[i];
+        if (fstatat(st->dirfd, f->uri, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+            rc = sl_err_errno(err, errno, "%s/%s (named by the manifest)", st->dir, f->uri);
+        else if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != f->size)
+            rc = sl_err_set(err, "%s/%s: %llu bytes, but the manifest records %llu", st->dir,
+                            f->uri, (unsigned long long)sb.st_size, (unsigned long long)f->size);
+    }
+    char *success = path_join(st->dir, "_SUCCESS");
     if (rc == 0) rc = write_file(success, body, n, err);
     free(success);
+    if (rc < 0) {
+        sl_err e;
+        rm_tree(st->dir, &e);
+        stage_free(st);
+        return -1;
+    }
+    hook("success", st->name);
+    pthread_mutex_lock(&s->mu);
+    s->sealed = sl_realloc(s->sealed, (s->nsealed + 1) * sizeof *s->sealed);
+    s->sealed[s->nsealed++] = st;
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+static void sealed_drop(lstore *s) {
+    for (size_t i = 0; i < s->nsealed; i++) stage_free(s->sealed[i]);
+    free(s->sealed);
+    s->sealed = NULL;
+    s->nsealed = 0;
+}
+
+/* The lock is ours only while <root> is still the directory we locked. */
+static int check_lock(lstore *s, sl_err *err) {
+    struct stat a, b;
+    if (s->rootfd < 0 || fstat(s->rootfd, &a) < 0 || stat(s->root, &b) < 0 ||
+        a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        return sl_err_set(err,
+                          "%s was moved or replaced during the run (it is no longer the "
+                          "directory this run locked); nothing was published",
+                          s->root);
+    return 0;
+}
+
+static int local_store_commit(void *h, sl_err *err) {
+    lstore *s = h;
+    if (s->follower || !s->nsealed) return 0;
+    size_t n = s->nsealed;
+    int *how = sl_calloc(n, sizeof *how);
+    sl_buf rec = {0};
+    int rc = 0;
     /* Everything written under the stage made durable: one syncfs of its
      * filesystem instead of an fsync per file and directory (a lake has
      * thousands of small partition files; one journal flush beats
-     * thousands), before the rename that publishes. */
-    if (rc == 0 && !s->no_sync && syncfs(st->dirfd) < 0)
-        rc = sl_err_errno(err, errno, "syncfs %s", st->dir);
-    if (rc < 0) goto fail; /* nothing live changed */
-    hook("success", st->name);
-
-    errno = EINVAL;
-    if (!io_local_no_exchange &&
-        renameat2(AT_FDCWD, st->dir, AT_FDCWD, st->live, RENAME_EXCHANGE) == 0) {
-        old = sl_strdup(st->dir); /* the previous table now sits in staging */
-    } else if (errno == ENOENT) {
-        if (rename(st->dir, st->live) < 0) {
-            rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
-            goto fail;
-        }
-    } else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
-        /* no RENAME_EXCHANGE here: move the live table aside into our
-         * staging dir (cleanup restores it if we die now), then rename */
-        old = path_join(s->staging, OLD_PREFIX);
-        char *aside = sl_sprintf("%s%s", old, st->name);
-        free(old);
-        old = aside;
-        if (rename(st->live, old) < 0) {
-            if (errno != ENOENT) {
-                rc = sl_err_errno(err, errno, "moving %s aside to %s", st->live, old);
-                goto fail;
+     * thousands), before the commit record that publishes. */
+    if (!s->no_sync && syncfs(s->sealed[0]->dirfd) < 0)
+        rc = sl_err_errno(err, errno, "syncfs %s", s->staging);
+    if (rc == 0) rc = check_lock(s, err);
+    if (rc == 0) {
+        sl_buf_append(&rec, COMMIT_MAGIC, strlen(COMMIT_MAGIC));
+        for (size_t i = 0; i < n; i++) {
+            struct stat sb;
+            if (fstat(s->sealed[i]->dirfd, &sb) < 0) {
+                rc = sl_err_errno(err, errno, "%s", s->sealed[i]->dir);
+                break;
             }
-            free(old); /* there was no live table */
-            old = NULL;
+            sl_buf_printf(&rec, "%s %llu\n", s->sealed[i]->name, (unsigned long long)sb.st_ino);
         }
-        hook("aside", st->name);
-        if (rename(st->dir, st->live) < 0) {
-            rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
-            if (old && rename(old, st->live) < 0) {
-                sl_log(SL_LOG_ERROR, "%s: could not restore the previous table from %s", st->live,
-                       old);
-                s->keep_staging = true;
-                free(old);
-                old = NULL;
-            }
-            goto fail;
-        }
-    } else {
-        rc = sl_err_errno(err, errno, "publishing %s as %s", st->dir, st->live);
-        goto fail;
     }
-    hook("swapped", st->name);
-    rc = s->no_sync ? 0 : fsync_path(s->root, err);
-    /* The old tree stays in our staging dir until io_store_close deletes
-     * it with the rest: deleting thousands of partition files here would
-     * stretch the window in which some tables are new and others old. */
-    free(old);
-    hook("done", st->name);
-    stage_free(st);
+    if (rc == 0) rc = write_durable(s, s->staging, COMMIT_NAME, rec.data, rec.len, err);
+    sl_buf_free(&rec);
+    if (rc < 0) goto out; /* nothing live changed */
+    hook("commit", NULL);
+    size_t done = 0;
+    for (; done < n; done++) {
+        if (swap_in(s, s->staging, s->sealed[done]->name, &how[done], err) < 0) break;
+        hook("swapped", s->sealed[done]->name);
+    }
+    /* the swaps made durable; if that fails the run fails, so put the
+     * previous tables back as for a failed swap */
+    if (done == n && !s->no_sync && fsync_path(s->root, err) < 0) done = n + 1;
+    if (done > n) done = n, rc = -1;
+    if (rc < 0 || done < n) { /* put back what we swapped, then forget the commit */
+        sl_err e2;
+        bool back = !s->keep_staging;
+        for (size_t i = done; back && i-- > 0;)
+            if (swap_out(s, s->staging, s->sealed[i]->name, how[i], &e2) < 0) back = false;
+        char *c = path_join(s->staging, COMMIT_NAME);
+        if (back && unlink(c) == 0) {
+            if (!s->no_sync) (void)fsync_path(s->root, &e2);
+        } else {
+            s->keep_staging = true;
+            sl_err_prefix(err,
+                          "the run was committed but could not be completed (the next songlake "
+                          "command on %s completes it)",
+                          s->root);
+        }
+        free(c);
+        rc = -1;
+        goto out;
+    }
+    /* published; a record left behind (unlink failed) is harmless: the next
+     * command finds every table already swapped in and removes it */
+    char *c = path_join(s->staging, COMMIT_NAME);
+    if (unlink(c) < 0) {
+        sl_log(SL_LOG_WARN, "%s: %s (the next run removes it)", c, strerror(errno));
+        s->keep_staging = true;
+    }
+    free(c);
+    /* The old trees stay in our staging dir until io_store_close deletes
+     * them with the rest: deleting thousands of partition files here would
+     * stretch the window in which readers walk a half-deleted tree. */
+    if (rc == 0) hook("done", NULL);
+out:
+    free(how);
+    sealed_drop(s);
     return rc;
-fail:
-    free(old);
-    sl_err e;
-    rm_tree(st->dir, &e);
-    stage_free(st);
-    return -1;
 }
 
 static void local_stage_abort(void *h) {
@@ -714,6 +972,125 @@ static void local_stage_abort(void *h) {
     sl_err e;
     if (!st->s->follower && rm_tree(st->dir, &e) < 0) sl_log(SL_LOG_WARN, "%s", e.msg);
     stage_free(st);
+}
+
+/* ---- what is live (ownership checks, readers) --------------------------- */
+static void tree_walk(int dfd, const char *rel, io_list *out, size_t *cap, int depth) {
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return;
+    }
+    bool any = false;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        any = true;
+        char *r = *rel ? sl_sprintf("%s/%s", rel, de->d_name) : sl_strdup(de->d_name);
+        struct stat sb;
+        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+            io_list_push(out, cap, r, UINT64_MAX);
+            continue;
+        }
+        if (S_ISDIR(sb.st_mode) && depth < 64) {
+            int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd >= 0) {
+                tree_walk(fd, r, out, cap, depth + 1);
+                free(r);
+                continue;
+            }
+        }
+        io_list_push(out, cap, r, S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : UINT64_MAX);
+    }
+    closedir(d);
+    if (!any && *rel) io_list_push(out, cap, sl_sprintf("%s/", rel), 0);
+}
+
+static int local_list_table(void *h, const char *name, io_list *out, int *what, sl_err *err) {
+    lstore *s = h;
+    char *p = path_join(s->root, name);
+    struct stat sb;
+    int rc = 0;
+    if (lstat(p, &sb) < 0) {
+        if (errno != ENOENT) rc = sl_err_errno(err, errno, "%s", p);
+    } else if (!S_ISDIR(sb.st_mode)) {
+        *what = IO_TABLE_OTHER;
+    } else {
+        *what = IO_TABLE_DIR;
+        int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            rc = sl_err_errno(err, errno, "%s", p);
+        } else {
+            size_t cap = 0;
+            tree_walk(fd, "", out, &cap, 0);
+            io_list_sort_unique(out);
+        }
+    }
+    free(p);
+    return rc;
+}
+
+/* A commit in progress: a staging dir holding a commit record. */
+static bool committing(const char *root) {
+    DIR *d = opendir(root);
+    if (!d) return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0) continue;
+        char *c = sl_sprintf("%s/%s/" COMMIT_NAME, root, de->d_name);
+        struct stat sb;
+        found = lstat(c, &sb) == 0;
+        free(c);
+    }
+    closedir(d);
+    return found;
+}
+
+int io_local_recover(const char *root, sl_err *err) {
+    for (int waited = 0;; waited++) {
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return errno == ENOENT ? 0 : sl_err_errno(err, errno, "%s", root);
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            lstore s = {.root = sl_strdup(root), .lockfd = -1, .rootfd = fd};
+            size_t n = strlen(s.root);
+            while (n > 1 && s.root[n - 1] == '/') s.root[--n] = 0;
+            int rc = recover(&s, false, err);
+            free(s.root);
+            close(fd); /* releases the lock */
+            return rc;
+        }
+        int e = errno;
+        close(fd);
+        if (e != EWOULDBLOCK) return sl_err_errno(err, e, "lock %s", root);
+        /* a run is writing: its swaps take milliseconds once it has
+         * written its commit record */
+        if (!committing(root)) return 0;
+        if (waited == 600)
+            return sl_err_set(err, "%s: a songlake run has been publishing for 30 s; try again",
+                              root);
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Every top-level directory of the lake (tables and _songlake; not the
+ * hidden staging dirs): publishing swaps them, so their inodes change. */
+uint64_t io_local_generation(const char *root) {
+    DIR *d = opendir(root);
+    if (!d) return 0;
+    uint64_t h = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        uint64_t id[2] = {(uint64_t)sb.st_ino, (uint64_t)sb.st_dev};
+        h += sl_hash(id, sizeof id); /* a sum: readdir order does not matter */
+    }
+    closedir(d);
+    return h;
 }
 
 const io_backend io_local_backend = {
@@ -729,6 +1106,8 @@ const io_backend io_local_backend = {
     .writer_write = local_writer_write,
     .writer_close = local_writer_close,
     .writer_abort = local_writer_abort,
-    .stage_commit = local_stage_commit,
+    .stage_seal = local_stage_seal,
+    .store_commit = local_store_commit,
+    .list_table = local_list_table,
     .stage_abort = local_stage_abort,
 };

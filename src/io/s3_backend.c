@@ -373,6 +373,7 @@ const io_backend io_s3_backend = {
     .writer_write = s3_writer_write,
     .writer_close = s3_writer_close,
     .writer_abort = s3_writer_abort,
-    .stage_commit = s3_stage_commit,
+    .stage_seal = s3_stage_seal,
+    .store_commit = s3_store_commit,
     .stage_abort = s3_stage_abort,
 };

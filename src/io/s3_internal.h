@@ -132,7 +132,9 @@ void *s3_stage_create(void *st, const char *relpath, const char **final_name, sl
 int s3_writer_write(void *w, const void *p, size_t n, sl_err *err);
 int s3_writer_close(void *w, uint64_t *bytes, sl_err *err);
 void s3_writer_abort(void *w);
-int s3_stage_commit(void *st, const void *body, size_t n, sl_err *err);
+int s3_stage_seal(void *h, const void *body, size_t n, const io_list *expect, sl_err *err);
+int s3_store_commit(void *h, sl_err *err);
+int s3_roll_forward(void *s, sl_err *err);
 void s3_stage_abort(void *st);
 
 #endif

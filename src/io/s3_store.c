@@ -14,10 +14,13 @@
 
 #include "io/s3_internal.h"
 
+typedef struct s3_stage s3_stage;
 typedef struct s3_store {
     s3_client *c;
     char *bucket, *root, *run_id, *uri;
-    bool follower; /* io_config.stage_follower: an MPI rank > 0 (docs/mpi.md) */
+    bool follower;     /* io_config.stage_follower: an MPI rank > 0 (docs/mpi.md) */
+    s3_stage **sealed; /* waiting for s3_store_commit */
+    size_t nsealed;
 } s3_store;
 
 typedef struct staged {
@@ -33,7 +36,7 @@ typedef struct s3_put {
     struct s3_put *next;
 } s3_put;
 
-typedef struct s3_stage {
+struct s3_stage {
     s3_store *s;
     char *prefix; /* root + table + "/" */
     char *name;
@@ -43,7 +46,7 @@ typedef struct s3_stage {
     size_t nputs;
     bool put_failed;
     sl_err put_err;
-} s3_stage;
+};
 
 typedef struct s3_part {
     s3_req req;
@@ -141,9 +144,16 @@ void *s3_store_open(const char *uri, const io_config *cfg, const char *run_id, s
     return s;
 }
 
+static void store_sealed_free(s3_store *s, bool abort);
+static void delete_staging(s3_store *s);
+
 void s3_store_close(void *h) {
     s3_store *s = h;
     if (!s) return;
+    if (s->nsealed) { /* sealed, never committed: the run failed */
+        store_sealed_free(s, true);
+        delete_staging(s);
+    }
     s3_client_close(s->c);
     free(s->bucket), free(s->root), free(s->run_id), free(s->uri), free(s);
 }
@@ -153,6 +163,7 @@ void s3_store_close(void *h) {
  * period; and staging prefixes of other runs older than the grace period. */
 int s3_store_cleanup(void *h, sl_err *err) {
     s3_store *s = h;
+    if (s3_roll_forward(s, err) < 0) return -1;
     sl_vec objs;
     sl_vec_init(&objs, sizeof(s3_obj));
     if (s3_list_prefix(s->c, s->bucket, s->root, &objs, err) < 0) {
@@ -356,9 +367,10 @@ static int complete_multipart(s3_writer *w, sl_err *err) {
     r.body = x.data;
     r.body_len = x.len;
     int rc = s3_run(w->st->s->c, &r, err);
-    if (rc < 0 && r.attempts > 1 && r.status == 404 && !r.curl_code) {
+    if (rc < 0 && r.attempts > 1) {
         /* a retry after a lost answer: the first attempt completed the
-         * upload, so it is gone; the object is there with all its bytes */
+         * upload, so it is gone (S3 answers 404 NoSuchUpload, s3rver 500);
+         * the object is there with all its bytes */
         s3_req hd;
         s3_req_init(&hd, "HEAD", w->st->s->bucket, w->up_key, NULL);
         sl_err e2;
@@ -469,12 +481,94 @@ static int key_cmp(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
+/* ---- the star's commit (docs/s3.md, "Publishing") ----------------------
+ * Part files are uploaded under their final, run-id-bearing names; fixed
+ * names (report.json, rejects.jsonl) and each table's _SUCCESS under
+ * <root>.songlake-staging-<run>/. Sealing a stage checks every file its
+ * manifest names (one listing) and uploads its _SUCCESS into staging.
+ * s3_store_commit then, for the whole star:
+ *   1. copies the live fixed-name files and _SUCCESS aside (.prev/), for a
+ *      rollback;
+ *   2. PUTs <staging>/_COMMIT: the ordered copies that publish the run (the
+ *      commit point);
+ *   3. copies the fixed-name files into place, then every _SUCCESS;
+ *   4. deletes _COMMIT, then the previous runs' files and the staging keys.
+ * A failure in 3 copies the previous bodies back (rollback) and deletes
+ * _COMMIT; a kill after 2 is rolled forward by the next command's cleanup. */
+#define COMMIT_MAGIC "songlake commit 1\n"
+
+static char *staging_key(const s3_store *s, const char *rest) {
+    return sl_sprintf("%s.songlake-staging-%s/%s", s->root, s->run_id, rest);
+}
+
+static void copy_init(s3_req *r, const s3_store *s, const char *src, const char *dst) {
+    s3_req_init(r, "PUT", s->bucket, dst, NULL);
+    sl_buf b = {0};
+    sl_buf_putc(&b, '/');
+    s3_uri_encode(&b, s->bucket, strlen(s->bucket), false);
+    sl_buf_putc(&b, '/');
+    s3_uri_encode(&b, src, strlen(src), true);
+    sl_buf_putc(&b, 0);
+    s3_req_add_header(r, "x-amz-copy-source: %s", (char *)b.data);
+    sl_buf_free(&b);
+}
+
+typedef struct copy_op {
+    char *src, *dst;
+    bool absent; /* rollback: dst did not exist before, delete it */
+} copy_op;
+
+/* Runs copies [0, n) in parallel; the first failure in *err. With
+ * missing_ok a 404 of the source marks the op absent instead. */
+static int run_copies(s3_store *s, copy_op *ops, size_t n, bool missing_ok, sl_err *err) {
+    s3_req *rs = sl_calloc(n ? n : 1, sizeof *rs);
+    for (size_t i = 0; i < n; i++) {
+        copy_init(&rs[i], s, ops[i].src, ops[i].dst);
+        s3_submit(s->c, &rs[i]);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        s3_wait(s->c, &rs[i]);
+        if (missing_ok && !rs[i].curl_code && rs[i].status == 404)
+            ops[i].absent = true;
+        else if (rc == 0 && (rs[i].curl_code || rs[i].status < 200 || rs[i].status >= 300))
+            rc = s3_req_error(&rs[i], err);
+        s3_req_free(&rs[i]);
+    }
+    free(rs);
+    return rc;
+}
+
+static void ops_free(copy_op *ops, size_t n) {
+    for (size_t i = 0; i < n; i++) free(ops[i].src), free(ops[i].dst);
+    free(ops);
+}
+
+static int put_small(s3_store *s, const char *key, const void *p, size_t n, bool meta,
+                     sl_err *err) {
+    s3_req r;
+    s3_req_init(&r, "PUT", s->bucket, key, NULL);
+    if (meta) s3_req_add_header(&r, "x-amz-meta-songlake-run: %s", s->run_id);
+    r.body = p;
+    r.body_len = n;
+    int rc = s3_run(s->c, &r, err);
+    s3_req_free(&r);
+    return rc;
+}
+
+static int del_key(s3_store *s, const char *key, sl_err *err) {
+    char *k = (char *)key;
+    return s3_delete_keys(s->c, s->bucket, &k, 1, err);
+}
+
+static int obj_cmp(const void *a, const void *b) {
+    return strcmp(((const s3_obj *)a)->key, ((const s3_obj *)b)->key);
+}
+
+int s3_stage_seal(void *h, const void *body, size_t n, const io_list *expect, sl_err *err) {
     s3_stage *st = h;
     s3_store *s = st->s;
-    size_t nf = st->files.len;
-    int rc = puts_drain(st, err);
-    if (rc < 0) {
+    if (puts_drain(st, err) < 0) {
         s3_stage_abort(st);
         return -1;
     }
@@ -484,48 +578,104 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
         stage_free(st);
         return 0;
     }
-    /* 1. fixed-name files: server-side copy from staging into place */
-    s3_req *cp = sl_calloc(nf ? nf : 1, sizeof *cp);
-    for (size_t i = 0; i < nf; i++) {
-        staged *f = &SL_VEC_AT(&st->files, staged, i);
-        if (!f->done || !strcmp(f->final_key, f->up_key)) continue;
-        s3_req_init(&cp[i], "PUT", s->bucket, f->final_key, NULL);
-        sl_buf src = {0};
-        sl_buf_putc(&src, '/');
-        s3_uri_encode(&src, s->bucket, strlen(s->bucket), false);
-        sl_buf_putc(&src, '/');
-        s3_uri_encode(&src, f->up_key, strlen(f->up_key), true);
-        sl_buf_putc(&src, 0);
-        s3_req_add_header(&cp[i], "x-amz-copy-source: %s", (char *)src.data);
-        sl_buf_free(&src);
-        s3_submit(s->c, &cp[i]);
+    int rc = 0;
+    if (expect && expect->n) { /* every file the manifest names, with its size */
+        sl_vec objs;
+        sl_vec_init(&objs, sizeof(s3_obj));
+        char *sp = sl_sprintf("%s.songlake-staging-%s/%s/", s->root, s->run_id, st->name);
+        rc = s3_list_prefix(s->c, s->bucket, st->prefix, &objs, err);
+        if (rc == 0) rc = s3_list_prefix(s->c, s->bucket, sp, &objs, err);
+        free(sp);
+        qsort(objs.data, objs.len, sizeof(s3_obj), obj_cmp);
+        for (size_t i = 0; rc == 0 && i < expect->n; i++) {
+            char *fk = sl_sprintf("%s%s", st->prefix, expect->files[i].uri);
+            const char *up = fk;
+            for (size_t j = 0; j < st->files.len; j++) {
+                staged *f = &SL_VEC_AT(&st->files, staged, j);
+                if (!strcmp(f->final_key, fk)) up = f->up_key;
+            }
+            s3_obj want = {.key = (char *)up};
+            s3_obj *got = bsearch(&want, objs.data, objs.len, sizeof(s3_obj), obj_cmp);
+            if (!got)
+                rc = sl_err_set(err, "s3://%s/%s: named by the %s manifest but not uploaded",
+                                s->bucket, up, st->name);
+            else if (got->size != expect->files[i].size)
+                rc = sl_err_set(err, "s3://%s/%s: %llu bytes, but the manifest records %llu",
+                                s->bucket, up, (unsigned long long)got->size,
+                                (unsigned long long)expect->files[i].size);
+            free(fk);
+        }
+        s3_objs_free(&objs);
     }
-    for (size_t i = 0; i < nf; i++) {
-        if (!cp[i].method) continue;
-        s3_wait(s->c, &cp[i]);
-        if (rc == 0 && (cp[i].curl_code || cp[i].status < 200 || cp[i].status >= 300))
-            rc = s3_req_error(&cp[i], err);
-        s3_req_free(&cp[i]);
-    }
-    free(cp);
-    /* 2. the manifest, last: from here on the new table is the live one */
     if (rc == 0) {
-        char *key = sl_sprintf("%s_SUCCESS", st->prefix);
-        s3_req r;
-        s3_req_init(&r, "PUT", s->bucket, key, NULL);
-        s3_req_add_header(&r, "x-amz-meta-songlake-run: %s", s->run_id);
-        r.body = body;
-        r.body_len = n;
-        rc = s3_run(s->c, &r, err);
-        s3_req_free(&r);
-        free(key);
+        char *rest = sl_sprintf("%s/_SUCCESS", st->name), *key = staging_key(s, rest);
+        rc = put_small(s, key, body, n, true, err);
+        free(rest), free(key);
     }
     if (rc < 0) {
         s3_stage_abort(st);
         return -1;
     }
-    /* 3. the previous run's files and our staging copies go; a failure here
-     * leaves orphans for the next run's cleanup, not a broken table */
+    s->sealed = sl_realloc(s->sealed, (s->nsealed + 1) * sizeof *s->sealed);
+    s->sealed[s->nsealed++] = st;
+    return 0;
+}
+
+/* Parses a commit record into its copies. */
+static copy_op *commit_parse(const sl_buf *b, size_t *n) {
+    *n = 0;
+    if (b->len < strlen(COMMIT_MAGIC) || memcmp(b->data, COMMIT_MAGIC, strlen(COMMIT_MAGIC)))
+        return NULL;
+    copy_op *ops = NULL;
+    size_t cap = 0;
+    char *txt = sl_strndup((const char *)b->data, b->len);
+    for (char *line = txt + strlen(COMMIT_MAGIC); *line;) {
+        char *nl = strchr(line, '\n');
+        if (!nl) break;
+        *nl = 0;
+        char *tab = strchr(line, '\t');
+        if (tab) {
+            *tab = 0;
+            if (*n == cap) ops = sl_realloc(ops, (cap = cap ? cap * 2 : 16) * sizeof *ops);
+            ops[*n].src = sl_strdup(line);
+            ops[*n].dst = sl_strdup(tab + 1);
+            ops[(*n)++].absent = false;
+        }
+        line = nl + 1;
+    }
+    free(txt);
+    return ops;
+}
+
+/* The copies of a commit record in order: fixed-name files first (they
+ * have no manifest pointing at them yet), then every _SUCCESS. */
+static int apply_commit(s3_store *s, copy_op *ops, size_t n, sl_err *err) {
+    size_t k = 0;
+    while (k < n &&
+           strcmp(strrchr(ops[k].dst, '/') ? strrchr(ops[k].dst, '/') + 1 : ops[k].dst, "_SUCCESS"))
+        k++;
+    if (run_copies(s, ops, k, false, err) < 0) return -1;
+    return run_copies(s, ops + k, n - k, false, err);
+}
+
+/* abort: the run did not publish; its uploads go */
+static void store_sealed_free(s3_store *s, bool abort) {
+    for (size_t i = 0; i < s->nsealed; i++) {
+        if (abort)
+            s3_stage_abort(s->sealed[i]);
+        else
+            stage_free(s->sealed[i]);
+    }
+    free(s->sealed);
+    s->sealed = NULL;
+    s->nsealed = 0;
+}
+
+/* After the star is live: the previous runs' files of each table and this
+ * run's staging keys go; a failure leaves orphans for the next cleanup. */
+static void delete_previous(s3_stage *st) {
+    s3_store *s = st->s;
+    size_t nf = st->files.len;
     sl_vec objs, del;
     sl_vec_init(&objs, sizeof(s3_obj));
     sl_vec_init(&del, sizeof(char *));
@@ -547,18 +697,147 @@ int s3_stage_commit(void *h, const void *body, size_t n, sl_err *err) {
         }
     } else
         sl_log(SL_LOG_WARN, "s3: listing the previous %s files: %s", st->name, e.msg);
-    for (size_t i = 0; i < nf; i++) {
-        staged *f = &SL_VEC_AT(&st->files, staged, i);
-        if (strcmp(f->final_key, f->up_key)) *(char **)sl_vec_push(&del) = f->up_key;
-    }
     if (del.len && s3_delete_keys(s->c, s->bucket, (char *const *)del.data, del.len, &e) < 0)
         sl_log(SL_LOG_WARN, "s3: removing the previous %s files (the next run retries): %s",
                st->name, e.msg);
     free(keep), free(succ);
     sl_vec_free(&del);
     s3_objs_free(&objs);
-    stage_free(st);
-    return 0;
+}
+
+static void delete_staging(s3_store *s) {
+    sl_vec objs;
+    sl_vec_init(&objs, sizeof(s3_obj));
+    char *sp = sl_sprintf("%s.songlake-staging-%s/", s->root, s->run_id);
+    sl_err e;
+    if (s3_list_prefix(s->c, s->bucket, sp, &objs, &e) == 0 && objs.len) {
+        char **keys = sl_malloc(objs.len * sizeof *keys);
+        for (size_t i = 0; i < objs.len; i++) keys[i] = SL_VEC_AT(&objs, s3_obj, i).key;
+        if (s3_delete_keys(s->c, s->bucket, keys, objs.len, &e) < 0)
+            sl_log(SL_LOG_WARN, "s3: removing this run's staging (the next run retries): %s",
+                   e.msg);
+        free(keys);
+    }
+    free(sp);
+    s3_objs_free(&objs);
+}
+
+int s3_store_commit(void *h, sl_err *err) {
+    s3_store *s = h;
+    if (s->follower || !s->nsealed) return 0;
+    /* the copies that publish the run, and the saved previous bodies */
+    size_t n = 0, cap = 0;
+    copy_op *ops = NULL;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t t = 0; t < s->nsealed; t++) {
+            s3_stage *st = s->sealed[t];
+            if (pass == 1) {
+                if (n == cap) ops = sl_realloc(ops, (cap = cap ? cap * 2 : 16) * sizeof *ops);
+                char *rest = sl_sprintf("%s/_SUCCESS", st->name);
+                ops[n].src = staging_key(s, rest);
+                ops[n].dst = sl_sprintf("%s_SUCCESS", st->prefix);
+                ops[n++].absent = false;
+                free(rest);
+                continue;
+            }
+            for (size_t i = 0; i < st->files.len; i++) {
+                staged *f = &SL_VEC_AT(&st->files, staged, i);
+                if (!f->done || !strcmp(f->final_key, f->up_key)) continue;
+                if (n == cap) ops = sl_realloc(ops, (cap = cap ? cap * 2 : 16) * sizeof *ops);
+                ops[n].src = sl_strdup(f->up_key);
+                ops[n].dst = sl_strdup(f->final_key);
+                ops[n++].absent = false;
+            }
+        }
+    copy_op *prev = sl_calloc(n ? n : 1, sizeof *prev);
+    size_t rl = strlen(s->root);
+    for (size_t i = 0; i < n; i++) {
+        char *rest = sl_sprintf(".prev/%s", ops[i].dst + rl);
+        prev[i].src = sl_strdup(ops[i].dst);
+        prev[i].dst = staging_key(s, rest);
+        free(rest);
+    }
+    /* 1. the previous bodies aside */
+    int rc = run_copies(s, prev, n, true, err);
+    /* 2. the commit record: from here on the run is published */
+    sl_buf rec = {0};
+    sl_buf_append(&rec, COMMIT_MAGIC, strlen(COMMIT_MAGIC));
+    for (size_t i = 0; i < n; i++) sl_buf_printf(&rec, "%s\t%s\n", ops[i].src, ops[i].dst);
+    char *ckey = staging_key(s, "_COMMIT");
+    if (rc == 0) rc = put_small(s, ckey, rec.data, rec.len, false, err);
+    sl_buf_free(&rec);
+    if (rc < 0) goto out; /* nothing live changed */
+    /* 3. into place */
+    if (apply_commit(s, ops, n, err) < 0) {
+        /* put the previous bodies back, then forget the commit */
+        sl_err e2;
+        bool back = true;
+        for (size_t i = 0; i < n && back; i++) {
+            if (prev[i].absent) {
+                back = del_key(s, ops[i].dst, &e2) == 0;
+                continue;
+            }
+            copy_op undo = {.src = prev[i].dst, .dst = prev[i].src};
+            back = run_copies(s, &undo, 1, false, &e2) == 0;
+        }
+        if (back && del_key(s, ckey, &e2) == 0) {
+            sl_err_prefix(err, "publishing (the previous lake is restored)");
+        } else {
+            sl_err_prefix(err,
+                          "the run was committed but could not be completed (the next songlake "
+                          "command on %s completes it)",
+                          s->uri);
+            free(ckey);
+            ops_free(ops, n), ops_free(prev, n);
+            store_sealed_free(s, false); /* the roll forward needs them */
+            return -1;
+        }
+        rc = -1;
+        goto out;
+    }
+    /* 4. done: the record goes first, then what is no longer live */
+    sl_err e;
+    if (del_key(s, ckey, &e) < 0)
+        sl_log(SL_LOG_WARN, "s3: removing the commit record (the next run does): %s", e.msg);
+    for (size_t t = 0; t < s->nsealed; t++) delete_previous(s->sealed[t]);
+out:
+    store_sealed_free(s, rc < 0);
+    delete_staging(s);
+    free(ckey);
+    ops_free(ops, n), ops_free(prev, n);
+    return rc;
+}
+
+/* Completes the commit records of killed runs (roll forward). */
+int s3_roll_forward(void *h, sl_err *err) {
+    s3_store *s = h;
+    sl_vec objs;
+    sl_vec_init(&objs, sizeof(s3_obj));
+    char *pre = sl_sprintf("%s.songlake-staging-", s->root);
+    char *mine = sl_sprintf("%s%s/", pre, s->run_id);
+    int rc = s3_list_prefix(s->c, s->bucket, pre, &objs, err);
+    for (size_t i = 0; rc == 0 && i < objs.len; i++) {
+        const char *k = SL_VEC_AT(&objs, s3_obj, i).key;
+        size_t kl = strlen(k);
+        if (kl < 8 || strcmp(k + kl - 8, "/_COMMIT") || !strncmp(k, mine, strlen(mine))) continue;
+        s3_req r;
+        s3_req_init(&r, "GET", s->bucket, k, NULL);
+        rc = s3_run(s->c, &r, err);
+        size_t n = 0;
+        copy_op *ops = rc == 0 ? commit_parse(&r.resp, &n) : NULL;
+        s3_req_free(&r);
+        if (rc == 0 && ops) rc = apply_commit(s, ops, n, err);
+        if (rc == 0) rc = del_key(s, k, err);
+        if (rc == 0)
+            sl_log(SL_LOG_WARN,
+                   "%s: completed the publish of a run that was killed while "
+                   "publishing",
+                   s->uri);
+        ops_free(ops, n);
+    }
+    free(pre), free(mine);
+    s3_objs_free(&objs);
+    return rc;
 }
 
 void s3_stage_abort(void *h) {

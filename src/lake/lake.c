@@ -442,28 +442,53 @@ static int follower_commit(lake *lk, sl_err *err) {
     return 0;
 }
 
+/* The manifest's files as the seal checks them (relative path, size). */
+static int manifest_expect(const sl_buf *body, io_list *out, sl_err *err) {
+    lake_manifest m;
+    memset(out, 0, sizeof *out);
+    if (lake_manifest_parse(body->data, body->len, &m, err) < 0)
+        return sl_err_prefix(err, "internal: the manifest written");
+    size_t cap = 0;
+    for (size_t i = 0; i < m.n; i++) {
+        io_list_push(out, &cap, m.files[i].rel, m.files[i].bytes);
+        m.files[i].rel = NULL;
+    }
+    lake_manifest_free(&m);
+    return 0;
+}
+
+/* Seals every table (its _SUCCESS written in the stage, every file its
+ * manifest names checked to be there with that size); nothing is visible
+ * until lake_commit_report publishes the whole star at once. */
 int lake_commit_tables(lake *lk, sl_err *err) {
     if (lk->opts.follower) return follower_commit(lk, err);
     if (lake_finish(lk, err) < 0) return -1;
-    /* Every file of every table is complete before the first commit, so a
-     * failure up to here leaves the previous lake as it was. */
     for (int t = 0; t < LAKE_NTABLES; t++) {
         table_state *ts = &lk->t[t];
-        if (!ts->stage) continue; /* committed by an earlier call */
+        if (!ts->stage) continue; /* sealed by an earlier call */
         sl_buf body = {0};
         sl_buf_printf(&body, "{\"table\":\"%s\",\"rows\":%llu,\"files\":[", TABLES[t].name,
                       (unsigned long long)ts->stats.rows);
         sl_buf_append(&body, ts->manifest.data, ts->manifest.len);
         sl_buf_append(&body, "]}\n", 3);
+        io_list expect;
+        int rc = manifest_expect(&body, &expect, err);
         io_stage *st = ts->stage;
         ts->stage = NULL;
-        int rc = io_stage_commit(st, body.data, body.len, err);
+        if (rc == 0)
+            rc = io_stage_seal(st, body.data, body.len, &expect, err);
+        else
+            io_stage_abort(st);
+        io_list_free(&expect);
         sl_buf_free(&body);
         if (rc < 0) return sl_err_prefix(err, "publishing %s", TABLES[t].name);
     }
     return 0;
 }
 
+/* Writes report.json, seals _songlake, and publishes the star: every
+ * table and _songlake replace the previous ones in one commit
+ * (io_store_commit), or none does. */
 int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err) {
     if (!lk->meta) return sl_err_set(err, "internal: _songlake already committed");
     if (io_stage_put(lk->meta, "report.json", report_json, n, err) < 0)
@@ -471,8 +496,15 @@ int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err)
     io_stage *m = lk->meta;
     lk->meta = NULL;
     static const char meta_success[] = "{\"table\":\"_songlake\"}\n";
-    if (io_stage_commit(m, meta_success, sizeof meta_success - 1, err) < 0)
+    io_list expect = {0};
+    size_t cap = 0;
+    io_list_push(&expect, &cap, sl_strdup("report.json"), n);
+    if (io_stage_seal(m, meta_success, sizeof meta_success - 1, &expect, err) < 0) {
+        io_list_free(&expect);
         return sl_err_prefix(err, "publishing _songlake");
+    }
+    io_list_free(&expect);
+    if (io_store_commit(lk->store, err) < 0) return sl_err_prefix(err, "publishing the star");
     return 0;
 }
 

@@ -125,6 +125,33 @@ int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err)
 void lake_abort(lake *lk);
 void lake_free(lake *lk);
 
+/* ---- what songlake made (lake_own.c, issue 15) -------------------------- */
+/* Returned (besides 0 and -1) by the checks below: the build must not write
+ * and exits 2; err holds one line naming the path and what to do. */
+#define LAKE_REFUSED (-2)
+typedef struct lake_manifest_file {
+    char *rel;
+    uint64_t rows, bytes; /* UINT64_MAX when the manifest does not say */
+} lake_manifest_file;
+typedef struct lake_manifest {
+    lake_manifest_file *files;
+    size_t n, cap;
+    uint64_t rows;
+    bool has_files; /* a "files" list (an empty _SUCCESS has none) */
+} lake_manifest;
+/* Parses a _SUCCESS body (songlake's manifest; an empty body is a manifest
+ * without a file list). */
+int lake_manifest_parse(const uint8_t *p, size_t n, lake_manifest *m, sl_err *err);
+void lake_manifest_free(lake_manifest *m);
+/* A path relative to a table that stays inside it. */
+bool lake_safe_relpath(const char *p, size_t n);
+/* Every table directory and _songlake under the store holds only what its
+ * songlake manifest names (or nothing is there): 0, LAKE_REFUSED, -1. */
+int lake_check_owned(io_store *store, sl_err *err);
+/* --out is not "/" and neither holds, lies in nor is an input location. */
+int lake_check_locations(const char *out, const char *const *inputs, const char *const *what,
+                         size_t n, sl_err *err);
+
 /* ---- distributed runs (docs/mpi.md) ---------------------------------- */
 /* Follower: moves out the rejects lines kept in memory and their count. */
 void lake_take_rejects(lake *lk, sl_buf *out, uint64_t *count);

@@ -11,76 +11,6 @@
 #include "sinks/pg_internal.h"
 
 /* ---- manifest ----------------------------------------------------------- */
-typedef struct manifest_ctx {
-    sl_vec *files; /* pgl_file */
-    const char *table_uri;
-    sl_buf files_json;
-    bool have_files;
-    int bad;
-    char reason[200];
-} manifest_ctx;
-
-static int on_manifest(void *ctx, const json_value *v, json_pos pos) {
-    (void)pos;
-    manifest_ctx *m = ctx;
-    if (v[0].type == JSON_ARRAY) {
-        m->files_json.len = 0;
-        sl_buf_append(&m->files_json, v[0].str, v[0].len);
-        m->have_files = true;
-    }
-    return 0;
-}
-
-static bool safe_rel(const char *p, size_t n) {
-    if (n == 0 || p[0] == '/') return false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == 0 || p[i] == '\\') return false;
-        /* a ".." segment would leave the table directory */
-        if (p[i] == '.' && i + 1 < n && p[i + 1] == '.' && (i == 0 || p[i - 1] == '/') &&
-            (i + 2 == n || p[i + 2] == '/'))
-            return false;
-    }
-    return true;
-}
-
-static int on_manifest_file(void *ctx, const json_value *v, json_pos pos) {
-    (void)pos;
-    manifest_ctx *m = ctx;
-    sl_str path;
-    int64_t rows = 0;
-    if (json_to_text(&v[0], &path) != 1 || !safe_rel(path.ptr, path.len)) {
-        snprintf(m->reason, sizeof m->reason, "a file entry has no valid relative \"path\"");
-        m->bad = 1;
-        return 1;
-    }
-    int rr = json_to_int64(&v[1], &rows);
-    pgl_file *f = sl_vec_push(m->files);
-    f->rel = sl_strndup(path.ptr, path.len);
-    f->uri = sl_sprintf("%s/%s", m->table_uri, f->rel);
-    f->rows = rr == 1 && rows >= 0 ? (uint64_t)rows : UINT64_MAX;
-    return 0;
-}
-
-static int on_manifest_reject(void *ctx, json_pos pos, const char *reason, const char *raw,
-                              size_t rawlen) {
-    (void)pos, (void)raw, (void)rawlen;
-    manifest_ctx *m = ctx;
-    snprintf(m->reason, sizeof m->reason, "%s", reason);
-    m->bad = 1;
-    return 1;
-}
-
-static int scan_json(const char *const *keys, size_t nkeys, const uint8_t *p, size_t n,
-                     int (*rec)(void *, const json_value *, json_pos), manifest_ctx *m) {
-    json_fields *f = json_fields_new(keys, nkeys);
-    json_scanner *s = json_scanner_new(f);
-    json_callbacks cb = {rec, on_manifest_reject};
-    json_scan(s, p, n, &cb, m);
-    json_scanner_free(s);
-    json_fields_free(f);
-    return m->bad ? -1 : 0;
-}
-
 static int ends_with(const char *s, const char *suffix) {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && memcmp(s + a - b, suffix, b) == 0;
@@ -129,24 +59,22 @@ int pgl_open(const char *lake_uri, const pgs_table *def, const io_config *cfg, p
                    marker, name, (int)ln, lake_uri);
         goto done;
     }
-    manifest_ctx m = {.files = &files, .table_uri = table_uri};
-    static const char *const top[] = {"files"};
-    static const char *const per_file[] = {"path", "rows"};
-    if (body.len && scan_json(top, 1, body.data, body.len, on_manifest, &m) < 0) {
-        sl_err_set(err, "%s: not a songlake manifest (%s); rebuild the lake", marker, m.reason);
-        goto done_m;
+    lake_manifest m;
+    if (lake_manifest_parse(body.data, body.len, &m, err) < 0) {
+        sl_err_prefix(err, "%s", marker);
+        size_t el = strlen(err->msg);
+        snprintf(err->msg + el, sizeof err->msg - el, "; rebuild the lake");
+        goto done;
     }
-    if (m.have_files) {
-        if (scan_json(per_file, 2, m.files_json.data, m.files_json.len, on_manifest_file, &m) < 0) {
-            sl_err_set(err, "%s: bad manifest (%s); rebuild the lake", marker, m.reason);
-            goto done_m;
-        }
-    } else if (list_dir(table_uri, cfg, &files, err) < 0) {
-        goto done_m;
+    for (size_t i = 0; i < m.n; i++) {
+        pgl_file *f = sl_vec_push(&files);
+        f->rel = m.files[i].rel;
+        m.files[i].rel = NULL;
+        f->uri = sl_sprintf("%s/%s", table_uri, f->rel);
+        f->rows = m.files[i].rows;
     }
-    rc = 0;
-done_m:
-    sl_buf_free(&m.files_json);
+    rc = m.has_files ? 0 : list_dir(table_uri, cfg, &files, err);
+    lake_manifest_free(&m);
 done:
     out->files = files.data;
     out->n = files.len;

@@ -33,6 +33,8 @@ typedef struct loader {
     pgl_table lt[5];
     uint64_t *file_row0; /* first row of each file of the table being copied */
     sink_pg_stats st;
+    const char *lake_uri;
+    uint64_t lake_gen; /* io_lake_generation when the tables were opened */
 } loader;
 
 /* libpq messages span lines ("...failed: X\n\tIs the server running..."):
@@ -445,6 +447,13 @@ static int load_tx(loader *L, const char *schema, sl_err *err) {
     }
     sl_buf_printf(&sql, "DROP SCHEMA %s", L->qstage);
     if (exec_buf(L, &sql, "dropping the staging schema", err) < 0) goto out;
+    /* one run's star only: a build that published while we read would
+     * have mixed two runs' files into this load */
+    if (io_lake_generation(L->lake_uri, L->cfg) != L->lake_gen) {
+        sl_err_set(err, "%s was published again while it was being loaded; run load-postgres again",
+                   L->lake_uri);
+        goto out;
+    }
     if (exec(L, "COMMIT", "COMMIT", err) < 0) goto out;
     rc = 0;
 out:
@@ -469,7 +478,11 @@ int sink_pg_load_opts(const char *lake_uri, const char *dsn, const char *schema,
     double t0 = sl_now();
     int rc = -1;
     size_t opened = 0;
-    /* the lake first: a missing table needs no database to report */
+    /* the lake first: a missing table needs no database to report. What a
+     * killed build left is completed first (io_lake_recover). */
+    L.lake_uri = lake_uri;
+    if (io_lake_recover(lake_uri, cfg, err) < 0) goto out;
+    L.lake_gen = io_lake_generation(lake_uri, cfg);
     for (; opened < 5; opened++)
         if (pgl_open(lake_uri, &PGS_TABLES[opened], cfg, &L.lt[opened], err) < 0) goto out;
     if (connect_db(&L, dsn, err) < 0) goto out;
@@ -484,6 +497,12 @@ int sink_pg_load_opts(const char *lake_uri, const char *dsn, const char *schema,
     }
     if (load_tx(&L, schema, err) < 0) {
         if (PQstatus(L.conn) == CONNECTION_OK) PQclear(PQexec(L.conn, "ROLLBACK"));
+        /* files that changed under the load: say why */
+        if (err && io_lake_generation(lake_uri, cfg) != L.lake_gen)
+            sl_err_set(err,
+                       "%s was published again while it was being loaded; run load-postgres "
+                       "again",
+                       lake_uri);
         if (err && !strstr(err->msg, "unchanged")) {
             size_t n = strlen(err->msg);
             snprintf(err->msg + n, sizeof err->msg - n, " (rolled back: PostgreSQL is unchanged)");

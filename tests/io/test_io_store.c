@@ -356,8 +356,8 @@ static void kill_hook(const char *point, const char *table) {
     if (++hook_calls == kill_at) raise(SIGKILL);
 }
 
-/* Child: stage all tables, then commit them in order; kill_at 0 dies with
- * everything staged and a file half written, before the first commit. */
+/* Child: stage all tables, seal them, then publish them in one commit;
+ * kill_at 0 dies with everything staged and a file half written. */
 static void crash_child(void) {
     io_local_commit_hook = kill_hook;
     sl_err err;
@@ -374,7 +374,8 @@ static void crash_child(void) {
         raise(SIGKILL);
     }
     for (int t = 0; t < NTABLES; t++)
-        if (io_stage_commit(st[t], "new", 3, &err) < 0) _exit(4);
+        if (io_stage_seal(st[t], "new", 3, NULL, &err) < 0) _exit(4);
+    if (io_store_commit(s, &err) < 0) _exit(5);
     io_store_close(s);
     _exit(0);
 }
@@ -387,8 +388,10 @@ static void reset_old(void) {
 }
 
 static void crash_points(bool no_exchange) {
-    /* hook calls per table: success, [aside,] swapped, done */
-    int per = no_exchange ? 4 : 3, total = per * NTABLES;
+    /* hook calls: success per table, commit, then per table [aside,]
+     * swapped, then done */
+    int per = no_exchange ? 2 : 1, commit_at = NTABLES + 1;
+    int total = NTABLES + 1 + per * NTABLES + 1;
     for (int k = 0; k <= total + 1; k++) {
         reset_old();
         io_local_no_exchange = no_exchange;
@@ -405,28 +408,25 @@ static void crash_points(bool no_exchange) {
         } else {
             assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         }
-        /* tables before the killed one are new; the killed one is new once
-         * its rename happened; later ones are old; with the fallback, a
-         * kill right after "aside" leaves it missing until cleanup */
-        int cur = k == 0 ? -1 : (k - 1) / per, step = k == 0 ? -1 : (k - 1) % per;
+        /* Until the next command each table is whole, old or new (with the
+         * fallback one may be missing right after "aside"). Once the commit
+         * record is written (k >= commit_at) the next command completes it:
+         * every table new; before it, every table old. */
+        bool committed = k == 0 ? false : k >= commit_at;
         for (int t = 0; t < NTABLES; t++) {
-            bool newer = k > total || t < cur || (t == cur && step >= per - 2);
-            bool missing = no_exchange && t == cur && step == 1;
-            if (missing)
-                assert_false(tu_exists(root, TABLES[t]));
-            else if (newer)
-                assert_true(table_is(TABLES[t], "new", NEW_N[t]));
-            else
-                assert_true(table_is(TABLES[t], "old", OLD_N[t]));
+            if (!tu_exists(root, TABLES[t])) {
+                assert_true(no_exchange && committed);
+                continue;
+            }
+            bool isnew = table_is(TABLES[t], "new", NEW_N[t]);
+            assert_true(isnew || table_is(TABLES[t], "old", OLD_N[t]));
+            if (!committed) assert_false(isnew);
         }
-        /* the next run: lock is free, leftovers go, a missing table comes
-         * back as the old one, and a full publish works */
         io_local_no_exchange = false;
         io_store *s = open_store("next");
-        for (int t = 0; t < NTABLES; t++) {
-            bool newer = k > total || t < cur || (t == cur && step >= per - 2);
-            assert_true(table_is(TABLES[t], newer ? "new" : "old", newer ? NEW_N[t] : OLD_N[t]));
-        }
+        for (int t = 0; t < NTABLES; t++)
+            assert_true(
+                table_is(TABLES[t], committed ? "new" : "old", committed ? NEW_N[t] : OLD_N[t]));
         char *ents = root_entries();
         assert_null(strstr(ents, ".songlake-staging-crash"));
         free(ents);
