@@ -49,7 +49,7 @@ static const char *const EVENT_KEYS[E_N] = {"page",     "userId", "ts",        "
                                             "artist",   "length", "sessionId", "userAgent"};
 
 typedef struct parse_ctx {
-    etl *e;
+    const etl_match *m; /* the catalog's match index, read-only */
     file_result *r;
     const uint8_t *buf;
     size_t len;
@@ -258,7 +258,7 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
     int64_t uid = 0, ts = 0, session = 0;
     bool has_uid, has_ts, has_session = false, has_len = false;
     double length = 0;
-    if (v[E_LENGTH].type == JSON_NUMBER) etl_match_prefetch(c->e, v[E_LENGTH].num);
+    if (v[E_LENGTH].type == JSON_NUMBER) etl_match_prefetch(c->m, v[E_LENGTH].num);
     if (!get_text(c, pos, &v[E_PAGE], "page", &page)) return 0;
     if (!get_i64(c, pos, &v[E_USERID], "userId", &uid, &has_uid)) return 0;
     bool next = str_eq(page, "NextSong");
@@ -316,7 +316,7 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
             u->ua_raw = ua;
             u->ua_memo = memo;
         }
-        p->match = has_len ? etl_find_match(c->e, song, artist, length) : -1;
+        p->match = has_len ? etl_find_match(c->m, song, artist, length) : -1;
         play_month(r, ts, p);
     }
     if (u && ts >= u->ts) { /* an earlier event leaves the later one */
@@ -338,10 +338,10 @@ json_fields *etl_fields_new(bool events) {
     return f;
 }
 
-void etl_parse(etl *e, file_result *r, bool events, json_scanner *sc, const uint8_t *data,
-               size_t len, size_t stop) {
+void etl_parse(const etl_match *m, file_result *r, bool events, json_scanner *sc,
+               const uint8_t *data, size_t len, size_t stop) {
     r->bytes = stop;
-    parse_ctx pc = {e, r, data, len};
+    parse_ctx pc = {m, r, data, len};
     json_callbacks cb = {events ? on_event : on_song, on_reject};
     json_scan_until(sc, data, len, stop, &cb, &pc);
     r->lines = json_scanner_newlines(sc);
