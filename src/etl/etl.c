@@ -271,7 +271,7 @@ void etl_merge_user(etl *e, const user_rec *u) {
         g = sl_vec_push(&e->users);
     } else {
         g = &SL_VEC_AT(&e->users, user_rec, *ix);
-        if (u->ts < g->ts) return;
+        if (!etl_user_replaces(u->ts, g->ts)) return;
     }
     g->uid = u->uid;
     g->ts = u->ts;

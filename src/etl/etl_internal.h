@@ -76,9 +76,6 @@ typedef struct file_result {
     sl_map ua_esc;  /* a userAgent with escapes, as written -> index in ua_text */
     sl_vec ua_text; /* sl_str: its decoded text, interned in strs */
     sl_buf ua_buf;  /* decoding scratch */
-    int64_t day;    /* the last play's day (UTC, days since 1970), if have_day */
-    bool have_day;
-    int32_t day_year, day_month;
     sl_arena mem;
     double t_read, t_parse;
 } file_result;
@@ -126,6 +123,13 @@ size_t etl_set_compact(i64_set *s); /* sorts, drops duplicates; returns the coun
 /* First record of each song_id / artist_id wins: callers merge in input order. */
 void etl_merge_song_only(etl *e, const song_rec *s);
 void etl_merge_artist_only(etl *e, const lake_artist *a);
+/* SPEC 2, users: a user's row comes from the latest event (largest ts; on a
+ * tie, the last in input order). An event at ts that comes after the held
+ * one (at held_ts) in input order replaces it: the one test both the parse
+ * (within a task) and the merge (across tasks and ranks) apply. */
+static inline bool etl_user_replaces(int64_t ts, int64_t held_ts) {
+    return ts >= held_ts;
+}
 /* Keeps u when it is the user's latest event so far (ties: u, the later). */
 void etl_merge_user(etl *e, const user_rec *u);
 /* etl_parse.c: the json keys each record kind needs; one task's parse. */
