@@ -62,12 +62,12 @@ static const char USAGE[] =
     "Exit status: 0 on success; 1 when the run failed (the previous lake is left\n"
     "as it was); 2 on a usage error.\n";
 
-static char *own(build_opts *o, const char *s) {
-    return cli_own(&o->own, s);
+static char *own(build_cli_opts *c, const char *s) {
+    return cli_own(&c->own, s);
 }
 
-void build_opts_free(build_opts *o) {
-    cli_strings_free(&o->own);
+void build_opts_free(build_cli_opts *c) {
+    cli_strings_free(&c->own);
 }
 
 static bool parse_u64(const char *s, uint64_t *out) {
@@ -91,14 +91,15 @@ static const char *parse_bool(const char *s, bool *out) {
     return NULL;
 }
 
-const char *build_opts_apply(build_opts *o, const char *key, const char *val) {
+const char *build_opts_apply(build_cli_opts *c, const char *key, const char *val) {
+    build_opts *o = &c->run;
     uint64_t n;
     if (!strcmp(key, "songs"))
-        o->songs = own(o, val);
+        o->songs = own(c, val);
     else if (!strcmp(key, "logs"))
-        o->logs = own(o, val);
+        o->logs = own(c, val);
     else if (!strcmp(key, "out"))
-        o->out = own(o, val);
+        o->out = own(c, val);
     else if (!strcmp(key, "threads")) {
         if (!parse_u64(val, &n) || n < 1 || n > 1024) return "a number of threads from 1 to 1024";
         o->threads = (int)n;
@@ -113,9 +114,9 @@ const char *build_opts_apply(build_opts *o, const char *key, const char *val) {
         if (!parse_u64(val, &n) || n < 1) return "a positive integer";
         o->row_group_rows = (size_t)n;
     } else if (!strcmp(key, "postgres"))
-        o->postgres = own(o, val);
+        o->postgres = own(c, val);
     else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema"))
-        o->pg_schema = own(o, val);
+        o->pg_schema = own(c, val);
     else if (!strcmp(key, "quiet"))
         return parse_bool(val, &o->quiet);
     else if (!strcmp(key, "sync")) {
@@ -124,7 +125,7 @@ const char *build_opts_apply(build_opts *o, const char *key, const char *val) {
         o->io.no_sync = !sync;
         return why;
     } else
-        return cli_apply_s3(&o->io, &o->own, key, val);
+        return cli_apply_s3(&o->io, &c->own, key, val);
     return NULL;
 }
 
@@ -133,20 +134,21 @@ static const char *apply_cb(void *o, const char *key, const char *val) {
 }
 
 /* ---- flags ----------------------------------------------------------- */
-static char *default_input(build_opts *o, const char *sub) {
+static char *default_input(build_cli_opts *c, const char *sub) {
     char *p = sl_sprintf("%s/data/sparkify-sample/%s", SONGLAKE_SOURCE_DIR, sub);
     struct stat st;
     if (stat(p, &st) != 0) {
         free(p);
         p = sl_sprintf("data/sparkify-sample/%s", sub);
     }
-    char *r = own(o, p);
+    char *r = own(c, p);
     free(p);
     return r;
 }
 
-int build_opts_parse(build_opts *o, int argc, char **argv) {
-    memset(o, 0, sizeof *o);
+int build_opts_parse(build_cli_opts *c, int argc, char **argv) {
+    memset(c, 0, sizeof *c);
+    build_opts *o = &c->run;
     o->codec = PQ_CODEC_SNAPPY;
     o->max_rejects = UINT64_MAX;
     o->threads = sl_cpu_count();
@@ -160,10 +162,10 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
     const char *cfg;
     if (cli_find_config(argc, argv, &cfg)) return 2;
     if (cfg) {
-        o->config = own(o, cfg);
-        int rc = cli_config_load(cfg, "build", &o->io, &o->own, apply_cb, o);
+        o->config = own(c, cfg);
+        int rc = cli_config_load(cfg, "build", &o->io, &c->own, apply_cb, c);
         if (rc) {
-            build_opts_free(o);
+            build_opts_free(c);
             return rc;
         }
     }
@@ -232,18 +234,18 @@ int build_opts_parse(build_opts *o, int argc, char **argv) {
             goto usage_err;
         }
         if (!strcmp(key, "config")) continue; /* done in the first pass */
-        const char *why = build_opts_apply(o, key, val);
+        const char *why = build_opts_apply(c, key, val);
         if (why) {
             fprintf(stderr, "songlake: error: --%s '%s': expected %s\n", key, val, why);
             goto usage_err;
         }
     }
-    if (!o->songs) o->songs = default_input(o, "song_data");
-    if (!o->logs) o->logs = default_input(o, "log_data");
-    if (!o->out) o->out = own(o, "lake");
+    if (!o->songs) o->songs = default_input(c, "song_data");
+    if (!o->logs) o->logs = default_input(c, "log_data");
+    if (!o->out) o->out = own(c, "lake");
     o->progress = !o->quiet && isatty(2);
     return -1;
 usage_err:
-    build_opts_free(o);
+    build_opts_free(c);
     return 2;
 }

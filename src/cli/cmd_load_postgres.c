@@ -86,7 +86,7 @@ static const char *apply_file(void *ctx, const char *key, const char *val) {
     else {
         const char *why = cli_apply_s3(&o->io, &o->own, key, val);
         if (!why || *why) return why;
-        build_opts scratch;
+        build_cli_opts scratch;
         memset(&scratch, 0, sizeof scratch);
         why = build_opts_apply(&scratch, key, val);
         build_opts_free(&scratch);

@@ -1,13 +1,14 @@
 /* etl: SPEC.md rules over parsed records.
  *
  * Input is cut into tasks: a whole file, or for a mapped file a chunk of
- * about 8 MiB ending between records. The tasks of a window are fetched and
- * parsed in parallel (etl_parse.c, each into its own file_result with its
- * own arena), then merged one by one in input order on the calling thread.
- * Everything order-dependent (first-wins dedup, latest user, songplayId, the
- * order and line numbers of rejects) happens in the merge, so output is the
- * same for any thread count and chunk size. Memory is bounded by two windows
- * of tasks plus the dimension keys, whatever the size of a file. */
+ * about 8 MiB ending between records. The calling thread plans tasks in
+ * input order into a ring of result slots, the workers parse them as they
+ * come (etl_parse.c, each into its own file_result with its own arena), and
+ * the calling thread merges them one by one in input order. Everything
+ * order-dependent (first-wins dedup, latest user, songplayId, the order and
+ * line numbers of rejects) happens in the merge, so output is the same for
+ * any thread count and chunk size. Memory is bounded by the ring's tasks
+ * plus the dimension keys, whatever the size of a file. */
 #include "etl/etl_internal.h"
 
 #include <math.h>
@@ -84,24 +85,18 @@ void etl_free(etl *e) {
     sl_vec_free(&e->users);
     sl_map_free(&e->song_idx);
     sl_map_free(&e->artist_idx);
-    etl_match_free(e);
+    etl_match_free(&e->match);
     sl_imap_free(&e->user_idx);
     free(e->times.keys);
     sl_arena_free(&e->mem);
     free(e);
 }
 
-const etl_source_stats *etl_song_stats(const etl *e) {
-    return &e->song_stats;
-}
-const etl_source_stats *etl_event_stats(const etl *e) {
-    return &e->event_stats;
-}
-const etl_phase_times *etl_times(const etl *e) {
-    return &e->times_s;
-}
-uint64_t etl_matched_plays(const etl *e) {
-    return e->matched;
+void etl_get_stats(const etl *e, etl_stats *out) {
+    out->songs = e->song_stats;
+    out->events = e->event_stats;
+    out->matched = e->matched;
+    out->times = e->times_s;
 }
 
 /* The tasks in flight: a ring of result slots. The calling thread plans
@@ -132,7 +127,8 @@ static void parse_task(queue *q, file_result *r, int worker) {
         data = r->t.map + r->t.off;
         len = r->t.map_len - (size_t)r->t.off; /* a bad record may run on */
         stop = (size_t)r->t.len;
-        io_map_prefetch(r->t.map, (size_t)r->t.off, stop);
+        if (e->mapper->prefetch)
+            e->mapper->prefetch(e->mapper_ctx, r->t.map, (size_t)r->t.off, stop);
     } else {
         wb->len = 0;
         if (q->fetch(q->fctx, r->t.file, wb, &r->err) < 0) {
@@ -143,7 +139,7 @@ static void parse_task(queue *q, file_result *r, int worker) {
         len = stop = wb->len;
     }
     double t1 = sl_now();
-    etl_parse(e, r, q->events, e->scanners[worker], data, len, stop);
+    etl_parse(&e->match, r, q->events, e->scanners[worker], data, len, stop);
     r->t_read = t1 - t0;
     r->t_parse = sl_now() - t1;
     /* keep the capacity for the next file unless it is unusually large */
@@ -275,7 +271,7 @@ void etl_merge_user(etl *e, const user_rec *u) {
         g = sl_vec_push(&e->users);
     } else {
         g = &SL_VEC_AT(&e->users, user_rec, *ix);
-        if (u->ts < g->ts) return;
+        if (!etl_user_replaces(u->ts, g->ts)) return;
     }
     g->uid = u->uid;
     g->ts = u->ts;

@@ -17,11 +17,14 @@ typedef int (*etl_fetch_fn)(void *ctx, size_t i, sl_buf *out, sl_err *err);
  * it must be fetched, -1 on error). A mapped file is parsed in chunks of
  * about opts.chunk_bytes cut between NDJSON records, so memory and the work
  * per task stay bounded however big a file is; release drops the pages of a
- * merged chunk, unmap ends the mapping. Called from the merging thread. */
+ * merged chunk, unmap ends the mapping. Called from the merging thread,
+ * except prefetch. */
 typedef struct etl_mapper {
     int (*map)(void *ctx, size_t i, const uint8_t **data, size_t *len, sl_err *err);
     void (*release)(void *ctx, const uint8_t *data, size_t off, size_t n);
     void (*unmap)(void *ctx, const uint8_t *data, size_t len);
+    /* optional: a worker is about to parse [off, off + n) (on its thread) */
+    void (*prefetch)(void *ctx, const uint8_t *data, size_t off, size_t n);
 } etl_mapper;
 
 typedef struct etl_source_stats {
@@ -60,48 +63,43 @@ int etl_run_events(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fet
  * are written here, alongside time, not when the songs are read). */
 int etl_finish(etl *e, sl_err *err);
 
-const etl_source_stats *etl_song_stats(const etl *e);
-const etl_source_stats *etl_event_stats(const etl *e);
-const etl_phase_times *etl_times(const etl *e);
-uint64_t etl_matched_plays(const etl *e);
+/* What the run did so far (with MPI: this rank's part; build/ sums them). */
+typedef struct etl_stats {
+    etl_source_stats songs, events;
+    uint64_t matched; /* songplays given a song_id and artist_id */
+    etl_phase_times times;
+} etl_stats;
+void etl_get_stats(const etl *e, etl_stats *out);
 
-/* ---- distributed runs (docs/mpi.md) ---------------------------------- */
+/* ---- distributed runs (docs/mpi.md, driven by build/build_ranks.c) ----- */
+/* etl_run_songs in steps, for a catalog split over ranks: parse this rank's
+ * song files (first-wins within them), shuffle songs and artists to their
+ * owner ranks (etl_export / etl_merge), write this rank's share of songs and
+ * artists, then give every rank every song (export with nparts 1,
+ * dist_allgather, merge) and build the match index. */
+int etl_parse_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
+                    sl_err *err);
+int etl_write_catalog(etl *e, sl_err *err);
+void etl_build_match_index(etl *e);
 /* Parses the event files only to count the songplays they yield (no rows,
  * rejects or stats), so each rank learns its songplayId offset. */
 int etl_count_plays(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
                     uint64_t *count, sl_err *err);
 /* The next songplay gets id base + 1. */
 void etl_set_songplay_base(etl *e, uint64_t base);
-/* The users/time shuffle: this rank's latest event per user and distinct
- * start times as bytes, split into out[0..nparts) by the rank that owns each
- * key (a hash of userId / start time). The owner clears its own and merges
- * what every rank sent it in rank order (= input order), which keeps SPEC's
- * "latest, ties to the later record" rule exact; etl_finish then writes that
+
+/* The shuffle, one export/merge pair for every kind of record a rank can
+ * hold part of: songs (keyed by song_id), artists (artist_id), users (this
+ * rank's latest event per userId) and start times. */
+typedef enum etl_kind { ETL_SONGS, ETL_ARTISTS, ETL_USERS, ETL_TIMES } etl_kind;
+/* This rank's records of kind k as bytes, appended to out[0..nparts) by the
+ * rank that owns each key (a hash of the key; nparts 1: all to out[0]). */
+void etl_export(const etl *e, etl_kind k, sl_buf *out, int nparts);
+/* Replaces this etl's records of kind k by parts[0..nparts) merged in that
+ * order, which must be rank order (= input order): SPEC's first-wins and
+ * "latest, ties to the later record" rules then stay exact. Merging songs
+ * drops the match index (build it again). etl_finish then writes this
  * rank's share of users and time. */
-void etl_export_users(const etl *e, sl_buf *out, int nparts);
-void etl_clear_users(etl *e);
-int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err);
-void etl_export_times(const etl *e, sl_buf *out, int nparts);
-void etl_clear_times(etl *e);
-int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err);
-/* etl_run_songs in steps, for a catalog split over ranks: parse this rank's
- * song files (first-wins within them), shuffle song records by song_id and
- * artist records by artist_id to their owner ranks (clear, then merge in rank
- * order = input order, so the first record wins exactly), write this rank's
- * share of songs and artists, then gather every rank's songs (export with
- * nparts 1, dist_allgather, clear, merge) and build the match index. */
-int etl_parse_songs(etl *e, size_t nfiles, char *const *sources, etl_fetch_fn fetch, void *fctx,
-                    sl_err *err);
-void etl_export_songs(const etl *e, sl_buf *out, int nparts);
-void etl_clear_songs(etl *e);
-int etl_merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err);
-void etl_export_artists(const etl *e, sl_buf *out, int nparts);
-void etl_clear_artists(etl *e);
-int etl_merge_artists(etl *e, const uint8_t *p, size_t n, sl_err *err);
-int etl_write_catalog(etl *e, sl_err *err);
-void etl_build_match_index(etl *e);
-/* Replace the song / event statistics with the sums over all ranks. */
-void etl_absorb_song_stats(etl *e, const etl_source_stats *s);
-void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched);
+int etl_merge(etl *e, etl_kind k, const sl_buf *parts, int nparts, sl_err *err);
 
 #endif

@@ -2,7 +2,7 @@
  * songplayId count pass, and the records each shuffle moves (songs, artists,
  * users, start times) as bytes, exported split by owner rank and merged in
  * rank order (= input order), so SPEC's first-wins and latest-user rules
- * stay exact. The exchange itself is dist/'s, driven by cli/build_ranks.c. */
+ * stay exact. The exchange itself is dist/'s, driven by build/build_ranks.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +55,7 @@ static size_t owner_of(int64_t k, int nparts) {
     return nparts > 1 ? (size_t)(sl_hash(&k, sizeof k) % (uint64_t)nparts) : 0;
 }
 
-void etl_export_users(const etl *e, sl_buf *out, int nparts) {
+static void export_users(const etl *e, sl_buf *out, int nparts) {
     for (size_t i = 0; i < e->users.len; i++) {
         const user_rec *u = &SL_VEC_AT(&e->users, user_rec, i);
         sl_buf *b = &out[owner_of(u->uid, nparts)];
@@ -68,13 +68,13 @@ void etl_export_users(const etl *e, sl_buf *out, int nparts) {
     }
 }
 
-void etl_clear_users(etl *e) {
+static void clear_users(etl *e) {
     for (size_t i = 0; i < e->users.len; i++) free(SL_VEC_AT(&e->users, user_rec, i).blob);
     e->users.len = 0;
     sl_imap_free(&e->user_idx);
 }
 
-int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+static int merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     const uint8_t *end = p + n;
     while (p < end) {
         user_rec u = {0};
@@ -87,18 +87,18 @@ int etl_merge_users(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     return 0;
 }
 
-void etl_export_times(const etl *e, sl_buf *out, int nparts) {
+static void export_times(const etl *e, sl_buf *out, int nparts) {
     /* possibly with repeats (the set is compacted lazily): the owner dedups */
     for (size_t i = 0; i < e->times.count; i++)
         sl_buf_append(&out[owner_of(e->times.keys[i], nparts)], &e->times.keys[i], 8);
 }
 
-void etl_clear_times(etl *e) {
+static void clear_times(etl *e) {
     free(e->times.keys);
     memset(&e->times, 0, sizeof e->times);
 }
 
-int etl_merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+static int merge_times(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     if (n % 8) return sl_err_set(err, "internal: truncated start times from another rank");
     for (size_t i = 0; i < n; i += 8) {
         int64_t t;
@@ -127,7 +127,7 @@ static bool get_opt_f64(const uint8_t **p, const uint8_t *end, double *v, bool *
     return true;
 }
 
-void etl_export_songs(const etl *e, sl_buf *out, int nparts) {
+static void export_songs(const etl *e, sl_buf *out, int nparts) {
     for (size_t i = 0; i < e->songs.len; i++) {
         const song_rec *r = &SL_VEC_AT(&e->songs, song_rec, i);
         sl_buf *b = &out[owner_of_str(r->song_id, nparts)];
@@ -144,14 +144,14 @@ void etl_export_songs(const etl *e, sl_buf *out, int nparts) {
     }
 }
 
-void etl_clear_songs(etl *e) {
+static void clear_songs(etl *e) {
     e->songs.len = 0;
     sl_map_free(&e->song_idx);
     sl_map_init(&e->song_idx);
-    etl_match_free(e);
+    etl_match_free(&e->match);
 }
 
-int etl_merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+static int merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     const uint8_t *end = p + n;
     while (p < end) {
         song_rec r = {0};
@@ -168,7 +168,7 @@ int etl_merge_songs(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     return 0;
 }
 
-void etl_export_artists(const etl *e, sl_buf *out, int nparts) {
+static void export_artists(const etl *e, sl_buf *out, int nparts) {
     for (size_t i = 0; i < e->artists.len; i++) {
         const lake_artist *a = &SL_VEC_AT(&e->artists, lake_artist, i);
         sl_buf *b = &out[owner_of_str(a->artist_id, nparts)];
@@ -180,13 +180,13 @@ void etl_export_artists(const etl *e, sl_buf *out, int nparts) {
     }
 }
 
-void etl_clear_artists(etl *e) {
+static void clear_artists(etl *e) {
     e->artists.len = 0;
     sl_map_free(&e->artist_idx);
     sl_map_init(&e->artist_idx);
 }
 
-int etl_merge_artists(etl *e, const uint8_t *p, size_t n, sl_err *err) {
+static int merge_artists(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     const uint8_t *end = p + n;
     while (p < end) {
         lake_artist a = {0};
@@ -199,11 +199,21 @@ int etl_merge_artists(etl *e, const uint8_t *p, size_t n, sl_err *err) {
     return 0;
 }
 
-void etl_absorb_song_stats(etl *e, const etl_source_stats *s) {
-    e->song_stats = *s;
+void etl_export(const etl *e, etl_kind k, sl_buf *out, int nparts) {
+    switch (k) {
+    case ETL_SONGS: export_songs(e, out, nparts); break;
+    case ETL_ARTISTS: export_artists(e, out, nparts); break;
+    case ETL_USERS: export_users(e, out, nparts); break;
+    case ETL_TIMES: export_times(e, out, nparts); break;
+    }
 }
 
-void etl_absorb_event_stats(etl *e, const etl_source_stats *s, uint64_t matched) {
-    e->event_stats = *s;
-    e->matched = matched;
+int etl_merge(etl *e, etl_kind k, const sl_buf *parts, int nparts, sl_err *err) {
+    static void (*const clear[])(etl *) = {clear_songs, clear_artists, clear_users, clear_times};
+    static int (*const merge[])(etl *, const uint8_t *, size_t,
+                                sl_err *) = {merge_songs, merge_artists, merge_users, merge_times};
+    clear[k](e);
+    for (int i = 0; i < nparts; i++)
+        if (merge[k](e, parts[i].data, parts[i].len, err) < 0) return -1;
+    return 0;
 }

@@ -76,12 +76,19 @@ typedef struct file_result {
     sl_map ua_esc;  /* a userAgent with escapes, as written -> index in ua_text */
     sl_vec ua_text; /* sl_str: its decoded text, interned in strs */
     sl_buf ua_buf;  /* decoding scratch */
-    int64_t day;    /* the last play's day (UTC, days since 1970), if have_day */
-    bool have_day;
-    int32_t day_year, day_month;
     sl_arena mem;
     double t_read, t_parse;
 } file_result;
+
+/* The match index (etl_match.c): built by etl_build_match_index from the
+ * catalog, then read without locks by every parse worker, which only ever
+ * sees it as const. */
+typedef struct etl_match {
+    uint64_t *dur_bits;            /* bitmap by hashed duration of the catalog's songs */
+    struct etl_match_slot *mslots; /* by duration: 2^mbits slots */
+    sl_buf mpairs;                 /* (title, artist_name) pairs */
+    int mbits;
+} etl_match;
 
 struct etl {
     lake *lk;
@@ -91,14 +98,10 @@ struct etl {
     sl_map song_idx;   /* song_id -> index */
     sl_vec artists;    /* lake_artist */
     sl_map artist_idx; /* artist_id -> index */
-    /* the match index (etl_match.c) */
-    uint64_t *dur_bits;            /* bitmap by hashed duration of the catalog's songs */
-    struct etl_match_slot *mslots; /* by duration: 2^mbits slots */
-    sl_buf mpairs;                 /* (title, artist_name) pairs */
-    int mbits;
-    sl_vec users;     /* user_rec, strings in each one's blob */
-    sl_imap user_idx; /* uid -> index */
-    i64_set times;    /* distinct start_time (us) */
+    etl_match match;   /* built from songs; read-only while events are parsed */
+    sl_vec users;      /* user_rec, strings in each one's blob */
+    sl_imap user_idx;  /* uid -> index */
+    i64_set times;     /* distinct start_time (us) */
     uint64_t songplays, matched;
     etl_source_stats song_stats, event_stats;
     etl_phase_times times_s;
@@ -120,12 +123,19 @@ size_t etl_set_compact(i64_set *s); /* sorts, drops duplicates; returns the coun
 /* First record of each song_id / artist_id wins: callers merge in input order. */
 void etl_merge_song_only(etl *e, const song_rec *s);
 void etl_merge_artist_only(etl *e, const lake_artist *a);
+/* SPEC 2, users: a user's row comes from the latest event (largest ts; on a
+ * tie, the last in input order). An event at ts that comes after the held
+ * one (at held_ts) in input order replaces it: the one test both the parse
+ * (within a task) and the merge (across tasks and ranks) apply. */
+static inline bool etl_user_replaces(int64_t ts, int64_t held_ts) {
+    return ts >= held_ts;
+}
 /* Keeps u when it is the user's latest event so far (ties: u, the later). */
 void etl_merge_user(etl *e, const user_rec *u);
 /* etl_parse.c: the json keys each record kind needs; one task's parse. */
 json_fields *etl_fields_new(bool events);
-void etl_parse(etl *e, file_result *r, bool events, json_scanner *sc, const uint8_t *data,
-               size_t len, size_t stop);
+void etl_parse(const etl_match *m, file_result *r, bool events, json_scanner *sc,
+               const uint8_t *data, size_t len, size_t stop);
 void etl_result_init(file_result *r);
 void etl_result_free(file_result *r);
 /* json_to_int64's answer for the common shapes, without scanning the text
@@ -157,12 +167,12 @@ static inline bool etl_quick_i64(const json_value *v, int64_t *out) {
 /* etl_match.c: the match index built by etl_build_match_index (etl.h):
  * the song index a play matches, or -1. */
 #define ETL_DUR_BITS 20
-int32_t etl_find_match(const etl *e, sl_str song, sl_str artist, double length);
-void etl_match_free(etl *e);
+int32_t etl_find_match(const etl_match *m, sl_str song, sl_str artist, double length);
+void etl_match_free(etl_match *m);
 /* Starts loading what etl_find_match will read for this length, so the
  * cache misses overlap the rest of the record's work. */
-void etl_match_prefetch(const etl *e, double length);
-/* Parses files in windows on the worker threads and merges them in order. */
+void etl_match_prefetch(const etl_match *m, double length);
+/* Parses files as tasks on the worker threads and merges them in input order. */
 int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_fetch_fn fetch,
                   void *fctx, sl_err *err);
 

@@ -14,7 +14,7 @@
 
 #include "etl/etl_internal.h"
 
-/* A (title, artist_name) pair in e->mpairs, its bytes right after it, so
+/* A (title, artist_name) pair in m->mpairs, its bytes right after it, so
  * a hit reads one or two cache lines: the pairs of one duration are chained
  * by offset. */
 typedef struct pair {
@@ -47,13 +47,13 @@ static uint64_t dur_hash(uint64_t x) {
     return x;
 }
 
-void etl_match_free(etl *e) {
-    free(e->mslots);
-    sl_buf_free(&e->mpairs);
-    free(e->dur_bits);
-    e->mslots = NULL;
-    e->dur_bits = NULL;
-    e->mbits = 0;
+void etl_match_free(etl_match *m) {
+    free(m->mslots);
+    sl_buf_free(&m->mpairs);
+    free(m->dur_bits);
+    m->mslots = NULL;
+    m->dur_bits = NULL;
+    m->mbits = 0;
 }
 
 static bool song_id_less(const song_rec *a, const song_rec *b) {
@@ -62,8 +62,8 @@ static bool song_id_less(const song_rec *a, const song_rec *b) {
     return c < 0 || (c == 0 && a->song_id.len < b->song_id.len);
 }
 
-static pair *pair_at(const etl *e, uint32_t link) {
-    return (pair *)(void *)(e->mpairs.data + link - 1);
+static pair *pair_at(const etl_match *m, uint32_t link) {
+    return (pair *)(void *)(m->mpairs.data + link - 1);
 }
 
 static bool pair_is(const pair *p, const char *title, size_t tlen, const char *artist,
@@ -73,79 +73,80 @@ static bool pair_is(const pair *p, const char *title, size_t tlen, const char *a
            !memcmp(b + tlen, artist, alen);
 }
 
-static struct etl_match_slot *slot_of(const etl *e, uint64_t x) {
-    size_t mask = ((size_t)1 << e->mbits) - 1;
+static struct etl_match_slot *slot_of(const etl_match *m, uint64_t x) {
+    size_t mask = ((size_t)1 << m->mbits) - 1;
     uint64_t h = dur_hash(x);
-    size_t i = (size_t)(h >> (64 - e->mbits));
-    while (e->mslots[i].head &&
-           (e->mslots[i].tag != (uint32_t)h || pair_at(e, e->mslots[i].head)->dur != x))
+    size_t i = (size_t)(h >> (64 - m->mbits));
+    while (m->mslots[i].head &&
+           (m->mslots[i].tag != (uint32_t)h || pair_at(m, m->mslots[i].head)->dur != x))
         i = (i + 1) & mask;
-    e->mslots[i].tag = (uint32_t)h;
-    return &e->mslots[i];
+    m->mslots[i].tag = (uint32_t)h;
+    return &m->mslots[i];
 }
 
 void etl_build_match_index(etl *e) {
-    etl_match_free(e);
+    etl_match *m = &e->match;
+    etl_match_free(m);
     size_t words = ((size_t)1 << ETL_DUR_BITS) / 64;
-    e->dur_bits = sl_calloc(words, 8);
-    e->mbits = 4;
-    while (((size_t)1 << e->mbits) < e->songs.len * 2) e->mbits++; /* load <= 1/2 */
-    e->mslots = sl_calloc((size_t)1 << e->mbits, sizeof *e->mslots);
+    m->dur_bits = sl_calloc(words, 8);
+    m->mbits = 4;
+    while (((size_t)1 << m->mbits) < e->songs.len * 2) m->mbits++; /* load <= 1/2 */
+    m->mslots = sl_calloc((size_t)1 << m->mbits, sizeof *m->mslots);
     for (size_t i = 0; i < e->songs.len; i++) {
         const song_rec *s = &SL_VEC_AT(&e->songs, song_rec, i);
         if (!s->title.ptr || !s->artist_name.ptr || !s->has_duration) continue;
         uint64_t x = dur_key(s->duration);
         size_t b = (size_t)(dur_hash(x) >> (64 - ETL_DUR_BITS));
-        e->dur_bits[b / 64] |= UINT64_C(1) << (b % 64);
-        uint32_t *link = &slot_of(e, x)->head, off;
-        while (*link && !pair_is(pair_at(e, *link), s->title.ptr, s->title.len, s->artist_name.ptr,
+        m->dur_bits[b / 64] |= UINT64_C(1) << (b % 64);
+        uint32_t *link = &slot_of(m, x)->head, off;
+        while (*link && !pair_is(pair_at(m, *link), s->title.ptr, s->title.len, s->artist_name.ptr,
                                  s->artist_name.len))
-            link = &pair_at(e, *link)->next;
+            link = &pair_at(m, *link)->next;
         if (*link) { /* the same (title, artist, duration) again */
-            pair *p = pair_at(e, *link);
+            pair *p = pair_at(m, *link);
             if (song_id_less(s, &SL_VEC_AT(&e->songs, song_rec, p->song))) p->song = (uint32_t)i;
             continue;
         }
         size_t need = sizeof(pair) + s->title.len + s->artist_name.len;
         need = (need + 7) & ~(size_t)7;
-        if (e->mpairs.len + need >= UINT32_MAX) break; /* 4 GiB of titles: the rest match nothing */
-        off = (uint32_t)e->mpairs.len;
-        ptrdiff_t at = (const uint8_t *)link - e->mpairs.data; /* link may be inside mpairs */
-        bool inside = e->mpairs.data && at >= 0 && (size_t)at < e->mpairs.len;
-        sl_buf_reserve(&e->mpairs, need);
-        if (inside) link = (uint32_t *)(void *)(e->mpairs.data + at);
+        if (m->mpairs.len + need >= UINT32_MAX) break; /* 4 GiB of titles: the rest match nothing */
+        off = (uint32_t)m->mpairs.len;
+        ptrdiff_t at = (const uint8_t *)link - m->mpairs.data; /* link may be inside mpairs */
+        bool inside = m->mpairs.data && at >= 0 && (size_t)at < m->mpairs.len;
+        sl_buf_reserve(&m->mpairs, need);
+        if (inside) link = (uint32_t *)(void *)(m->mpairs.data + at);
         pair p = {x, 0, (uint32_t)i, s->title.len, s->artist_name.len};
-        uint8_t *o = e->mpairs.data + off;
+        uint8_t *o = m->mpairs.data + off;
         memset(o, 0, need);
         memcpy(o, &p, sizeof p);
         memcpy(o + sizeof p, s->title.ptr, s->title.len);
         memcpy(o + sizeof p + s->title.len, s->artist_name.ptr, s->artist_name.len);
-        e->mpairs.len += need;
+        m->mpairs.len += need;
         *link = off + 1;
     }
 }
 
-void etl_match_prefetch(const etl *e, double length) {
-    if (!e->mslots) return;
+void etl_match_prefetch(const etl_match *m, double length) {
+    if (!m->mslots) return;
     uint64_t h = dur_hash(dur_key(length));
     size_t b = (size_t)(h >> (64 - ETL_DUR_BITS));
-    __builtin_prefetch(&e->dur_bits[b / 64]);
-    __builtin_prefetch(&e->mslots[h >> (64 - e->mbits)]);
+    __builtin_prefetch(&m->dur_bits[b / 64]);
+    __builtin_prefetch(&m->mslots[h >> (64 - m->mbits)]);
 }
 
-int32_t etl_find_match(const etl *e, sl_str song, sl_str artist, double length) {
-    if (!song.ptr || !artist.ptr || !e->mslots) return -1;
+int32_t etl_find_match(const etl_match *m, sl_str song, sl_str artist, double length) {
+    if (!song.ptr || !artist.ptr || !m->mslots) return -1;
     uint64_t x = dur_key(length);
     uint64_t h = dur_hash(x);
     size_t b = (size_t)(h >> (64 - ETL_DUR_BITS));
-    if (!(e->dur_bits[b / 64] >> (b % 64) & 1)) return -1;
-    size_t mask = ((size_t)1 << e->mbits) - 1;
-    for (size_t i = (size_t)(h >> (64 - e->mbits));; i = (i + 1) & mask) {
-        const struct etl_match_slot *sl = &e->mslots[i];
+    if (!(m->dur_bits[b / 64] >> (b % 64) & 1)) return -1;
+    size_t mask = ((size_t)1 << m->mbits) - 1;
+    for (size_t i = (size_t)(h >> (64 - m->mbits));; i = (i + 1) & mask) {
+        const struct etl_match_slot *sl = &m->mslots[i];
         if (!sl->head) return -1;
-        if (sl->tag != (uint32_t)h || pair_at(e, sl->head)->dur != x) continue;
-        for (uint32_t k = sl->head; k; k = pair_at(e, k)->next) {
-            const pair *p = pair_at(e, k);
+        if (sl->tag != (uint32_t)h || pair_at(m, sl->head)->dur != x) continue;
+        for (uint32_t k = sl->head; k; k = pair_at(m, k)->next) {
+            const pair *p = pair_at(m, k);
             if (pair_is(p, song.ptr, song.len, artist.ptr, artist.len)) return (int32_t)p->song;
         }
         return -1;

@@ -49,7 +49,7 @@ static const char *const EVENT_KEYS[E_N] = {"page",     "userId", "ts",        "
                                             "artist",   "length", "sessionId", "userAgent"};
 
 typedef struct parse_ctx {
-    etl *e;
+    const etl_match *m; /* the catalog's match index, read-only */
     file_result *r;
     const uint8_t *buf;
     size_t len;
@@ -83,20 +83,13 @@ static sl_str intern_escaped(file_result *r, const json_value *v) {
     return SL_VEC_AT(&r->ua_text, sl_str, *ix);
 }
 
-/* year and month of a play at ts (ms): plays come in time order, so most
- * share the previous one's day */
-static void play_month(file_result *r, int64_t ts, play_rec *p) {
-    int64_t day = ts / 86400000 - (ts % 86400000 < 0); /* floor */
-    if (!r->have_day || r->day != day) {
-        lake_time t = {.ts_us = ts * 1000};
-        lake_time_parts(&t);
-        r->have_day = true;
-        r->day = day;
-        r->day_year = t.year;
-        r->day_month = t.month;
-    }
-    p->year = r->day_year;
-    p->month = r->day_month;
+/* year and month of a play at ts (ms): lake_time_parts, the time table's
+ * own rule (it keeps the last day's parts per thread) */
+static void play_month(int64_t ts, play_rec *p) {
+    lake_time t = {.ts_us = ts * 1000};
+    lake_time_parts(&t);
+    p->year = t.year;
+    p->month = t.month;
 }
 
 static sl_str keep(file_result *r, sl_str s) {
@@ -205,8 +198,7 @@ static int on_song(void *ctx, const json_value *v, json_pos pos) {
     if (!s.artist_id.ptr || !s.artist_id.len)
         return reject_at(c, pos, "%s: missing or empty", "artist_id");
     /* it names a partition directory: "artist_id=<escaped>" must fit a file name */
-    if (lake_escaped_len(s.artist_id.ptr, s.artist_id.len) + sizeof "artist_id=" - 1 >
-        LAKE_MAX_DIR_NAME)
+    if (!lake_partition_fits("artist_id", s.artist_id.ptr, s.artist_id.len))
         return reject_at(c, pos, "%s: too long for a partition directory name (255 bytes escaped)",
                          "artist_id");
     if (!get_text(c, pos, &v[S_TITLE], "title", &s.title)) return 0;
@@ -258,7 +250,7 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
     int64_t uid = 0, ts = 0, session = 0;
     bool has_uid, has_ts, has_session = false, has_len = false;
     double length = 0;
-    if (v[E_LENGTH].type == JSON_NUMBER) etl_match_prefetch(c->e, v[E_LENGTH].num);
+    if (v[E_LENGTH].type == JSON_NUMBER) etl_match_prefetch(c->m, v[E_LENGTH].num);
     if (!get_text(c, pos, &v[E_PAGE], "page", &page)) return 0;
     if (!get_i64(c, pos, &v[E_USERID], "userId", &uid, &has_uid)) return 0;
     bool next = str_eq(page, "NextSong");
@@ -316,10 +308,10 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
             u->ua_raw = ua;
             u->ua_memo = memo;
         }
-        p->match = has_len ? etl_find_match(c->e, song, artist, length) : -1;
-        play_month(r, ts, p);
+        p->match = has_len ? etl_find_match(c->m, song, artist, length) : -1;
+        play_month(ts, p);
     }
-    if (u && ts >= u->ts) { /* an earlier event leaves the later one */
+    if (u && etl_user_replaces(ts, u->ts)) {
         u->ts = ts;
         u->first = borrow(c, first);
         u->last = borrow(c, last);
@@ -338,10 +330,10 @@ json_fields *etl_fields_new(bool events) {
     return f;
 }
 
-void etl_parse(etl *e, file_result *r, bool events, json_scanner *sc, const uint8_t *data,
-               size_t len, size_t stop) {
+void etl_parse(const etl_match *m, file_result *r, bool events, json_scanner *sc,
+               const uint8_t *data, size_t len, size_t stop) {
     r->bytes = stop;
-    parse_ctx pc = {e, r, data, len};
+    parse_ctx pc = {m, r, data, len};
     json_callbacks cb = {events ? on_event : on_song, on_reject};
     json_scan_until(sc, data, len, stop, &cb, &pc);
     r->lines = json_scanner_newlines(sc);

@@ -317,7 +317,7 @@ uint64_t lake_reject_count(const lake *lk) {
 /* ---- songplays (streamed) -------------------------------------------- */
 static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) {
     char dir[64];
-    snprintf(dir, sizeof dir, "year=%d/month=%d", (int)year, (int)month);
+    lake_month_dir(dir, sizeof dir, year, month);
     for (size_t i = 0; i < lk->sp_nparts; i++) {
         part *p = &lk->sp_parts[i];
         if (!strcmp(p->dir, dir)) {

@@ -55,10 +55,13 @@ void lake_time_parts(lake_time *t);
 /* Hive/Spark partition value escaping (SPEC section 2). A NULL or empty
  * value becomes __HIVE_DEFAULT_PARTITION__. Appends to out. */
 void lake_escape_partition(sl_buf *out, const char *v, size_t n);
-/* Length lake_escape_partition would append. A partition directory is
- * "<column>=<escaped value>" and must fit a file name (255 bytes). */
+/* Length lake_escape_partition would append. */
 size_t lake_escaped_len(const char *v, size_t n);
 #define LAKE_MAX_DIR_NAME 255
+/* Whether the partition directory "<column>=<escaped v>" fits a file name
+ * (LAKE_MAX_DIR_NAME bytes): a value that does not cannot be written, so
+ * its record is rejected (etl). */
+bool lake_partition_fits(const char *column, const char *v, size_t n);
 /* The inverse (for readers): %XX -> byte. Returns malloc'd string, or NULL
  * for __HIVE_DEFAULT_PARTITION__. */
 char *lake_unescape_partition(const char *v, size_t n);

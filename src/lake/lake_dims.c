@@ -208,7 +208,7 @@ static int write_time_sorted(lake *lk, const int64_t *ts, size_t stride, size_t 
         if (!open || t.year != cur.year || t.month != cur.month) {
             if (open && lake_part_close(lk, LAKE_TIME, &p, err) < 0) return -1;
             char dir[64];
-            snprintf(dir, sizeof dir, "year=%d/month=%d", (int)t.year, (int)t.month);
+            lake_month_dir(dir, sizeof dir, t.year, t.month);
             if (lake_part_open(lk, LAKE_TIME, &p, dir, err) < 0) {
                 lake_part_discard(&p);
                 return -1;

@@ -101,6 +101,9 @@ typedef struct closed_file {
     uint64_t rows, bytes;
 } closed_file;
 
+/* partition.c: "year=Y/month=M", the directory of a songplays or time row. */
+void lake_month_dir(char *dir, size_t n, int32_t year, int32_t month);
+
 int lake_part_open(lake *lk, int table, part *p, const char *dir, sl_err *err);
 /* Closes p's Parquet writer and file (no shared state: callable from
  * several threads at once on different parts). Frees p either way. */

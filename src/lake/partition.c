@@ -1,10 +1,11 @@
 /* Partition paths and time parts: the small pure functions of SPEC section 2
  * that decide where a row lands, kept apart from the writers so they can be
  * tested alone. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lake/lake.h"
+#include "lake/lake_internal.h"
 
 static const char HIVE_DEFAULT[] = "__HIVE_DEFAULT_PARTITION__";
 
@@ -36,6 +37,15 @@ size_t lake_escaped_len(const char *v, size_t n) {
     size_t len = n;
     for (size_t i = 0; i < n; i++) len += needs_escape((unsigned char)v[i]) ? 2 : 0;
     return len;
+}
+
+bool lake_partition_fits(const char *column, const char *v, size_t n) {
+    return strlen(column) + 1 + lake_escaped_len(v, n) <= LAKE_MAX_DIR_NAME;
+}
+
+/* The one spelling of a (year, month) partition (songplays and time). */
+void lake_month_dir(char *dir, size_t n, int32_t year, int32_t month) {
+    snprintf(dir, n, "year=%d/month=%d", (int)year, (int)month);
 }
 
 static int hexval(char c) {
@@ -112,14 +122,36 @@ static int iso_weeks_in_year(int64_t y) {
 }
 
 /* Everything but the hour depends on the day alone, and logs are time
- * ordered: the last day's fields are kept per thread. */
+ * ordered: the last day's fields are kept per thread, and a time in that
+ * day costs one compare and one division (songplays' year and month come
+ * from here too, once per play). */
 static _Thread_local struct {
     bool ok;
-    int64_t days;
+    bool has_start; /* start_us is the day's first microsecond (it fits int64) */
+    int64_t days, start_us;
     int32_t year, month, day, week, weekday;
 } day_cache;
 
+#define US_PER_DAY INT64_C(86400000000)
+#define US_PER_HOUR INT64_C(3600000000)
+
+static void from_cache(lake_time *t) {
+    t->year = day_cache.year;
+    t->month = day_cache.month;
+    t->day = day_cache.day;
+    t->weekday = day_cache.weekday;
+    t->week = day_cache.week;
+}
+
 void lake_time_parts(lake_time *t) {
+    /* unsigned: the exact difference, as ts_us >= start_us */
+    if (day_cache.ok && day_cache.has_start && t->ts_us >= day_cache.start_us &&
+        (uint64_t)t->ts_us - (uint64_t)day_cache.start_us < (uint64_t)US_PER_DAY) {
+        t->hour =
+            (int32_t)(((uint64_t)t->ts_us - (uint64_t)day_cache.start_us) / (uint64_t)US_PER_HOUR);
+        from_cache(t);
+        return;
+    }
     int64_t secs = floordiv(t->ts_us, 1000000);
     int64_t days = floordiv(secs, 86400);
     int64_t sod = secs - days * 86400;
@@ -136,15 +168,13 @@ void lake_time_parts(lake_time *t) {
             week = 1;
         day_cache.ok = true;
         day_cache.days = days;
+        day_cache.has_start = days > INT64_MIN / US_PER_DAY && days < INT64_MAX / US_PER_DAY;
+        day_cache.start_us = day_cache.has_start ? days * US_PER_DAY : 0;
         day_cache.year = y;
         day_cache.month = m;
         day_cache.day = d;
         day_cache.weekday = wd % 7 + 1; /* Spark dayofweek: 1 = Sunday */
         day_cache.week = (int32_t)week;
     }
-    t->year = day_cache.year;
-    t->month = day_cache.month;
-    t->day = day_cache.day;
-    t->weekday = day_cache.weekday;
-    t->week = day_cache.week;
+    from_cache(t);
 }

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int saved = dup(2), null = open("/dev/null", O_WRONLY);
     dup2(null, 2);
     char *argv[] = {"build", "--config", path, NULL};
-    build_opts o;
+    build_cli_opts o;
     int rc = build_opts_parse(&o, 3, argv);
     if (rc < 0) build_opts_free(&o);
     fflush(stderr);

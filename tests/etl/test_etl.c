@@ -136,9 +136,11 @@ static void test_rules(void **state) {
     run r;
     run_open(&r, UINT64_MAX);
     assert_int_equal(run_all(&r, S_DUP, 2, logs, 2), 0);
-    assert_int_equal(etl_matched_plays(r.e), 4);
-    assert_int_equal(etl_event_stats(r.e)->rejected, 2); /* "not json", sessionId "x" */
-    assert_int_equal(etl_event_stats(r.e)->accepted, 4);
+    etl_stats st;
+    etl_get_stats(r.e, &st);
+    assert_int_equal(st.matched, 4);
+    assert_int_equal(st.events.rejected, 2); /* "not json", sessionId "x" */
+    assert_int_equal(st.events.accepted, 4);
     assert_int_equal(lake_stats(r.lk, LAKE_SONGS)->rows, 2);
     assert_int_equal(lake_stats(r.lk, LAKE_ARTISTS)->rows, 3);
     assert_int_equal(lake_stats(r.lk, LAKE_TIME)->rows, 2);
@@ -195,7 +197,9 @@ static void test_user_agents(void **state) {
     run r;
     run_open(&r, UINT64_MAX);
     assert_int_equal(run_all(&r, S_DUP, 1, logs, 2), 0);
-    assert_int_equal(etl_event_stats(r.e)->accepted, N);
+    etl_stats st;
+    etl_get_stats(r.e, &st);
+    assert_int_equal(st.events.accepted, N);
     char *p = sl_sprintf("%s/songplays/year=2018/month=11/part-00000.snappy.parquet", r.root);
     char ua[N][32];
     int64_t ids[N];

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "lake/lake.h"
+#include "lake/lake_internal.h"
 
 static char *esc(const char *v) {
     sl_buf b = {0};
@@ -98,11 +98,78 @@ static void test_time_parts(void **state) {
     }
 }
 
+/* "artist_id=" + the escaped value must fit 255 bytes: 245 plain bytes do,
+ * 246 do not; an escaped byte counts 3. The songplays and time partitions
+ * are spelled once, by lake_month_dir. */
+static void test_dir_names(void **state) {
+    (void)state;
+    char v[300];
+    memset(v, 'a', sizeof v);
+    assert_true(lake_partition_fits("artist_id", v, 245));
+    assert_false(lake_partition_fits("artist_id", v, 246));
+    v[0] = '/'; /* %2F */
+    assert_true(lake_partition_fits("artist_id", v, 243));
+    assert_false(lake_partition_fits("artist_id", v, 244));
+    assert_true(lake_partition_fits("artist_id", NULL, 0)); /* __HIVE_DEFAULT_PARTITION__ */
+    char dir[64];
+    lake_month_dir(dir, sizeof dir, 2018, 11);
+    assert_string_equal(dir, "year=2018/month=11");
+    lake_month_dir(dir, sizeof dir, -1, 1);
+    assert_string_equal(dir, "year=-1/month=1");
+}
+
+/* lake_time_parts keeps the last day: a time reached through that cache
+ * (after another time of the same day) gets the parts it gets alone
+ * (after a time of a distant day), at day edges, before 1970 and at the
+ * ends of int64. */
+static void parts_after(int64_t before, int64_t ts, lake_time *out) {
+    lake_time b = {.ts_us = before};
+    lake_time_parts(&b);
+    *out = (lake_time){.ts_us = ts};
+    lake_time_parts(out);
+}
+
+static void test_time_parts_cache(void **state) {
+    (void)state;
+    const int64_t D = INT64_C(86400000000);
+    const int64_t base[] = {0,
+                            1541105830000000,
+                            -1,
+                            -D,
+                            -D - 1,
+                            951782400 * INT64_C(1000000),
+                            INT64_MIN,
+                            INT64_MAX,
+                            INT64_MIN + D,
+                            INT64_MAX - D};
+    const int64_t off[] = {0, 1, -1, 3599999999, 3600000000, D - 1, D, -D, D / 2};
+    uint64_t x = 88172645463325252u;
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+        for (size_t j = 0; j < sizeof off / sizeof off[0]; j++)
+            for (int k = 0; k < 50; k++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                int64_t ts, near;
+                if (__builtin_add_overflow(base[i], off[j], &ts)) continue;
+                int64_t step = (int64_t)(x % (uint64_t)D) - D / 2;
+                if (__builtin_add_overflow(ts, step, &near)) near = ts;
+                lake_time alone, cached;
+                int64_t far = ts > 0 ? ts - 3 * D : ts + 3 * D;
+                parts_after(far, ts, &alone);
+                parts_after(near, ts, &cached);
+                assert_int_equal(alone.hour, cached.hour);
+                assert_int_equal(alone.day, cached.day);
+                assert_int_equal(alone.week, cached.week);
+                assert_int_equal(alone.weekday, cached.weekday);
+                assert_int_equal(alone.month, cached.month);
+                assert_int_equal(alone.year, cached.year);
+            }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_unescape),
-        cmocka_unit_test(test_time_parts),
+        cmocka_unit_test(test_escape),           cmocka_unit_test(test_unescape),
+        cmocka_unit_test(test_time_parts),       cmocka_unit_test(test_dir_names),
+        cmocka_unit_test(test_time_parts_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

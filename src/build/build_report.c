@@ -1,0 +1,93 @@
+/* build report: <out>/_songlake/report.json (SPEC section 3: version,
+ * options without secrets, inputs, records per source, rows, files and
+ * bytes per table, seconds per phase) and the table printed after a run. */
+#include <string.h>
+
+#include "build/build_internal.h"
+
+static void json_kv_str(sl_buf *b, const char *k, const char *v, bool comma) {
+    sl_buf_printf(b, "%s\"%s\":", comma ? "," : "", k);
+    if (v)
+        sl_buf_json_str(b, v, strlen(v));
+    else
+        sl_buf_append(b, "null", 4);
+}
+
+static void source_json(sl_buf *b, const char *name, const build_input *in,
+                        const etl_source_stats *s) {
+    sl_buf_printf(b,
+                  "\"%s\":{\"files\":%zu,\"bytes\":%llu,\"bytes_decompressed\":%llu,"
+                  "\"records_read\":%llu,\"accepted\":%llu,\"rejected\":%llu}",
+                  name, in->files, (unsigned long long)in->bytes, (unsigned long long)s->bytes,
+                  (unsigned long long)s->read, (unsigned long long)s->accepted,
+                  (unsigned long long)s->rejected);
+}
+
+char *build_report_json(const build_state *s) {
+    const build_opts *o = s->o;
+    const build_summary *sum = &s->sum;
+    const build_times *pt = &s->pt;
+    sl_buf b = {0};
+    sl_buf_append(&b, "{", 1);
+    json_kv_str(&b, "tool", "songlake", false);
+    json_kv_str(&b, "version", SONGLAKE_VERSION, true);
+    json_kv_str(&b, "run_id", s->run_id, true);
+    sl_buf_append(&b, ",\"options\":{", 12);
+    json_kv_str(&b, "songs", o->songs, false);
+    json_kv_str(&b, "logs", o->logs, true);
+    json_kv_str(&b, "out", o->out, true);
+    json_kv_str(&b, "config", o->config, true);
+    json_kv_str(&b, "compression", pq_codec_name(o->codec), true);
+    sl_buf_printf(&b, ",\"sync\":%s", o->io.no_sync ? "false" : "true");
+    sl_buf_printf(&b, ",\"threads\":%d,\"ranks\":%d", o->threads, s->size);
+    if (o->max_rejects == UINT64_MAX)
+        sl_buf_append(&b, ",\"max_rejects\":null", 19);
+    else
+        sl_buf_printf(&b, ",\"max_rejects\":%llu", (unsigned long long)o->max_rejects);
+    json_kv_str(&b, "endpoint_url", o->io.endpoint_url, true);
+    json_kv_str(&b, "region", o->io.region, true);
+    sl_buf_append(&b, "},\"inputs\":{", 12);
+    source_json(&b, "songs", &sum->songs_in, &sum->songs);
+    sl_buf_append(&b, ",", 1);
+    source_json(&b, "logs", &sum->logs_in, &sum->events);
+    sl_buf_printf(&b, "},\"rejects\":%llu,\"songplays_matched\":%llu,\"tables\":{",
+                  (unsigned long long)sum->rejects, (unsigned long long)sum->songplays_matched);
+    for (int t = 0; t < LAKE_NTABLES; t++) {
+        const lake_table_stats *ts = &sum->tables[t];
+        sl_buf_printf(&b, "%s\"%s\":{\"rows\":%llu,\"files\":%llu,\"bytes\":%llu}", t ? "," : "",
+                      lake_table_name(t), (unsigned long long)ts->rows,
+                      (unsigned long long)ts->files, (unsigned long long)ts->bytes);
+    }
+    etl_stats st; /* this rank's phase times */
+    etl_get_stats(s->e, &st);
+    const etl_phase_times *et = &st.times;
+    sl_buf_printf(&b,
+                  "},\"seconds\":{\"list\":%.3f,\"songs\":%.3f,\"events\":%.3f,"
+                  "\"read_cpu\":%.3f,\"parse_cpu\":%.3f,\"transform\":%.3f,"
+                  "\"encode_songplays\":%.3f,\"finish\":%.3f,\"publish\":%.3f,\"total\":%.3f}}\n",
+                  pt->list, pt->songs, pt->events, et->read, et->parse, et->merge - et->encode,
+                  et->encode, pt->finish, pt->publish, pt->total);
+    sl_buf_putc(&b, 0);
+    return (char *)b.data;
+}
+
+void build_print_summary(FILE *f, const build_summary *s, const char *out) {
+    fprintf(f, "%-10s %12s %8s %14s\n", "table", "rows", "files", "bytes");
+    for (int t = 0; t < LAKE_NTABLES; t++) {
+        const lake_table_stats *ts = &s->tables[t];
+        fprintf(f, "%-10s %12llu %8llu %14llu\n", lake_table_name(t), (unsigned long long)ts->rows,
+                (unsigned long long)ts->files, (unsigned long long)ts->bytes);
+    }
+    const etl_source_stats *ss = &s->songs, *es = &s->events;
+    fprintf(f, "\n%-10s %8s %12s %12s %12s %12s\n", "input", "files", "MB", "read", "accepted",
+            "rejected");
+    fprintf(f, "%-10s %8zu %12.1f %12llu %12llu %12llu\n", "songs", s->songs_in.files,
+            (double)s->songs_in.bytes / 1e6, (unsigned long long)ss->read,
+            (unsigned long long)ss->accepted, (unsigned long long)ss->rejected);
+    fprintf(f, "%-10s %8zu %12.1f %12llu %12llu %12llu\n", "events", s->logs_in.files,
+            (double)s->logs_in.bytes / 1e6, (unsigned long long)es->read,
+            (unsigned long long)es->accepted, (unsigned long long)es->rejected);
+    fprintf(f, "\n%s published in %.2f s", out, s->seconds);
+    if (ss->rejected + es->rejected) fprintf(f, "; rejects in %s/_songlake/rejects.jsonl", out);
+    fprintf(f, "\n");
+}
