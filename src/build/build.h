@@ -23,6 +23,10 @@ typedef struct build_opts {
     int threads;
     pq_codec codec;
     uint64_t max_rejects; /* UINT64_MAX: unlimited; with MPI, on the sum over ranks */
+    /* A source whose rejected share of its records is above this fails
+     * the run (issue 15); 0 = the default, BUILD_DEFAULT_REJECT_RATE; 1 =
+     * off. A source with records and none accepted always fails it. */
+    double max_reject_rate;
     size_t row_group_rows;
     bool quiet;    /* no summary on stdout */
     bool progress; /* a progress line on stderr (the leader's, with MPI) */
@@ -44,6 +48,12 @@ typedef struct build_summary {
     uint64_t songplays_matched, rejects;
     lake_table_stats tables[LAKE_NTABLES];
     double seconds; /* from the start to the end of the commit */
+    /* the most frequent reject reasons (numbers shown as N) */
+    size_t nreasons;
+    struct {
+        char text[160];
+        uint64_t count;
+    } reasons[3];
 } build_summary;
 
 /* Runs the build (MPI: on every rank, each calling it once). Returns 0 when
@@ -56,6 +66,7 @@ int build_run(const build_opts *o, build_summary *summary, sl_err *err);
  * is "/", holds or lies in an input, or holds something songlake did not
  * write (a usage error: exit 2). */
 #define BUILD_REFUSED (-2)
+#define BUILD_DEFAULT_REJECT_RATE 0.05
 
 /* The table printed after a run (build_run prints it unless o->quiet). */
 void build_print_summary(FILE *f, const build_summary *s, const char *out);

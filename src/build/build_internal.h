@@ -24,6 +24,7 @@ typedef struct build_state {
     bool leader;
     bool refused;             /* a check before writing refused the run (exit 2) */
     bool failed_here;         /* err holds this rank's cause */
+    bool reject_trip;         /* a reject limit failed the run: keep its rejects */
     uint64_t etl_max_rejects; /* the limit etl checks as it merges (MPI: none,
                                  the leader checks the sum) */
     double t0;
@@ -38,6 +39,9 @@ typedef struct build_state {
 } build_state;
 
 /* ---- steps (build_steps.c) ---------------------------------------------- */
+/* The reject limits on the totals (leader): --max-rejects (MPI; one
+ * process checks it as it merges) and --max-reject-rate per source. */
+int build_check_rejects(build_state *s, sl_err *err);
 void build_begin(build_state *s, const build_opts *o, int rank, int size);
 /* The run id: a fresh one (the leader's, given to every rank by the driver). */
 char *build_make_run_id(void);

@@ -22,6 +22,7 @@ int build_drive_local(build_state *s, sl_err *err) {
     double t3 = sl_now();
     s->pt.events = t3 - t2;
     build_collect(s);
+    if (build_check_rejects(s, err) < 0) return -1;
     if (build_write(s, err) < 0) return -1;
     double t4 = sl_now();
     s->pt.finish = t4 - t3;

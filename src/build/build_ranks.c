@@ -200,12 +200,7 @@ int build_drive_ranks(build_state *s, sl_err *err) {
     s->pt.events = t3 - t2;
 
     lr = combine_events(s, err);
-    uint64_t rejected = s->sum.songs.rejected + s->sum.events.rejected;
-    if (lr == 0 && s->leader && rejected > s->o->max_rejects)
-        lr = sl_err_set(err,
-                        "%llu records rejected, more than --max-rejects %llu; fix the input "
-                        "or raise --max-rejects",
-                        (unsigned long long)rejected, (unsigned long long)s->o->max_rejects);
+    if (lr == 0) lr = build_check_rejects(s, err);
     if (!all_ok(s, lr)) return -1;
     lr = build_write(s, err); /* each rank writes its share of users and time */
     /* a follower's files are complete (uploads done) before the leader

@@ -50,8 +50,17 @@ char *build_report_json(const build_state *s) {
     source_json(&b, "songs", &sum->songs_in, &sum->songs);
     sl_buf_append(&b, ",", 1);
     source_json(&b, "logs", &sum->logs_in, &sum->events);
-    sl_buf_printf(&b, "},\"rejects\":%llu,\"songplays_matched\":%llu,\"tables\":{",
-                  (unsigned long long)sum->rejects, (unsigned long long)sum->songplays_matched);
+    sl_buf_printf(&b, "},\"rejects\":%llu,\"reject_reasons\":[", (unsigned long long)sum->rejects);
+    const lake_reason *r;
+    size_t nr = lake_reject_reasons(s->lk, &r);
+    for (size_t i = 0; i < nr; i++) {
+        sl_buf_printf(&b, "%s{\"reason\":", i ? "," : "");
+        sl_buf_json_str(&b, r[i].text, strlen(r[i].text));
+        sl_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)r[i].count);
+    }
+    double rate = o->max_reject_rate > 0 ? o->max_reject_rate : BUILD_DEFAULT_REJECT_RATE;
+    sl_buf_printf(&b, "],\"max_reject_rate\":%g,\"songplays_matched\":%llu,\"tables\":{", rate,
+                  (unsigned long long)sum->songplays_matched);
     for (int t = 0; t < LAKE_NTABLES; t++) {
         const lake_table_stats *ts = &sum->tables[t];
         sl_buf_printf(&b, "%s\"%s\":{\"rows\":%llu,\"files\":%llu,\"bytes\":%llu}", t ? "," : "",
@@ -87,6 +96,10 @@ void build_print_summary(FILE *f, const build_summary *s, const char *out) {
     fprintf(f, "%-10s %8zu %12.1f %12llu %12llu %12llu\n", "events", s->logs_in.files,
             (double)s->logs_in.bytes / 1e6, (unsigned long long)es->read,
             (unsigned long long)es->accepted, (unsigned long long)es->rejected);
+    for (size_t i = 0; i < s->nreasons; i++)
+        fprintf(f, "%s %llu x %s\n",
+                i ? "        " : "\nrejects:", (unsigned long long)s->reasons[i].count,
+                s->reasons[i].text);
     fprintf(f, "\n%s published in %.2f s", out, s->seconds);
     if (ss->rejected + es->rejected) fprintf(f, "; rejects in %s/_songlake/rejects.jsonl", out);
     fprintf(f, "\n");

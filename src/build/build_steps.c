@@ -179,6 +179,65 @@ void build_collect(build_state *s) {
     s->sum.songplays_matched = st.matched;
 }
 
+/* "123 x missing song_id, 4 x ..." for the top reasons */
+static void top_reasons(lake *lk, sl_buf *b, size_t max) {
+    const lake_reason *r;
+    size_t n = lake_reject_reasons(lk, &r);
+    for (size_t i = 0; i < n && i < max; i++)
+        sl_buf_printf(b, "%s%llu x %s", i ? "; " : "", (unsigned long long)r[i].count, r[i].text);
+    if (n > max) sl_buf_printf(b, "; %zu more kinds", n - max);
+}
+
+static void summary_reasons(build_state *s) {
+    const lake_reason *r;
+    size_t n = lake_reject_reasons(s->lk, &r);
+    s->sum.nreasons = n < 3 ? n : 3;
+    for (size_t i = 0; i < s->sum.nreasons; i++) {
+        snprintf(s->sum.reasons[i].text, sizeof s->sum.reasons[i].text, "%s", r[i].text);
+        s->sum.reasons[i].count = r[i].count;
+    }
+}
+
+int build_check_rejects(build_state *s, sl_err *err) {
+    if (!s->leader) return 0;
+    const build_opts *o = s->o;
+    uint64_t rejected = s->sum.songs.rejected + s->sum.events.rejected;
+    sl_buf why = {0};
+    if (rejected > o->max_rejects) {
+        sl_buf_printf(&why, "%llu records rejected, more than --max-rejects %llu",
+                      (unsigned long long)rejected, (unsigned long long)o->max_rejects);
+    } else {
+        double limit = o->max_reject_rate > 0 ? o->max_reject_rate : BUILD_DEFAULT_REJECT_RATE;
+        const struct {
+            const char *name, *flag;
+            const etl_source_stats *st;
+        } src[] = {{"songs", "--songs", &s->sum.songs}, {"events", "--logs", &s->sum.events}};
+        for (size_t i = 0; i < 2 && !why.len; i++) {
+            const etl_source_stats *st = src[i].st;
+            if (!st->read) continue;
+            double rate = (double)st->rejected / (double)st->read;
+            if (st->accepted == 0)
+                sl_buf_printf(&why, "%s: 0 of %llu records accepted (is %s %s the right input?)",
+                              src[i].name, (unsigned long long)st->read, src[i].flag,
+                              i ? o->logs : o->songs);
+            else if (limit < 1 && rate > limit)
+                sl_buf_printf(&why,
+                              "%s: %llu of %llu records rejected (%.1f%%), above "
+                              "--max-reject-rate %g%%",
+                              src[i].name, (unsigned long long)st->rejected,
+                              (unsigned long long)st->read, 100 * rate, 100 * limit);
+        }
+    }
+    if (!why.len) return 0;
+    s->reject_trip = true;
+    sl_buf_printf(&why, "; by reason: ");
+    top_reasons(s->lk, &why, 3);
+    sl_buf_putc(&why, 0);
+    sl_err_set(err, "%s", (char *)why.data);
+    sl_buf_free(&why);
+    return -1;
+}
+
 int build_commit(build_state *s, sl_err *err) {
     /* the tables first, so the report can say how long that took */
     double t = sl_now();
@@ -187,6 +246,7 @@ int build_commit(build_state *s, sl_err *err) {
     s->pt.total = sl_now() - s->t0;
     if (rc < 0) return -1;
     s->sum.rejects = lake_reject_count(s->lk);
+    summary_reasons(s);
     for (int k = 0; k < LAKE_NTABLES; k++) s->sum.tables[k] = *lake_stats(s->lk, k);
     s->report = build_report_json(s);
     return lake_commit_report(s->lk, s->report, strlen(s->report), err);
@@ -215,6 +275,28 @@ int build_after_commit(build_state *s, sl_err *err) {
 
 void build_end(build_state *s, int rc, sl_err *err) {
     if (rc) {
+        /* one process: etl stopped on --max-rejects as it merged */
+        if (s->lk && s->leader && !s->sum.published &&
+            lake_reject_count(s->lk) > s->o->max_rejects && !s->reject_trip) {
+            s->reject_trip = true;
+            sl_buf b = {0};
+            top_reasons(s->lk, &b, 3);
+            sl_buf_putc(&b, 0);
+            size_t n = strlen(err->msg);
+            snprintf(err->msg + n, sizeof err->msg - n, "; by reason: %s", (char *)b.data);
+            sl_buf_free(&b);
+        }
+        char *where = NULL;
+        sl_err e2;
+        if (s->reject_trip && s->lk && s->leader && !s->sum.published) {
+            if (lake_keep_failed_rejects(s->lk, s->run_id, &where, &e2) < 0)
+                sl_log(SL_LOG_WARN, "keeping the rejects of the failed run: %s", e2.msg);
+            size_t n = strlen(err->msg);
+            if (where)
+                snprintf(err->msg + n, sizeof err->msg - n,
+                         "; nothing was published; the rejects are in %s", where);
+            free(where);
+        }
         if (s->lk && !s->sum.published) lake_abort(s->lk);
         if (s->failed_here) {
             if (s->size > 1) sl_err_prefix(err, "rank %d", s->rank);

@@ -26,7 +26,8 @@ static const char USAGE[] =
     "  --out URI            output root of the lake (default: ./lake)\n"
     "  --config FILE        dl.cfg-style INI file: [AWS] keys as in the original job,\n"
     "                       [songlake] songs= logs= out= threads= compression=\n"
-    "                       max_rejects= row_group_rows= quiet= sync= endpoint_url= region=\n"
+    "                       max_rejects= max_reject_rate= row_group_rows= quiet= sync= "
+    "endpoint_url= region=\n"
     "                       profile= s3_max_connections= s3_timeout= s3_max_attempts=\n"
     "                       s3_max_retry_seconds= s3_part_size= s3_multipart_threshold=\n"
     "                       postgres= pg_schema=; flags win over the file\n"
@@ -36,6 +37,10 @@ static const char USAGE[] =
     "  --compression C      snappy (default, as Spark), zstd, gzip or none\n"
     "  --max-rejects N      fail the run when more than N records are rejected\n"
     "                       (default: unlimited; rejects go to <out>/_songlake/rejects.jsonl)\n"
+    "  --max-reject-rate R  fail the run, publishing nothing, when a source rejects more\n"
+    "                       than this share of its records (default 0.05; 1 = off); a\n"
+    "                       source with records and none accepted always fails; the\n"
+    "                       rejects of a failed run go to <out>/_songlake/failed/<run>/\n"
     "  --row-group-rows N   rows per Parquet row group (default 1048576)\n"
     "  --quiet              no progress line and no summary\n"
     "  --no-sync            local output: publish without syncfs/fsync (faster; a killed\n"
@@ -110,6 +115,12 @@ const char *build_opts_apply(build_cli_opts *c, const char *key, const char *val
     } else if (!strcmp(key, "max_rejects") || !strcmp(key, "max-rejects")) {
         if (!parse_u64(val, &n)) return "a non-negative integer";
         o->max_rejects = n;
+    } else if (!strcmp(key, "max_reject_rate") || !strcmp(key, "max-reject-rate")) {
+        char *end;
+        double r = strtod(val, &end);
+        if (!*val || *end || !(r >= 0 && r <= 1)) return "a share from 0 to 1 (0.05 = 5%; 1 = off)";
+        o->max_reject_rate =
+            r > 0 ? r : 1e-300; /* 0: any reject fails (0 in the struct = default) */
     } else if (!strcmp(key, "row_group_rows") || !strcmp(key, "row-group-rows")) {
         if (!parse_u64(val, &n) || n < 1) return "a positive integer";
         o->row_group_rows = (size_t)n;
@@ -204,6 +215,7 @@ int build_opts_parse(build_cli_opts *c, int argc, char **argv) {
                                              "threads",
                                              "compression",
                                              "max-rejects",
+                                             "max-reject-rate",
                                              "row-group-rows",
                                              "endpoint-url",
                                              "region",

@@ -32,6 +32,8 @@ typedef struct io_backend {
      * NULL); the store keeps st until store_commit or store_close */
     int (*stage_seal)(void *st, const void *body, size_t n, const io_list *expect, sl_err *err);
     int (*store_commit)(void *s, sl_err *err); /* publishes every sealed stage */
+    int (*stage_keep)(void *st, const char *rel, const char *dest, sl_err *err);
+    int (*stage_carry)(void *st, const char *dir, size_t keep, sl_err *err);
     /* what is at <root>/<name> (io_store_list_table) */
     int (*list_table)(void *s, const char *name, io_list *out, int *what, sl_err *err);
     void (*stage_abort)(void *st); /* frees st */

@@ -319,6 +319,14 @@ int io_store_commit(io_store *s, sl_err *err) {
     return s->be->store_commit(s->h, err);
 }
 
+int io_stage_keep(io_stage *st, const char *rel, const char *dest, sl_err *err) {
+    return st->be->stage_keep ? st->be->stage_keep(st->h, rel, dest, err) : 0;
+}
+
+int io_stage_carry(io_stage *st, const char *dir, size_t keep, sl_err *err) {
+    return st->be->stage_carry ? st->be->stage_carry(st->h, dir, keep, err) : 0;
+}
+
 int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *err) {
     io_store *s = st->store;
     if (io_stage_seal(st, success_body, n, NULL, err) < 0) return -1;

@@ -184,6 +184,13 @@ int io_stage_seal(io_stage *st, const void *success_body, size_t n, const io_lis
  * tables, or, on failure, none does. A run killed after the commit record
  * is completed by the next io_store_cleanup or io_lake_recover. */
 int io_store_commit(io_store *s, sl_err *err);
+/* Moves the closed staged file `rel` to <table>/<dest> of the live lake at
+ * once, outside the star's transaction (the rejects of a failed run). */
+int io_stage_keep(io_stage *st, const char *rel, const char *dest, sl_err *err);
+/* Carries <table>/<dir>/ of the live table into the staged one: its last
+ * `keep` entries (by name; local: hard links, S3: the objects stay, older
+ * entries are deleted). */
+int io_stage_carry(io_stage *st, const char *dir, size_t keep, sl_err *err);
 /* io_stage_seal with no expectations, then io_store_commit. */
 int io_stage_commit(io_stage *st, const void *success_body, size_t n, sl_err *err);
 /* What is at <root>/<name> now: *what = IO_TABLE_ABSENT, IO_TABLE_DIR (out

@@ -974,6 +974,72 @@ static void local_stage_abort(void *h) {
     stage_free(st);
 }
 
+/* ---- kept outside the transaction -------------------------------------- */
+static int local_stage_keep(void *h, const char *rel, const char *dest, sl_err *err) {
+    lstage *st = h;
+    if (st->s->follower) return 0;
+    if (check_relpath(rel, "file path", err) < 0 || check_relpath(dest, "file path", err) < 0)
+        return -1;
+    char *from = path_join(st->dir, rel), *to = path_join(st->live, dest);
+    char *dir = sl_strdup(to);
+    *strrchr(dir, '/') = 0;
+    int rc = mkdir_p(dir, err);
+    if (rc == 0 && rename(from, to) < 0) rc = sl_err_errno(err, errno, "%s", to);
+    if (rc == 0 && !st->s->no_sync) rc = fsync_path(dir, err);
+    free(from), free(to), free(dir);
+    return rc;
+}
+
+static int name_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Hard links of the regular files of the last `keep` entries of
+ * <live>/<dir>/ into the staged table. */
+static int local_stage_carry(void *h, const char *dir, size_t keep, sl_err *err) {
+    lstage *st = h;
+    if (st->s->follower || check_relpath(dir, "directory", err) < 0)
+        return st->s->follower ? 0 : -1;
+    char *src = path_join(st->live, dir);
+    DIR *d = opendir(src);
+    if (!d) {
+        free(src);
+        return 0; /* nothing to carry */
+    }
+    sl_vec names;
+    sl_vec_init(&names, sizeof(char *));
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.') *(char **)sl_vec_push(&names) = sl_strdup(de->d_name);
+    closedir(d);
+    qsort(names.data, names.len, sizeof(char *), name_cmp);
+    int rc = 0;
+    for (size_t i = names.len > keep ? names.len - keep : 0; rc == 0 && i < names.len; i++) {
+        const char *name = SL_VEC_AT(&names, char *, i);
+        char *from = sl_sprintf("%s/%s", src, name);
+        char *to = sl_sprintf("%s/%s/%s", st->dir, dir, name);
+        DIR *e = opendir(from);
+        if (e) {
+            rc = mkdir_p(to, err);
+            while (rc == 0 && (de = readdir(e)) != NULL) {
+                if (de->d_name[0] == '.') continue;
+                char *f = sl_sprintf("%s/%s", from, de->d_name);
+                char *t = sl_sprintf("%s/%s", to, de->d_name);
+                struct stat sb;
+                if (lstat(f, &sb) == 0 && S_ISREG(sb.st_mode) && link(f, t) < 0)
+                    rc = sl_err_errno(err, errno, "%s", t);
+                free(f), free(t);
+            }
+            closedir(e);
+        }
+        free(from), free(to);
+    }
+    for (size_t i = 0; i < names.len; i++) free(SL_VEC_AT(&names, char *, i));
+    sl_vec_free(&names);
+    free(src);
+    return rc;
+}
+
 /* ---- what is live (ownership checks, readers) --------------------------- */
 static void tree_walk(int dfd, const char *rel, io_list *out, size_t *cap, int depth) {
     DIR *d = fdopendir(dfd);
@@ -1109,5 +1175,7 @@ const io_backend io_local_backend = {
     .stage_seal = local_stage_seal,
     .store_commit = local_store_commit,
     .list_table = local_list_table,
+    .stage_keep = local_stage_keep,
+    .stage_carry = local_stage_carry,
     .stage_abort = local_stage_abort,
 };

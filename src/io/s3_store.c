@@ -46,6 +46,7 @@ struct s3_stage {
     size_t nputs;
     bool put_failed;
     sl_err put_err;
+    char *carry; /* a prefix the commit leaves alone (s3_stage_carry) */
 };
 
 typedef struct s3_part {
@@ -474,7 +475,7 @@ static void stage_free(s3_stage *st) {
     }
     sl_vec_free(&st->files);
     pthread_mutex_destroy(&st->mu);
-    free(st->prefix), free(st->name), free(st);
+    free(st->carry), free(st->prefix), free(st->name), free(st);
 }
 
 static int key_cmp(const void *a, const void *b) {
@@ -689,6 +690,7 @@ static void delete_previous(s3_stage *st) {
         for (size_t i = 0; i < objs.len; i++) {
             char *k = SL_VEC_AT(&objs, s3_obj, i).key;
             if (bsearch(&k, keep, nf + 1, sizeof *keep, key_cmp)) continue;
+            if (st->carry && !strncmp(k, st->carry, strlen(st->carry))) continue;
             /* other ranks' part files of this run (MPI) are in the manifest too */
             char *run = s3_run_of_name(k);
             bool ours = run && !strcmp(run, s->run_id);
@@ -805,6 +807,77 @@ out:
     delete_staging(s);
     free(ckey);
     ops_free(ops, n), ops_free(prev, n);
+    return rc;
+}
+
+int s3_stage_keep(void *h, const char *rel, const char *dest, sl_err *err) {
+    s3_stage *st = h;
+    s3_store *s = st->s;
+    if (s->follower) return 0;
+    if (puts_drain(st, err) < 0) return -1;
+    char *fk = sl_sprintf("%s%s", st->prefix, rel);
+    const char *up = NULL;
+    for (size_t j = 0; j < st->files.len; j++) {
+        staged *f = &SL_VEC_AT(&st->files, staged, j);
+        if (!strcmp(f->final_key, fk) && f->done) up = f->up_key;
+    }
+    free(fk);
+    if (!up) return sl_err_set(err, "%s%s: not staged", st->prefix, rel);
+    copy_op op = {.src = (char *)up, .dst = sl_sprintf("%s%s", st->prefix, dest)};
+    int rc = run_copies(s, &op, 1, false, err);
+    free(op.dst);
+    return rc;
+}
+
+/* S3: the objects under <table>/<dir>/ are left in place by the commit
+ * (delete_previous skips them); only entries past the last `keep` go. */
+int s3_stage_carry(void *h, const char *dir, size_t keep, sl_err *err) {
+    s3_stage *st = h;
+    s3_store *s = st->s;
+    if (s->follower) return 0;
+    char *pre = sl_sprintf("%s%s/", st->prefix, dir);
+    sl_vec objs;
+    sl_vec_init(&objs, sizeof(s3_obj));
+    int rc = s3_list_prefix(s->c, s->bucket, pre, &objs, err);
+    /* entries are the first path segment below pre; objects come sorted */
+    size_t nent = 0;
+    char *last = NULL;
+    for (size_t i = 0; rc == 0 && i < objs.len; i++) {
+        const char *k = SL_VEC_AT(&objs, s3_obj, i).key + strlen(pre);
+        const char *sl = strchr(k, '/');
+        size_t n = sl ? (size_t)(sl - k) : strlen(k);
+        if (!last || strlen(last) != n || strncmp(last, k, n)) {
+            free(last);
+            last = sl_strndup(k, n);
+            nent++;
+        }
+    }
+    free(last);
+    last = NULL;
+    sl_vec del;
+    sl_vec_init(&del, sizeof(char *));
+    size_t drop = nent > keep ? nent - keep : 0, seen = 0;
+    for (size_t i = 0; rc == 0 && drop && i < objs.len; i++) {
+        char *key = SL_VEC_AT(&objs, s3_obj, i).key;
+        const char *k = key + strlen(pre), *sl = strchr(k, '/');
+        size_t n = sl ? (size_t)(sl - k) : strlen(k);
+        if (!last || strlen(last) != n || strncmp(last, k, n)) {
+            free(last);
+            last = sl_strndup(k, n);
+            seen++;
+        }
+        if (seen <= drop) *(char **)sl_vec_push(&del) = key;
+    }
+    free(last);
+    if (rc == 0 && del.len)
+        rc = s3_delete_keys(s->c, s->bucket, (char *const *)del.data, del.len, err);
+    sl_vec_free(&del);
+    s3_objs_free(&objs);
+    if (rc == 0) { /* remembered so delete_previous keeps them */
+        free(st->carry);
+        st->carry = pre;
+    } else
+        free(pre);
     return rc;
 }
 

@@ -277,6 +277,7 @@ void lake_free(lake *lk) {
     sp_scratch_free(&lk->sp_scratch);
     sl_buf_free(&lk->rej_mem);
     pthread_mutex_destroy(&lk->rej_mu);
+    lake_reasons_free(lk);
     free(lk);
 }
 
@@ -305,6 +306,7 @@ int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte, 
     else
         rc = io_writer_write(lk->rejects, b.data, b.len, err);
     lk->nrejects++;
+    lake_reasons_count(lk, reason, strlen(reason), 1);
     pthread_mutex_unlock(&lk->rej_mu);
     sl_buf_free(&b);
     return rc;
@@ -493,6 +495,9 @@ int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err)
     if (!lk->meta) return sl_err_set(err, "internal: _songlake already committed");
     if (io_stage_put(lk->meta, "report.json", report_json, n, err) < 0)
         return sl_err_prefix(err, "_songlake/report.json");
+    /* the rejects of the last failed runs stay with the lake */
+    if (io_stage_carry(lk->meta, "failed", LAKE_KEEP_FAILED, err) < 0)
+        return sl_err_prefix(err, "_songlake/failed");
     io_stage *m = lk->meta;
     lk->meta = NULL;
     static const char meta_success[] = "{\"table\":\"_songlake\"}\n";
@@ -513,6 +518,21 @@ int lake_publish(lake *lk, const char *report_json, size_t n, sl_err *err) {
     return lake_commit_report(lk, report_json, n, err);
 }
 
+int lake_keep_failed_rejects(lake *lk, const char *run_id, char **where, sl_err *err) {
+    *where = NULL;
+    if (lk->opts.follower || !lk->meta || !lk->nrejects) return 0;
+    io_writer *w = lk->rejects;
+    lk->rejects = NULL;
+    uint64_t bytes;
+    if (w && io_writer_close(w, &bytes, err) < 0)
+        return sl_err_prefix(err, "_songlake/rejects.jsonl");
+    char *dest = sl_sprintf("failed/%s/rejects.jsonl", run_id);
+    int rc = io_stage_keep(lk->meta, "rejects.jsonl", dest, err);
+    if (rc == 0) *where = sl_sprintf("%s/_songlake/%s", io_store_uri(lk->store), dest);
+    free(dest);
+    return rc;
+}
+
 /* ---- distributed runs (docs/mpi.md) ----------------------------------- */
 void lake_take_rejects(lake *lk, sl_buf *out, uint64_t *count) {
     pthread_mutex_lock(&lk->rej_mu);
@@ -529,6 +549,7 @@ int lake_append_rejects(lake *lk, const uint8_t *p, size_t n, uint64_t count, sl
     pthread_mutex_lock(&lk->rej_mu);
     int rc = io_writer_write(lk->rejects, p, n, err);
     lk->nrejects += count;
+    lake_reasons_count_lines(lk, p, n);
     pthread_mutex_unlock(&lk->rej_mu);
     return rc;
 }

@@ -110,6 +110,20 @@ int lake_write_time_us(lake *lk, int64_t *ts_us, size_t n, sl_err *err);
 int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte, const char *reason,
                     const char *raw, size_t rawlen, sl_err *err);
 uint64_t lake_reject_count(const lake *lk);
+/* Rejects by reason class (numbers in the reason replaced by N), most
+ * frequent first; valid until the next reject or lake_free. */
+#define LAKE_MAX_REASONS 64
+typedef struct lake_reason {
+    char *text;
+    uint64_t count;
+} lake_reason;
+size_t lake_reject_reasons(lake *lk, const lake_reason **out);
+/* After a run that fails on a reject limit: its rejects move to
+ * _songlake/failed/<run_id>/rejects.jsonl under the live lake (outside the
+ * star's transaction; later runs keep the last LAKE_KEEP_FAILED of them).
+ * *where receives the path shown to the user (malloc'd). */
+#define LAKE_KEEP_FAILED 10
+int lake_keep_failed_rejects(lake *lk, const char *run_id, char **where, sl_err *err);
 
 /* Closes every file (songplays writers included) so stats are final. */
 int lake_finish(lake *lk, sl_err *err);

@@ -86,6 +86,8 @@ struct lake {
     io_writer *rejects;
     pthread_mutex_t rej_mu;
     uint64_t nrejects;
+    lake_reason *reasons; /* lake_reasons.c, with rej_mu */
+    size_t nreasons;
     part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
     size_t sp_nparts;
     uint64_t sp_tick; /* for least-recently-used closing */
@@ -94,6 +96,10 @@ struct lake {
     bool finished;
     sl_buf rej_mem; /* follower: rejects lines until lake_take_rejects */
 };
+
+void lake_reasons_count(lake *lk, const char *reason, size_t n, uint64_t count);
+void lake_reasons_count_lines(lake *lk, const uint8_t *p, size_t n);
+void lake_reasons_free(lake *lk);
 
 /* A closed file: what its manifest entry needs. */
 typedef struct closed_file {

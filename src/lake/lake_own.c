@@ -156,6 +156,13 @@ static int check_one(io_store *store, const char *name, sl_err *err) {
     for (size_t i = 0; i < l.n; i++)
         if (!strcmp(l.files[i].uri, "_SUCCESS") && l.files[i].size != UINT64_MAX)
             has_success = true;
+    if (!has_success && meta) { /* only the rejects a failed first run kept */
+        bool all_own = true;
+        for (size_t i = 0; i < l.n; i++)
+            if (strncmp(l.files[i].uri, "failed/", 7) != 0 || l.files[i].size == UINT64_MAX)
+                all_own = false;
+        if (all_own) goto done;
+    }
     if (!has_success) {
         rc = refuse(err, out, name, "exists without a songlake manifest (_SUCCESS)");
         goto done;

@@ -146,7 +146,7 @@ test('--max-rejects exceeded: non-zero exit, one-line cause, previous lake untou
   writeTree(path.join(root, 'logs'), {
     'a.json': ndjson([event({})]) + 'not json\n{"userId":"x","page":"NextSong","ts":1}\n[1]\n',
   });
-  const r = build(['--songs', songs, '--logs', path.join(root, 'logs'), '--out', out, '--max-rejects', '2']);
+  const r = build(['--songs', songs, '--logs', path.join(root, 'logs'), '--out', out, '--max-rejects', '2', '--max-reject-rate', '1']);
   assert.notEqual(r.code, 0);
   assert.equal(r.signal, null);
   const lines = r.err.trim().split('\n');
@@ -156,7 +156,7 @@ test('--max-rejects exceeded: non-zero exit, one-line cause, previous lake untou
   assert.deepEqual(await counts(out), beforeCounts);
   assert.deepEqual(findStaged(out), []);
   // at the limit the run succeeds, rejects recorded
-  buildOk(['--songs', songs, '--logs', path.join(root, 'logs'), '--out', out, '--max-rejects', '3']);
+  buildOk(['--songs', songs, '--logs', path.join(root, 'logs'), '--out', out, '--max-rejects', '3', '--max-reject-rate', '1']);
   assert.equal((await counts(out)).songplays, 1);
   const rj = fs.readFileSync(path.join(out, '_songlake', 'rejects.jsonl'), 'utf8').trim().split('\n');
   assert.equal(rj.length, 3);

@@ -53,6 +53,7 @@ function snapshot(out) {
     if (!fs.existsSync(d)) { m[t] = 'missing'; continue; }
     for (const f of listFiles(d)) {
       if (t === '_songlake' && f === 'report.json') continue; // timings and run id
+      if (t === '_songlake' && f.startsWith('failed/')) continue; // the recovering command's rejects
       m[`${t}/${f}`] = crypto.createHash('sha256').update(fs.readFileSync(path.join(d, f))).digest('hex');
     }
   }
