@@ -10,7 +10,7 @@ scripts/deps.sh --test
 jobs=$(nproc)
 
 echo "== build (RelWithDebInfo) and full test suite"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSONGLAKE_REQUIRE_TEST_TOOLS=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
 
@@ -20,7 +20,7 @@ echo "== ASan + UBSan build, the same suite"
 # clang-format check does not depend on the build. Open MPI's own
 # allocations held until exit are suppressed (tests/lsan.supp); the slow
 # unwinder gives the full stacks those suppressions need.
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSONGLAKE_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSONGLAKE_SANITIZE=ON -DSONGLAKE_REQUIRE_TEST_TOOLS=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
     LSAN_OPTIONS="suppressions=$PWD/../tests/lsan.supp" \
