@@ -62,6 +62,8 @@ const char *s3_error_hint(long status, const char *code) {
                          "--endpoint-url"},
         {"NoSuchKey", "no such object"},
         {"ExpiredToken", "the session token expired: refresh the credentials"},
+        {"RequestTimeTooSkewed", "this machine's clock differs from the server's by more than "
+                                 "15 minutes: set it right (NTP)"},
         {"InvalidToken", "check AWS_SESSION_TOKEN"},
         {"AuthorizationHeaderMalformed", "check --region (the bucket's region)"},
         {"PermanentRedirect", "the bucket is in another region: set --region"},

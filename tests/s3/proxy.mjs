@@ -18,7 +18,8 @@
 // const hd = s3.holdNext((req, body) => ...); await hd.arrived; ...; await hd.release('drop');
 // await s3.close();
 // s3.stats.done, when set to an array, records every answer sent upstream's
-// way: { method, url, status }. s3.raw(method, path, { query, body, headers })
+// way: { method, url, status }; s3.stats.seen every request received:
+// { method, url, headers }. s3.raw(method, path, { query, body, headers })
 // sends one request straight to the server (not through the proxy), signed
 // with the root keys S3RVER/S3RVER: test setup and independent reads.
 import http from 'node:http';
@@ -127,6 +128,7 @@ function mulberry32(seed) {
 
 // The server the tests run on: SONGLAKE_S3_SERVER (CTest registers each S3
 // test once per server), else s3rver.
+export const SERVERS = ['s3rver', 'versitygw'];
 export const serverName = () => process.env.SONGLAKE_S3_SERVER || 's3rver';
 export const versitygwBin = () => process.env.SONGLAKE_VERSITYGW
   || path.join(os.homedir(), '.cache', 'songlake', 'go', 'bin', 'versitygw');
@@ -225,9 +227,9 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500, se
   const up = await (server === 'versitygw' ? startVersitygw : startS3rver)(dir, buckets);
   const rnd = mulberry32(seed);
   const env = {
-    dir, server, upstream: `http://127.0.0.1:${up.port}`,
+    dir, server, kind: server, upstream: `http://127.0.0.1:${up.port}`,
     faults: { rate: 0, kinds: ['500', '503', 'reset', 'stall', 'truncate'], only: null },
-    stats: { requests: 0, anonymous: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null, done: null },
+    stats: { requests: 0, anonymous: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null, done: null, seen: null },
     hold: null,
   };
   // Parks the first (correctly signed) request for which match(req, body) is
@@ -261,6 +263,7 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500, se
       env.stats.requests++;
       env.stats.byMethod[req.method] = (env.stats.byMethod[req.method] || 0) + 1;
       if (env.stats.log) env.stats.log.push(`${req.method} ${req.url}`);
+      if (env.stats.seen) env.stats.seen.push({ method: req.method, url: req.url, headers: req.headers });
       if (!req.headers.authorization) env.stats.anonymous++;
       const why = server === 's3rver' ? await checkSignature(req) : null;
       if (why) {

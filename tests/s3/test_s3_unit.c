@@ -160,6 +160,7 @@ static void test_backoff(void **state) {
     assert_non_null(strstr(s3_error_hint(403, "AccessDenied"), "AWS_ACCESS_KEY_ID"));
     assert_non_null(strstr(s3_error_hint(404, "NoSuchBucket"), "bucket"));
     assert_non_null(strstr(s3_error_hint(403, ""), "credentials"));
+    assert_non_null(strstr(s3_error_hint(403, "RequestTimeTooSkewed"), "clock"));
 }
 
 static void test_md5_names_time(void **state) {
