@@ -2,10 +2,13 @@
 // v1.7.0 behind the proxy, which here only forwards): a wrong secret and a
 // skewed clock fail songlake build with one clear line and write nothing;
 // a conditional PUT (If-None-Match: *, what Delta commits rely on) of a
-// taken key is answered 412 or 409 and io_create_if_absent says "exists".
+// taken key is answered 412 or 409 and io_create_if_absent says "exists";
+// a build killed during a multipart upload leaves it open (s3rver cannot
+// list uploads), and the next run aborts it and no one else's.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { run, KEYS } from './proxy.mjs';
 import { h, useS3, sample, tmp, aws, awsKeys } from './harness.mjs';
@@ -95,4 +98,49 @@ test('If-None-Match: * on a taken key is answered 412 or 409; io_create_if_absen
   assert.ok([412, 409].includes(answers[1]), `the second PUT was answered ${answers[1]}`);
   const got = await aws(['s3', 'cp', uri, '-']);
   assert.equal(got.out, 'first', 'the first writer\'s bytes stay');
+});
+
+async function openUploads(prefix) {
+  const r = await aws(['s3api', 'list-multipart-uploads', '--bucket', 'lake', '--prefix', prefix]);
+  assert.equal(r.code, 0, r.err);
+  return (r.out.trim() ? JSON.parse(r.out).Uploads || [] : []).map((u) => u.Key).sort();
+}
+
+test('a build killed in a multipart upload: the next run aborts it, and no foreign upload', async () => {
+  const out = 'mpk';
+  // others' uploads: under the lake (another tool's, a Spark-named part
+  // file) and under a lake whose name only starts like this one
+  const foreign = [`${out}/songplays/backup.bin`,
+    `${out}/songplays/part-00000-2f3a9c1e-7b1d-4c2e-9a55-0c1d2e3f4a5b-c000.snappy.parquet`,
+    `${out}other/songplays/part-00000-20261125T030613Z-0abc12.snappy.parquet`];
+  for (const key of foreign) {
+    const r = await aws(['s3api', 'create-multipart-upload', '--bucket', 'lake', '--key', key]);
+    assert.equal(r.code, 0, r.err);
+  }
+  // killed at its first part upload, which S3 then stores (billed)
+  const hd = h.s3.holdNext((req) => req.method === 'PUT' && req.url.startsWith(`/lake/${out}/`)
+    && /[?&]partNumber=/.test(req.url));
+  const child = spawn(bin, ['build', '--quiet', '--threads', '2', ...localIn, '--out', `s3://lake/${out}`], {
+    env: { ...h.tenv, SONGLAKE_S3_TIMEOUT_SECONDS: '30', SONGLAKE_S3_MULTIPART_THRESHOLD: '32768',
+      SONGLAKE_S3_PART_SIZE: '32768' }, stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', (code, sig) => r(sig)));
+  const first = await Promise.race([hd.arrived.then(() => 'held'), exited]);
+  assert.equal(first, 'held', 'the build reached a multipart upload');
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+  await hd.release('forward');
+  const ours = (await openUploads(`${out}/`)).filter((k) => !foreign.includes(k));
+  assert.ok(ours.length >= 1, 'the killed run left its upload open');
+  for (const k of ours) assert.match(k, /\/part-\d{5}(-c\d{3})?-\d{8}T\d{6}Z-[0-9a-f]{6}\./);
+
+  // the next run (cleanup grace 0; past the second of the upload's start)
+  await new Promise((r) => setTimeout(r, 1100));
+  const r = await build([...localIn, '--out', `s3://lake/${out}`]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, new RegExp(`aborted ${ours.length} multipart upload\\(s\\) left open by earlier runs`));
+  assert.deepEqual(await openUploads(`${out}`), foreign.slice().sort(), 'only the foreign uploads are open');
+  // and a run with nothing to abort says nothing about it
+  const again = await build([...localIn, '--out', `s3://lake/${out}`]);
+  assert.equal(again.code, 0, again.err);
+  assert.doesNotMatch(again.err, /aborted/);
 });
