@@ -50,8 +50,12 @@ char *build_report_json(const build_state *s) {
     source_json(&b, "songs", &sum->songs_in, &sum->songs);
     sl_buf_append(&b, ",", 1);
     source_json(&b, "logs", &sum->logs_in, &sum->events);
-    sl_buf_printf(&b, "},\"rejects\":%llu,\"songplays_matched\":%llu,\"tables\":{",
+    sl_buf_printf(&b, "},\"rejects\":%llu,\"songplays_matched\":%llu",
                   (unsigned long long)sum->rejects, (unsigned long long)sum->songplays_matched);
+    /* S3: multipart uploads that killed earlier runs left open, aborted by
+     * this run's cleanup (docs/s3.md) */
+    sl_buf_printf(&b, ",\"uploads_aborted\":%llu,\"tables\":{",
+                  (unsigned long long)(s->store ? io_store_uploads_aborted(s->store) : 0));
     for (int t = 0; t < LAKE_NTABLES; t++) {
         const lake_table_stats *ts = &sum->tables[t];
         sl_buf_printf(&b, "%s\"%s\":{\"rows\":%llu,\"files\":%llu,\"bytes\":%llu}", t ? "," : "",

@@ -139,8 +139,11 @@ test('a build killed in a multipart upload: the next run aborts it, and no forei
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, new RegExp(`aborted ${ours.length} multipart upload\\(s\\) left open by earlier runs`));
   assert.deepEqual(await openUploads(`${out}`), foreign.slice().sort(), 'only the foreign uploads are open');
+  const report = async () => JSON.parse((await aws(['s3', 'cp', `s3://lake/${out}/_songlake/report.json`, '-'])).out);
+  assert.equal((await report()).uploads_aborted, ours.length, 'report.json counts the aborted uploads');
   // and a run with nothing to abort says nothing about it
   const again = await build([...localIn, '--out', `s3://lake/${out}`]);
   assert.equal(again.code, 0, again.err);
   assert.doesNotMatch(again.err, /aborted/);
+  assert.equal((await report()).uploads_aborted, 0);
 });
