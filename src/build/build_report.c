@@ -59,8 +59,12 @@ char *build_report_json(const build_state *s) {
         sl_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)r[i].count);
     }
     double rate = o->max_reject_rate > 0 ? o->max_reject_rate : BUILD_DEFAULT_REJECT_RATE;
-    sl_buf_printf(&b, "],\"max_reject_rate\":%g,\"songplays_matched\":%llu,\"tables\":{", rate,
+    sl_buf_printf(&b, "],\"max_reject_rate\":%g,\"songplays_matched\":%llu", rate,
                   (unsigned long long)sum->songplays_matched);
+    /* S3: multipart uploads that killed earlier runs left open, aborted by
+     * this run's cleanup (docs/s3.md) */
+    sl_buf_printf(&b, ",\"uploads_aborted\":%llu,\"tables\":{",
+                  (unsigned long long)(s->store ? io_store_uploads_aborted(s->store) : 0));
     for (int t = 0; t < LAKE_NTABLES; t++) {
         const lake_table_stats *ts = &sum->tables[t];
         sl_buf_printf(&b, "%s\"%s\":{\"rows\":%llu,\"files\":%llu,\"bytes\":%llu}", t ? "," : "",

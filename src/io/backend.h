@@ -19,6 +19,8 @@ typedef struct io_backend {
 
     void *(*store_open)(const char *uri, const io_config *cfg, const char *run_id, sl_err *err);
     int (*store_cleanup)(void *s, sl_err *err);
+    /* optional: multipart uploads of earlier runs that cleanup aborted */
+    uint64_t (*store_uploads_aborted)(void *s);
     void (*store_close)(void *s);
     /* optional: io_store_writeback_start / _stop (on = start) */
     void (*store_writeback)(void *s, bool on);

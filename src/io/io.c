@@ -232,6 +232,10 @@ int io_store_cleanup(io_store *s, sl_err *err) {
     return s->be->store_cleanup(s->h, err);
 }
 
+uint64_t io_store_uploads_aborted(const io_store *s) {
+    return s->be->store_uploads_aborted ? s->be->store_uploads_aborted(s->h) : 0;
+}
+
 void io_store_close(io_store *s) {
     if (!s) return;
     if (s->be->store_close) s->be->store_close(s->h);

@@ -143,8 +143,12 @@ typedef struct io_writer io_writer;
 /* Opens the output root (creating a local directory if needed). run_id is a
  * unique id of this run, used by backends that cannot rename. */
 io_store *io_store_open(const char *uri, const io_config *cfg, const char *run_id, sl_err *err);
-/* Removes leftovers of killed runs (local staging directories). */
+/* Removes leftovers of killed runs (local staging directories; on S3 their
+ * orphaned objects, and the multipart uploads they left open). */
 int io_store_cleanup(io_store *s, sl_err *err);
+/* How many multipart uploads of earlier runs io_store_cleanup aborted (S3;
+ * 0 elsewhere), for the build's summary and report. */
+uint64_t io_store_uploads_aborted(const io_store *s);
 void io_store_close(io_store *s);
 const char *io_store_uri(const io_store *s);
 /* Starts making what is being written durable in the background, so that

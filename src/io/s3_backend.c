@@ -367,6 +367,7 @@ const io_backend io_s3_backend = {
     .batch_close = s3_batch_close,
     .store_open = s3_store_open,
     .store_cleanup = s3_store_cleanup,
+    .store_uploads_aborted = s3_store_uploads_aborted,
     .store_close = s3_store_close,
     .stage_begin = s3_stage_begin,
     .stage_create = s3_stage_create,

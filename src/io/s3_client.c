@@ -177,7 +177,11 @@ static void start_attempt(s3_client *c, s3_req *r) {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->st.timeout_seconds * 1000));
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, t);
-    struct curl_slist *h = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+    /* The payload hash belongs to SigV4: an anonymous request
+     * (--no-sign-request) that carries one is checked against the body's
+     * hash, and UNSIGNED-PAYLOAD fails that (versitygw: 400
+     * XAmzContentSHA256Mismatch). */
+    struct curl_slist *h = c->sigv4 ? curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD") : NULL;
     if (!strcmp(r->method, "HEAD"))
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     else if (!strcmp(r->method, "PUT")) {

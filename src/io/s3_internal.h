@@ -16,8 +16,8 @@ void s3_uri_encode(sl_buf *b, const char *s, size_t n, bool keep_slash);
 /* Delay before retry number `attempt` (1 = first retry): full jitter over
  * min(cap, base * 2^(attempt-1)); `rnd` in [0,1). Seconds. */
 double s3_backoff_delay(int attempt, double base, double cap, double rnd);
-/* Retryable outcome: curl transport errors (code != 0) and HTTP 5xx / 429,
- * and 400 RequestTimeout. */
+/* Retryable outcome: curl transport errors (code != 0) and HTTP 5xx (but
+ * 501 NotImplemented) / 429, and 400 RequestTimeout. */
 bool s3_retryable(int curl_code, long status, const char *s3_code);
 /* A hint a user can act on for an S3 error code / HTTP status ("" if none). */
 const char *s3_error_hint(long status, const char *s3_code);
@@ -30,6 +30,13 @@ char *s3_name_with_run(const char *relpath, const char *run_id);
 /* Extracts a run id ("YYYYMMDDTHHMMSSZ-xxxxxx" or any "-<id>" inserted by
  * s3_name_with_run) from a key's last component; NULL when none. */
 char *s3_run_of_name(const char *key);
+/* Whether key (under root, which ends in '/' or is "") is one that a
+ * songlake build names: a part file "part-...-<run>.<ext>" or a staging
+ * object "<root>.songlake-staging-<run>/...", <run> of the shape that
+ * songlake's run ids have ("YYYYMMDDTHHMMSSZ-xxxxxx", 6 lower-case hex
+ * digits). Copies the run id to run (24 bytes) when it is. Spark's
+ * "part-00000-<uuid>-c000" and any other writer's names are not. */
+bool s3_songlake_key(const char *root, const char *key, char run[24]);
 
 /* ---- XML (s3_xml.c, expat) ---------------------------------------------- */
 typedef struct s3_obj {
@@ -49,6 +56,18 @@ void s3_list_page_free(s3_list_page *pg);
  * document is an S3 error, -1 otherwise. */
 int s3_xml_error(const void *p, size_t n, char *code, size_t code_sz, char *msg, size_t msg_sz);
 int s3_xml_initiate(const void *p, size_t n, char **upload_id, sl_err *err);
+/* ListMultipartUploadsResult: the open uploads of one page. */
+typedef struct s3_upload {
+    char *key, *upload_id;
+    int64_t initiated; /* epoch seconds */
+} s3_upload;
+typedef struct s3_upload_page {
+    sl_vec uploads; /* s3_upload */
+    bool truncated;
+    char *next_key, *next_upload_id; /* NextKeyMarker, NextUploadIdMarker */
+} s3_upload_page;
+int s3_xml_uploads(const void *p, size_t n, s3_upload_page *out, sl_err *err);
+void s3_upload_page_free(s3_upload_page *pg);
 /* DeleteResult: number of <Error> entries; the first one described in err. */
 int s3_xml_delete_result(const void *p, size_t n, int *nerrors, sl_err *err);
 /* Appends s with & < > " ' escaped. */
@@ -126,6 +145,7 @@ void s3_objs_free(sl_vec *objs);
 int s3_delete_keys(s3_client *c, const char *bucket, char *const *keys, size_t n, sl_err *err);
 void *s3_store_open(const char *uri, const io_config *cfg, const char *run_id, sl_err *err);
 int s3_store_cleanup(void *s, sl_err *err);
+uint64_t s3_store_uploads_aborted(void *s);
 void s3_store_close(void *s);
 void *s3_stage_begin(void *s, const char *name, sl_err *err);
 void *s3_stage_create(void *st, const char *relpath, const char **final_name, sl_err *err);

@@ -21,6 +21,7 @@ typedef struct s3_store {
     bool follower;     /* io_config.stage_follower: an MPI rank > 0 (docs/mpi.md) */
     s3_stage **sealed; /* waiting for s3_store_commit */
     size_t nsealed;
+    uint64_t uploads_aborted; /* by cleanup: earlier runs' abandoned uploads */
 } s3_store;
 
 typedef struct staged {
@@ -159,9 +160,117 @@ void s3_store_close(void *h) {
     free(s->bucket), free(s->root), free(s->run_id), free(s->uri), free(s);
 }
 
+/* Lists the multipart uploads open under the root (every page) into ups.
+ * -2 when the store does not implement the listing (501: s3rver). */
+static int list_uploads(s3_store *s, sl_vec *ups, sl_err *err) {
+    char *key_marker = NULL, *id_marker = NULL;
+    int rc = 0;
+    do {
+        sl_buf q = {0}; /* the canonical query: parameters sorted */
+        if (key_marker) {
+            sl_buf_printf(&q, "key-marker=");
+            s3_uri_encode(&q, key_marker, strlen(key_marker), false);
+            sl_buf_putc(&q, '&');
+        }
+        sl_buf_printf(&q, "prefix=");
+        s3_uri_encode(&q, s->root, strlen(s->root), false);
+        if (id_marker && *id_marker) {
+            sl_buf_printf(&q, "&upload-id-marker=");
+            s3_uri_encode(&q, id_marker, strlen(id_marker), false);
+        }
+        sl_buf_printf(&q, "&uploads=");
+        sl_buf_putc(&q, 0);
+        s3_req r;
+        s3_req_init(&r, "GET", s->bucket, "", (char *)q.data);
+        r.label = sl_sprintf("%s (listing multipart uploads)", s->uri);
+        sl_buf_free(&q);
+        free(key_marker), free(id_marker);
+        key_marker = id_marker = NULL;
+        s3_upload_page pg;
+        rc = s3_run(s->c, &r, err);
+        if (rc == 0) rc = s3_xml_uploads(r.resp.data, r.resp.len, &pg, err);
+        if (rc < 0 && r.status < 300 && !r.curl_code) sl_err_prefix(err, "%s", r.label);
+        if (rc < 0 && r.status == 501) rc = -2;
+        s3_req_free(&r);
+        if (rc < 0) break;
+        for (size_t i = 0; i < pg.uploads.len; i++) {
+            *(s3_upload *)sl_vec_push(ups) = SL_VEC_AT(&pg.uploads, s3_upload, i);
+            SL_VEC_AT(&pg.uploads, s3_upload, i) = (s3_upload){0};
+        }
+        if (pg.truncated) {
+            key_marker = sl_strdup(pg.next_key);
+            id_marker = pg.next_upload_id ? sl_strdup(pg.next_upload_id) : NULL;
+        }
+        s3_upload_page_free(&pg);
+    } while (key_marker);
+    return rc;
+}
+
+/* Aborts the multipart uploads that earlier songlake runs opened under the
+ * root and never completed or aborted (a run killed mid-upload): S3 keeps
+ * and bills their parts until someone does. Only uploads whose key is
+ * songlake's (s3_songlake_key), of another run than this one, initiated
+ * before the grace cutoff (a run in progress is left alone); never an
+ * upload of another writer. Failures are warnings: the next run retries. */
+static void abort_abandoned_uploads(s3_store *s, int64_t cutoff) {
+    sl_vec ups;
+    sl_vec_init(&ups, sizeof(s3_upload));
+    sl_err e;
+    int lr = list_uploads(s, &ups, &e);
+    if (lr == -2) {
+        sl_log(SL_LOG_DEBUG, "s3: abandoned multipart uploads not checked: %s", e.msg);
+    } else if (lr < 0) {
+        sl_log(SL_LOG_WARN, "s3: abandoned multipart uploads not checked: %s", e.msg);
+    } else {
+        s3_req *rs = sl_calloc(ups.len ? ups.len : 1, sizeof *rs);
+        size_t n = 0;
+        for (size_t i = 0; i < ups.len; i++) {
+            s3_upload *u = &SL_VEC_AT(&ups, s3_upload, i);
+            char run[24];
+            if (!s3_songlake_key(s->root, u->key, run) || !strcmp(run, s->run_id) ||
+                u->initiated >= cutoff)
+                continue;
+            sl_buf q = {0};
+            sl_buf_printf(&q, "uploadId=");
+            s3_uri_encode(&q, u->upload_id, strlen(u->upload_id), false);
+            sl_buf_putc(&q, 0);
+            s3_req_init(&rs[n], "DELETE", s->bucket, u->key, (char *)q.data);
+            sl_buf_free(&q);
+            s3_submit(s->c, &rs[n++]);
+        }
+        for (size_t i = 0; i < n; i++) {
+            s3_wait(s->c, &rs[i]);
+            if (!rs[i].curl_code && rs[i].status >= 200 && rs[i].status < 300)
+                s->uploads_aborted++;
+            else if (rs[i].status != 404) { /* 404 NoSuchUpload: gone already */
+                s3_req_error(&rs[i], &e);
+                sl_log(SL_LOG_WARN, "s3: abort of an abandoned upload (the next run retries): %s",
+                       e.msg);
+            }
+            s3_req_free(&rs[i]);
+        }
+        free(rs);
+        if (s->uploads_aborted)
+            sl_log(SL_LOG_INFO,
+                   "s3: aborted %llu multipart upload(s) left open by earlier runs "
+                   "under %s",
+                   (unsigned long long)s->uploads_aborted, s->uri);
+    }
+    for (size_t i = 0; i < ups.len; i++) {
+        s3_upload *u = &SL_VEC_AT(&ups, s3_upload, i);
+        free(u->key), free(u->upload_id);
+    }
+    sl_vec_free(&ups);
+}
+
+uint64_t s3_store_uploads_aborted(void *h) {
+    return ((s3_store *)h)->uploads_aborted;
+}
+
 /* Deletes orphans of killed runs: part files whose run id differs from the
  * live manifest's, that are older than the live _SUCCESS and than the grace
- * period; and staging prefixes of other runs older than the grace period. */
+ * period; and staging prefixes of other runs older than the grace period.
+ * Then aborts the multipart uploads killed runs left open. */
 int s3_store_cleanup(void *h, sl_err *err) {
     s3_store *s = h;
     if (s3_roll_forward(s, err) < 0) return -1;
@@ -216,6 +325,7 @@ int s3_store_cleanup(void *h, sl_err *err) {
     sl_vec_free(&del);
     free(staging), free(mine);
     s3_objs_free(&objs);
+    if (rc == 0) abort_abandoned_uploads(s, cutoff);
     return rc;
 }
 

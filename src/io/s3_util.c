@@ -44,7 +44,8 @@ double s3_backoff_delay(int attempt, double base, double cap, double rnd) {
 
 bool s3_retryable(int curl_code, long status, const char *s3_code) {
     if (curl_code != 0) return true; /* resets, timeouts, truncated bodies */
-    if (status >= 500 || status == 429) return true;
+    /* 501 NotImplemented is the store's answer for good, not a hiccup */
+    if ((status >= 500 && status != 501) || status == 429) return true;
     if (status == 400 && s3_code && !strcmp(s3_code, "RequestTimeout")) return true;
     return false;
 }
@@ -62,6 +63,8 @@ const char *s3_error_hint(long status, const char *code) {
                          "--endpoint-url"},
         {"NoSuchKey", "no such object"},
         {"ExpiredToken", "the session token expired: refresh the credentials"},
+        {"RequestTimeTooSkewed", "this machine's clock differs from the server's by more than "
+                                 "15 minutes: set it right (NTP)"},
         {"InvalidToken", "check AWS_SESSION_TOKEN"},
         {"AuthorizationHeaderMalformed", "check --region (the bucket's region)"},
         {"PermanentRedirect", "the bucket is in another region: set --region"},
@@ -183,4 +186,40 @@ char *s3_run_of_name(const char *key) {
     size_t n = dot ? (size_t)(dot - p) : strlen(p);
     if (n == 0) return NULL;
     return sl_strndup(p, n);
+}
+
+static bool run_id_shape(const char *p, size_t n) {
+    static const char SHAPE[] = "DDDDDDDDTDDDDDDZ-HHHHHH";
+    if (n != sizeof SHAPE - 1) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i], w = SHAPE[i];
+        bool ok = w == 'D'   ? c >= '0' && c <= '9'
+                  : w == 'H' ? (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+                             : c == w;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool s3_songlake_key(const char *root, const char *key, char run[24]) {
+    size_t rl = strlen(root);
+    if (strncmp(key, root, rl) != 0) return false;
+    const char *rel = key + rl;
+    static const char STAGING[] = ".songlake-staging-";
+    if (!strncmp(rel, STAGING, sizeof STAGING - 1)) {
+        const char *id = rel + sizeof STAGING - 1, *slash = strchr(id, '/');
+        if (!slash || !run_id_shape(id, (size_t)(slash - id))) return false;
+        memcpy(run, id, 23);
+        run[23] = 0;
+        return true;
+    }
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    if (strncmp(base, "part-", 5) != 0) return false;
+    /* the run id ends right before the first '.' of the name, after a '-' */
+    size_t n = strcspn(base, ".");
+    if (n < 5 + 24 || base[n - 24] != '-' || !run_id_shape(base + n - 23, 23)) return false;
+    memcpy(run, base + n - 23, 23);
+    run[23] = 0;
+    return true;
 }

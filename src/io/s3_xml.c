@@ -1,5 +1,6 @@
 /* S3 XML responses parsed with expat: ListBucketResult (ListObjectsV2),
- * Error, InitiateMultipartUploadResult and DeleteResult. One small driver
+ * Error, InitiateMultipartUploadResult, ListMultipartUploadsResult and
+ * DeleteResult. One small driver
  * tracks the element path and hands each element's text to a per-document
  * callback when the element closes; the documents are shallow and the
  * fields we need are leaves, so no tree is built. Untrusted input: sizes
@@ -201,6 +202,70 @@ int s3_xml_initiate(const void *p, size_t n, char **upload_id, sl_err *err) {
                       : sl_err_set(err, "S3 did not return an UploadId for the multipart upload");
     }
     return 0;
+}
+
+/* ---- ListMultipartUploadsResult ----------------------------------------- */
+typedef struct up_ctx {
+    s3_upload_page *pg;
+    s3_upload cur;
+    bool root_ok;
+} up_ctx;
+
+static void set_str(char **dst, const char *t, size_t n) {
+    free(*dst);
+    *dst = sl_strndup(t, n);
+}
+
+static void up_leaf(void *ud, int depth, const char *const *path, const char *t, size_t n) {
+    up_ctx *c = ud;
+    const char *R = "ListMultipartUploadsResult";
+    if (depth == 1) {
+        c->root_ok = !strcmp(path[0], R);
+        return;
+    }
+    if (strcmp(path[0], R) != 0) return;
+    if (at(depth, path, 3, R, "Upload", "Key"))
+        set_str(&c->cur.key, t, n);
+    else if (at(depth, path, 3, R, "Upload", "UploadId"))
+        set_str(&c->cur.upload_id, t, n);
+    else if (at(depth, path, 3, R, "Upload", "Initiated"))
+        c->cur.initiated = s3_parse_time(t);
+    else if (at(depth, path, 2, R, "Upload")) {
+        if (c->cur.key && c->cur.upload_id)
+            *(s3_upload *)sl_vec_push(&c->pg->uploads) = c->cur;
+        else
+            free(c->cur.key), free(c->cur.upload_id);
+        memset(&c->cur, 0, sizeof c->cur);
+    } else if (at(depth, path, 2, R, "IsTruncated"))
+        c->pg->truncated = !strcmp(t, "true");
+    else if (at(depth, path, 2, R, "NextKeyMarker"))
+        set_str(&c->pg->next_key, t, n);
+    else if (at(depth, path, 2, R, "NextUploadIdMarker"))
+        set_str(&c->pg->next_upload_id, t, n);
+}
+
+int s3_xml_uploads(const void *p, size_t n, s3_upload_page *out, sl_err *err) {
+    memset(out, 0, sizeof *out);
+    sl_vec_init(&out->uploads, sizeof(s3_upload));
+    up_ctx c = {.pg = out};
+    int rc = xml_run(p, n, up_leaf, &c, err);
+    free(c.cur.key), free(c.cur.upload_id);
+    if (rc == 0 && !c.root_ok)
+        rc = sl_err_set(err, "unexpected XML from S3 (not a ListMultipartUploadsResult)");
+    if (rc == 0 && out->truncated && (!out->next_key || !*out->next_key))
+        rc = sl_err_set(err, "S3 upload listing is truncated but has no NextKeyMarker");
+    if (rc < 0) s3_upload_page_free(out);
+    return rc;
+}
+
+void s3_upload_page_free(s3_upload_page *pg) {
+    for (size_t i = 0; i < pg->uploads.len; i++) {
+        s3_upload *u = &SL_VEC_AT(&pg->uploads, s3_upload, i);
+        free(u->key), free(u->upload_id);
+    }
+    sl_vec_free(&pg->uploads);
+    free(pg->next_key), free(pg->next_upload_id);
+    memset(pg, 0, sizeof *pg);
 }
 
 /* ---- DeleteResult -------------------------------------------------------- */

@@ -1,4 +1,4 @@
-// load-postgres from a lake on S3 (s3rver behind the SigV4-checking proxy of
+// load-postgres from a lake on S3 (s3rver or versitygw behind the proxy of
 // tests/s3): songlake build publishes to s3://, load-postgres reads it
 // through io/ (the _SUCCESS manifest names the run's objects), and every
 // row equals the same lake built on local disk.

@@ -14,6 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     s3_xml_error(data, n, code, sizeof code, msg, sizeof msg);
     char *id = NULL;
     if (s3_xml_initiate(data, n, &id, &err) == 0) free(id);
+    s3_upload_page up;
+    if (s3_xml_uploads(data, n, &up, &err) == 0) s3_upload_page_free(&up);
     int nerr;
     s3_xml_delete_result(data, n, &nerr, &err);
     return 0;

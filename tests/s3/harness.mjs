@@ -1,5 +1,6 @@
-// Shared setup of the S3 integration tests: s3rver behind the checking
-// proxy (proxy.mjs) with the sample uploaded by the AWS CLI, our io.h
+// Shared setup of the S3 integration tests: s3rver or versitygw
+// (SONGLAKE_S3_SERVER) behind the proxy (proxy.mjs) with the sample
+// uploaded by the AWS CLI, our io.h
 // driver (s3_io_tool) and the AWS CLI as clients, and file-tree helpers.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -42,10 +43,9 @@ export async function awsKeys(prefix) {
   assert.equal(r.code, 0, r.err);
   return r.out.trim() ? (JSON.parse(r.out).Contents || []).map((o) => [o.Key, o.Size]) : [];
 }
-// Puts an object straight into s3rver (setup only, bypassing the proxy).
+// Puts an object straight into the server (setup only, bypassing the proxy).
 export async function putRaw(key, body) {
-  const url = `${h.s3.upstream}/lake/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const r = await fetch(url, { method: 'PUT', body });
+  const r = await h.s3.raw('PUT', `/lake/${key}`, { body });
   assert.ok(r.ok, `${r.status} ${await r.text()}`);
 }
 export function walk(dir, rel = '') {

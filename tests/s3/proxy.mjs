@@ -1,11 +1,15 @@
-// A strict S3 front for tests: s3rver (a real S3-compatible server, in a
-// temp dir, on a free loopback port) behind a node http proxy that
-//  - recomputes every request's SigV4 signature with AWS's own signer
+// A strict S3 front for tests: a real S3-compatible server in a temp dir on
+// a free loopback port -- s3rver (node) or versitygw (Go, posix backend),
+// chosen by startS3({ server }) or SONGLAKE_S3_SERVER, so every test runs on
+// both -- behind a node http proxy that
+//  - (s3rver, which checks key ids but not signatures) recomputes every
+//    request's SigV4 signature with AWS's own signer
 //    (@smithy/signature-v4 + @smithy/hash-node) the way S3 does (path
 //    decoded then canonically re-encoded, query decoded then re-encoded and
 //    sorted, only the SignedHeaders, every x-amz-* header must be signed)
 //    and answers 403 SignatureDoesNotMatch with an S3 XML body on a
-//    mismatch (s3rver itself checks key ids but not v4 signatures);
+//    mismatch; versitygw checks signatures (and clock skew) itself, so
+//    there the proxy forwards everything and the server answers;
 //  - injects faults into a configurable share of requests: 500
 //    InternalError, 503 SlowDown, connection resets, stalled responses and
 //    truncated bodies, from a seeded PRNG so runs are repeatable.
@@ -14,12 +18,16 @@
 // const hd = s3.holdNext((req, body) => ...); await hd.arrived; ...; await hd.release('drop');
 // await s3.close();
 // s3.stats.done, when set to an array, records every answer sent upstream's
-// way: { method, url, status }.
+// way: { method, url, status }; s3.stats.seen every request received:
+// { method, url, headers }. s3.raw(method, path, { query, body, headers })
+// sends one request straight to the server (not through the proxy), signed
+// with the root keys S3RVER/S3RVER: test setup and independent reads.
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +37,8 @@ const { SignatureV4 } = require('@smithy/signature-v4');
 const { Hash } = require('@smithy/hash-node');
 
 // Credentials the tests use; s3rver_main.mjs registers them all with
-// s3rver's single account.
+// s3rver's single account; versitygw gets S3RVER as its root and the others
+// as admin users of its internal IAM.
 export const KEYS = {
   S3RVER: 'S3RVER',
   AKIASONGLAKETEST: 'test/secret+key=with%odd chars',
@@ -117,12 +126,45 @@ function mulberry32(seed) {
   };
 }
 
-export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'songlake-s3rver-'));
+// The server the tests run on: SONGLAKE_S3_SERVER (CTest registers each S3
+// test once per server), else s3rver.
+export const SERVERS = ['s3rver', 'versitygw'];
+export const serverName = () => process.env.SONGLAKE_S3_SERVER || 's3rver';
+export const versitygwBin = () => process.env.SONGLAKE_VERSITYGW
+  || path.join(os.homedir(), '.cache', 'songlake', 'go', 'bin', 'versitygw');
+
+// One request to the server itself, signed with the root keys; p is the
+// path unencoded (/bucket/key).
+async function rawRequest(upstream, method, p, { query = {}, body, headers = {} } = {}) {
+  const enc = p.split('/').map((seg) => encodeURIComponent(seg)
+    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())).join('/');
+  const u = new URL(upstream);
+  const hdrs = { host: u.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers };
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: KEYS.S3RVER },
+    region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false,
+  });
+  const signed = await signer.sign({ method, protocol: 'http:', hostname: u.hostname, port: +u.port,
+    path: enc, query, headers: hdrs });
+  const qs = new URLSearchParams(query).toString().replace(/\+/g, '%20');
+  const sent = { ...signed.headers };
+  delete sent.host;
+  return fetch(`${upstream}${enc}${qs ? `?${qs}` : ''}`, { method, headers: sent, body });
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+async function startS3rver(dir, buckets) {
   const child = spawn(process.execPath, ['--openssl-legacy-provider',
     fileURLToPath(new URL('./s3rver_main.mjs', import.meta.url)), dir, ...buckets],
   { stdio: ['pipe', 'pipe', 'inherit'] });
-  const upPort = await new Promise((resolve, reject) => {
+  const port = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (c) => {
       buf += c;
@@ -131,11 +173,63 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
     });
     child.on('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
   });
+  const gone = new Promise((r) => child.on('exit', r));
+  return { port, stop: async () => { child.stdin.end(); await gone; } };
+}
+
+// versitygw on the posix backend: buckets are directories of DIR/root, the
+// test keys are users in DIR/iam/users.json. It runs until stop() or until
+// this process is gone (a watchdog kills it: a test killed by CTest must
+// not leave servers behind).
+async function startVersitygw(dir, buckets) {
+  const bin = versitygwBin();
+  if (!fs.existsSync(bin)) throw new Error(`${bin} missing: scripts/deps.sh --test builds it`);
+  const root = path.join(dir, 'root'), iam = path.join(dir, 'iam');
+  fs.mkdirSync(root);
+  fs.mkdirSync(iam);
+  const accounts = {};
+  for (const [access, secret] of Object.entries(KEYS))
+    if (access !== 'S3RVER') accounts[access] = { access, secret, role: 'admin', userID: 0, groupID: 0, projectID: 0 };
+  fs.writeFileSync(path.join(iam, 'users.json'), JSON.stringify({ accessAccounts: accounts }));
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(bin, ['--port', `127.0.0.1:${port}`, '--iam-dir', iam, '--quiet', 'posix', root], {
+      env: { ...process.env, ROOT_ACCESS_KEY: 'S3RVER', ROOT_SECRET_KEY: KEYS.S3RVER },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '', exited = false;
+    child.stderr.on('data', (c) => { err += c; });
+    const gone = new Promise((r) => child.on('exit', () => { exited = true; r(); }));
+    spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill ${child.pid} 2>/dev/null`],
+      { detached: true, stdio: 'ignore' }).unref();
+    const upstream = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 200 && !exited; i++) {
+      try {
+        if ((await rawRequest(upstream, 'GET', '/')).ok) break;
+      } catch { /* not listening yet */ }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (exited) {
+      if (attempt < 3 && /address already in use/.test(err)) continue;
+      throw new Error(`versitygw exited: ${err}`);
+    }
+    for (const b of buckets) {
+      const r = await rawRequest(upstream, 'PUT', `/${b}`);
+      if (!r.ok) throw new Error(`versitygw: create bucket ${b}: ${r.status} ${await r.text()}`);
+    }
+    return { port, stop: async () => { if (!exited) child.kill('SIGTERM'); await gone; } };
+  }
+}
+
+export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500, server = serverName() } = {}) {
+  if (!['s3rver', 'versitygw'].includes(server)) throw new Error(`unknown S3 server ${server}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `songlake-${server}-`));
+  const up = await (server === 'versitygw' ? startVersitygw : startS3rver)(dir, buckets);
   const rnd = mulberry32(seed);
   const env = {
-    dir, upstream: `http://127.0.0.1:${upPort}`,
+    dir, server, kind: server, upstream: `http://127.0.0.1:${up.port}`,
     faults: { rate: 0, kinds: ['500', '503', 'reset', 'stall', 'truncate'], only: null },
-    stats: { requests: 0, anonymous: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null, done: null },
+    stats: { requests: 0, anonymous: 0, faults: 0, badSignatures: 0, byMethod: {}, reasons: [], log: null, done: null, seen: null },
     hold: null,
   };
   // Parks the first (correctly signed) request for which match(req, body) is
@@ -169,8 +263,9 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
       env.stats.requests++;
       env.stats.byMethod[req.method] = (env.stats.byMethod[req.method] || 0) + 1;
       if (env.stats.log) env.stats.log.push(`${req.method} ${req.url}`);
+      if (env.stats.seen) env.stats.seen.push({ method: req.method, url: req.url, headers: req.headers });
       if (!req.headers.authorization) env.stats.anonymous++;
-      const why = await checkSignature(req);
+      const why = server === 's3rver' ? await checkSignature(req) : null;
       if (why) {
         env.stats.badSignatures++;
         env.stats.reasons.push(`${req.method} ${req.url}: ${why}`);
@@ -233,11 +328,10 @@ export async function startS3({ buckets = ['lake'], seed = 1, stallMs = 2500 } =
   env.close = async () => {
     for (const s of sockets) s.destroy();
     await new Promise((r) => proxy.close(r));
-    const gone = new Promise((r) => child.on('exit', r));
-    child.stdin.end();
-    await gone;
+    await up.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
+  env.raw = (method, p, opts) => rawRequest(env.upstream, method, p, opts);
   return env;
 }
 

@@ -40,8 +40,7 @@ function inputB() {
   return mkSrc('inputB', files);
 }
 
-// ---- reading the lake straight from s3rver (not through songlake) --------
-const objUrl = (key) => `${h.s3.upstream}/lake/${key.split('/').map(encodeURIComponent).join('/')}`;
+// ---- reading the lake straight from the server (not through songlake) ----
 const unxml = (s) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<')
   .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
@@ -49,9 +48,9 @@ async function listKeys(prefix) {
   const keys = [];
   let token = null;
   for (;;) {
-    const q = new URLSearchParams({ 'list-type': '2', prefix });
-    if (token) q.set('continuation-token', token);
-    const r = await fetch(`${h.s3.upstream}/lake?${q}`);
+    const query = { 'list-type': '2', prefix };
+    if (token) query['continuation-token'] = token;
+    const r = await h.s3.raw('GET', '/lake', { query });
     const x = await r.text();
     assert.ok(r.ok, x);
     for (const m of x.matchAll(/<Key>([^<]*)<\/Key>/g)) keys.push(unxml(m[1]));
@@ -61,7 +60,7 @@ async function listKeys(prefix) {
 }
 
 async function getObject(key) {
-  const r = await fetch(objUrl(key));
+  const r = await h.s3.raw('GET', `/lake/${key}`);
   const body = Buffer.from(await r.arrayBuffer());
   return r.ok ? body : null;
 }

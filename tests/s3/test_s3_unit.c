@@ -156,10 +156,12 @@ static void test_backoff(void **state) {
     assert_false(s3_retryable(0, 400, "InvalidArgument"));
     assert_false(s3_retryable(0, 403, "AccessDenied"));
     assert_false(s3_retryable(0, 404, "NoSuchKey"));
+    assert_false(s3_retryable(0, 501, "NotImplemented"));
     assert_false(s3_retryable(0, 200, ""));
     assert_non_null(strstr(s3_error_hint(403, "AccessDenied"), "AWS_ACCESS_KEY_ID"));
     assert_non_null(strstr(s3_error_hint(404, "NoSuchBucket"), "bucket"));
     assert_non_null(strstr(s3_error_hint(403, ""), "credentials"));
+    assert_non_null(strstr(s3_error_hint(403, "RequestTimeTooSkewed"), "clock"));
 }
 
 static void test_md5_names_time(void **state) {
@@ -195,6 +197,76 @@ static void test_md5_names_time(void **state) {
     assert_null(s3_run_of_name("t/rejects.jsonl"));
     assert_int_equal(s3_parse_time("1970-01-02T00:00:01.000Z"), 86401);
     assert_int_equal(s3_parse_time("junk"), 0);
+}
+
+static void test_xml_uploads(void **state) {
+    (void)state;
+    sl_err err = {{0}};
+    s3_upload_page pg;
+    const char *x = "<?xml version=\"1.0\"?><ListMultipartUploadsResult><Bucket>lake</Bucket>"
+                    "<IsTruncated>true</IsTruncated><NextKeyMarker>out/t/b</NextKeyMarker>"
+                    "<NextUploadIdMarker>id2</NextUploadIdMarker>"
+                    "<Upload><Key>out/t/a &amp; b</Key><UploadId>id1+/=</UploadId>"
+                    "<Initiated>1970-01-02T00:00:01.000Z</Initiated></Upload>"
+                    "<Upload><Key>out/t/b</Key><UploadId>id2</UploadId></Upload>"
+                    "<Upload><Key>no-id</Key></Upload></ListMultipartUploadsResult>";
+    assert_int_equal(s3_xml_uploads(x, strlen(x), &pg, &err), 0);
+    assert_int_equal(pg.uploads.len, 2);
+    s3_upload *u = &SL_VEC_AT(&pg.uploads, s3_upload, 0);
+    assert_string_equal(u->key, "out/t/a & b");
+    assert_string_equal(u->upload_id, "id1+/=");
+    assert_int_equal(u->initiated, 86401);
+    assert_true(pg.truncated);
+    assert_string_equal(pg.next_key, "out/t/b");
+    assert_string_equal(pg.next_upload_id, "id2");
+    s3_upload_page_free(&pg);
+    const char *empty = "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+                        "</ListMultipartUploadsResult>";
+    assert_int_equal(s3_xml_uploads(empty, strlen(empty), &pg, &err), 0);
+    assert_int_equal(pg.uploads.len, 0);
+    s3_upload_page_free(&pg);
+    const char *trunc = "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                        "</ListMultipartUploadsResult>";
+    assert_int_equal(s3_xml_uploads(trunc, strlen(trunc), &pg, &err), -1);
+    assert_int_equal(s3_xml_uploads("<ListBucketResult/>", 19, &pg, &err), -1);
+    assert_int_equal(s3_xml_uploads("<ListMultipartUploadsResult>", 28, &pg, &err), -1);
+}
+
+/* Which keys songlake recognises as its own (and may abort uploads of). */
+static void test_songlake_keys(void **state) {
+    (void)state;
+    char run[24];
+    const char *R = "20261125T030613Z-0abc12";
+    char *k = sl_sprintf("lk/songplays/year=2018/month=11/part-00000-%s.snappy.parquet", R);
+    assert_true(s3_songlake_key("lk/", k, run));
+    assert_string_equal(run, R);
+    free(k);
+    k = sl_sprintf("lk/songs/part-00002-c001-%s.snappy.parquet", R); /* rank 2, 2nd file */
+    assert_true(s3_songlake_key("lk/", k, run));
+    assert_string_equal(run, R);
+    free(k);
+    k = sl_sprintf("lk/.songlake-staging-%s/users/rejects.jsonl", R);
+    assert_true(s3_songlake_key("lk/", k, run));
+    assert_string_equal(run, R);
+    free(k);
+    k = sl_sprintf("part-00000-%s.snappy.parquet", R); /* root "" (the bucket) */
+    assert_true(s3_songlake_key("", k, run));
+    free(k);
+    /* others' names: Spark's, a foreign upload, other roots, near misses */
+    const char *not_ours[] = {
+        "lk/songplays/part-00000-2f3a9c1e-7b1d-4c2e-9a55-0c1d2e3f4a5b-c000.snappy.parquet",
+        "lk/songplays/backup.tar",
+        "lk/songplays/part-00000.snappy.parquet",
+        "lk/t/part-00000-20261125T030613Z-0ABC12.parquet", /* upper-case hex */
+        "lk/t/part-00000-20261125T030613-0abc12.parquet",
+        "lk/t/part-00000x20261125T030613Z-0abc12.parquet",
+        "lk/t/data-00000-20261125T030613Z-0abc12.parquet",
+        "lk/.songlake-staging-RUN1/t/rejects.jsonl",
+        "other/t/part-00000-20261125T030613Z-0abc12.parquet",
+        "lk2/t/part-00000-20261125T030613Z-0abc12.parquet",
+    };
+    for (size_t i = 0; i < sizeof not_ours / sizeof not_ours[0]; i++)
+        assert_false(s3_songlake_key("lk/", not_ours[i], run));
 }
 
 /* ---- credential chain ------------------------------------------------------ */
@@ -335,6 +407,8 @@ int main(void) {
         cmocka_unit_test(test_xml_list),
         cmocka_unit_test(test_xml_error),
         cmocka_unit_test(test_xml_initiate_delete),
+        cmocka_unit_test(test_xml_uploads),
+        cmocka_unit_test(test_songlake_keys),
         cmocka_unit_test(test_uri_and_encoding),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_md5_names_time),
