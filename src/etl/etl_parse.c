@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etl/etl_internal.h"
+#include "etl/etl_records.h"
 
 /* ---- keys ------------------------------------------------------------ */
 enum {
