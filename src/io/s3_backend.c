@@ -376,6 +376,7 @@ const io_backend io_s3_backend = {
     .writer_abort = s3_writer_abort,
     .stage_seal = s3_stage_seal,
     .store_commit = s3_store_commit,
+    .list_table = s3_list_table,
     .stage_keep = s3_stage_keep,
     .stage_carry = s3_stage_carry,
     .stage_abort = s3_stage_abort,

@@ -181,7 +181,8 @@ static void start_attempt(s3_client *c, s3_req *r) {
      * (--no-sign-request) that carries one is checked against the body's
      * hash, and UNSIGNED-PAYLOAD fails that (versitygw: 400
      * XAmzContentSHA256Mismatch). */
-    struct curl_slist *h = c->sigv4 ? curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD") : NULL;
+    struct curl_slist *h =
+        c->sigv4 ? curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD") : NULL;
     if (!strcmp(r->method, "HEAD"))
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     else if (!strcmp(r->method, "PUT")) {

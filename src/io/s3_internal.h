@@ -155,6 +155,7 @@ void s3_writer_abort(void *w);
 int s3_stage_seal(void *h, const void *body, size_t n, const io_list *expect, sl_err *err);
 int s3_store_commit(void *h, sl_err *err);
 int s3_roll_forward(void *s, sl_err *err);
+int s3_list_table(void *s, const char *name, io_list *out, int *what, sl_err *err);
 int s3_stage_keep(void *st, const char *rel, const char *dest, sl_err *err);
 int s3_stage_carry(void *st, const char *dir, size_t keep, sl_err *err);
 void s3_stage_abort(void *st);

@@ -991,6 +991,31 @@ int s3_stage_carry(void *h, const char *dir, size_t keep, sl_err *err) {
     return rc;
 }
 
+/* What is at <root><name>: keys under <name>/ (relative, with sizes), or
+ * an object named <name> itself (a plain file where a table goes). */
+int s3_list_table(void *h, const char *name, io_list *out, int *what, sl_err *err) {
+    s3_store *s = h;
+    char *pre = sl_sprintf("%s%s", s->root, name);
+    size_t pl = strlen(pre);
+    sl_vec objs;
+    sl_vec_init(&objs, sizeof(s3_obj));
+    int rc = s3_list_prefix(s->c, s->bucket, pre, &objs, err);
+    size_t cap = 0;
+    for (size_t i = 0; rc == 0 && i < objs.len; i++) {
+        const s3_obj *o = &SL_VEC_AT(&objs, s3_obj, i);
+        if (o->key[pl] == 0) {
+            *what = IO_TABLE_OTHER;
+            break;
+        }
+        if (o->key[pl] != '/' || !o->key[pl + 1]) continue;
+        *what = IO_TABLE_DIR;
+        io_list_push(out, &cap, sl_strdup(o->key + pl + 1), o->size);
+    }
+    free(pre);
+    s3_objs_free(&objs);
+    return rc;
+}
+
 /* Completes the commit records of killed runs (roll forward). */
 int s3_roll_forward(void *h, sl_err *err) {
     s3_store *s = h;
