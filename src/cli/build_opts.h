@@ -1,5 +1,5 @@
-/* Options of `songlake build`: flags, the dl.cfg-style config file, and
- * their defaults. Flags override the file. */
+/* Options of `songlake build`: the option table (build_opts.c) fills
+ * build/build.h's build_opts; flags override the --config file. */
 #ifndef SONGLAKE_CLI_BUILD_OPTS_H
 #define SONGLAKE_CLI_BUILD_OPTS_H
 
@@ -9,19 +9,23 @@
 #include "io/io.h"
 #include "parquet/parquet.h"
 
-/* build/build.h's build_opts (what build_run takes) and the strings it
- * points at. */
+/* build/build.h's build_opts (what build_run takes), the strings it
+ * points at, and what only the command line decides. */
 typedef struct build_cli_opts {
     build_opts run;
     cli_strings own; /* strings to free */
+    bool dry_run;    /* list what would be read and written, write nothing */
 } build_cli_opts;
 
 /* Returns -1 when the build should run, 0 after --help, 2 on a usage error
  * (already printed). */
 int build_opts_parse(build_cli_opts *o, int argc, char **argv);
 void build_opts_free(build_cli_opts *o);
-/* Applies one flag (key without --) or [songlake] key of the config file;
- * NULL, "" (unknown key) or what a valid value looks like (cli_apply_fn). */
-const char *build_opts_apply(build_cli_opts *o, const char *key, const char *val);
+/* Applies one option of the table to a build_cli_opts (a cli_apply_fn):
+ * NULL or what a valid value looks like. */
+struct cli_opt;
+const char *build_opts_apply(void *o, const struct cli_opt *opt, const char *val);
+/* --dry-run: what build_run would read and write (cmd_build_plan.c). */
+int build_dry_run(const build_cli_opts *o);
 
 #endif

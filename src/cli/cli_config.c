@@ -4,6 +4,7 @@
  * what is wrong and what a valid value looks like. Values of keys are only
  * echoed for settings that cannot hold a secret. */
 #include "cli/cli_config.h"
+#include "cli/cli_opts.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -28,7 +29,7 @@ void cli_strings_free(cli_strings *o) {
 
 /* ---- S3 settings ------------------------------------------------------ */
 /* key equals name, '-' and '_' alike (flags use dashes, the file either) */
-static bool key_is(const char *key, const char *name) {
+bool cli_key_is(const char *key, const char *name) {
     for (; *key && *name; key++, name++)
         if (*key != *name && !((*key == '-' || *key == '_') && (*name == '-' || *name == '_')))
             return false;
@@ -91,30 +92,58 @@ static bool parse_bytes(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
 
+const char *cli_parse_bool(const char *s, bool *out) {
+    if (!strcmp(s, "true") || !strcmp(s, "1"))
+        *out = true;
+    else if (!strcmp(s, "false") || !strcmp(s, "0"))
+        *out = false;
+    else
+        return "true or false";
+    return NULL;
+}
+
+const char *cli_apply_log(const char *name, const char *val) {
+    static const char *const LEVELS[] = {"error", "warn", "info", "debug"};
+    if (!strcmp(name, "verbose")) {
+        bool on = false;
+        const char *why = cli_parse_bool(val, &on);
+        if (!why && on) sl_log_level = SL_LOG_DEBUG;
+        return why;
+    }
+    for (int i = 0; i < 4; i++)
+        if (!strcasecmp(val, LEVELS[i]) || (i == 1 && !strcasecmp(val, "warning"))) {
+            sl_log_level = i;
+            return NULL;
+        }
+    return "one of error, warn, info, debug";
+}
+
 const char *cli_apply_s3(io_config *io, cli_strings *own, const char *key, const char *val) {
     uint64_t b;
-    if (key_is(key, "endpoint_url"))
+    if (cli_key_is(key, "no_sign_request"))
+        return cli_parse_bool(val, &io->no_sign_request);
+    else if (cli_key_is(key, "endpoint_url"))
         io->endpoint_url = cli_own(own, val);
-    else if (key_is(key, "region"))
+    else if (cli_key_is(key, "region"))
         io->region = cli_own(own, val);
-    else if (key_is(key, "profile"))
+    else if (cli_key_is(key, "profile"))
         io->profile = cli_own(own, val);
-    else if (key_is(key, "s3_max_connections")) {
+    else if (cli_key_is(key, "s3_max_connections")) {
         if (!parse_int(val, 1, 4096, &io->max_connections)) return "a number from 1 to 4096";
-    } else if (key_is(key, "s3_max_attempts")) {
+    } else if (cli_key_is(key, "s3_max_attempts")) {
         if (!parse_int(val, 1, 100, &io->max_attempts))
             return "a number of attempts per request from 1 (no retries) to 100";
-    } else if (key_is(key, "s3_timeout")) {
+    } else if (cli_key_is(key, "s3_timeout")) {
         if (!parse_seconds(val, 0.1, 3600, &io->timeout_seconds))
             return "seconds from 0.1 to 3600 that a stalled request may wait before it is retried";
-    } else if (key_is(key, "s3_max_retry_seconds")) {
+    } else if (cli_key_is(key, "s3_max_retry_seconds")) {
         if (!parse_seconds(val, 0.1, 86400, &io->max_retry_seconds))
             return "seconds from 0.1 to 86400 to keep retrying one request";
-    } else if (key_is(key, "s3_part_size")) {
+    } else if (cli_key_is(key, "s3_part_size")) {
         if (!parse_bytes(val, 5 * MIB, 5 * GIB, &b))
             return "a size from 5MiB to 5GiB such as 8MiB or 16MB (S3 refuses parts under 5 MiB)";
         io->multipart_part_size = (size_t)b;
-    } else if (key_is(key, "s3_multipart_threshold")) {
+    } else if (cli_key_is(key, "s3_multipart_threshold")) {
         if (!parse_bytes(val, 5 * MIB, 5 * GIB, &b))
             return "a size from 5MiB to 5GiB such as 16MiB or 64MB (larger files are uploaded in "
                    "parts)";
@@ -126,11 +155,8 @@ const char *cli_apply_s3(io_config *io, cli_strings *own, const char *key, const
 
 /* ---- config file ------------------------------------------------------ */
 typedef struct cfg_ctx {
-    const char *path, *cmd;
-    io_config *io;
-    cli_strings *own;
-    cli_apply_fn apply;
-    void *actx;
+    const char *path;
+    const cli_parse_spec *s;
     char err[512];
 } cfg_ctx;
 
@@ -161,8 +187,29 @@ static int find_line(const char *path, const char *section, const char *key) {
     return found;
 }
 
+/* One [songlake] key through the option table: a switch takes true/false
+ * (negated for CLI_CFG_NEG), a location is normalised as its flag is. */
+static const char *apply_key(const cli_opt *o, cli_apply_fn apply, void *ctx, const char *value) {
+    char *norm = NULL;
+    const char *why = NULL;
+    if (!o->arg) {
+        bool b;
+        if ((why = cli_parse_bool(value, &b))) return why;
+        if (o->flags & CLI_CFG_NEG) b = !b;
+        return apply(ctx, o, b ? "true" : "false");
+    }
+    if (o->flags & CLI_URI) {
+        if (!(norm = cli_uri_normalize(value, &why))) return why;
+        value = norm;
+    }
+    why = apply(ctx, o, value);
+    free(norm);
+    return why;
+}
+
 static int on_ini(void *user, const char *section, const char *name, const char *value) {
     cfg_ctx *c = user;
+    const cli_parse_spec *s = c->s;
     if (c->err[0]) return 0;
     int line = find_line(c->path, section, name);
     if (!strcasecmp(section, "AWS")) {
@@ -170,7 +217,8 @@ static int on_ini(void *user, const char *section, const char *name, const char 
             if (!strcasecmp(name, AWS_KEYS[i])) {
                 /* the region may come from here; credentials are read by the
                  * S3 client itself, in AWS's order of precedence */
-                if ((i == 3 || i == 4) && !c->io->region) c->io->region = cli_own(c->own, value);
+                if ((i == 3 || i == 4) && s->io && !s->io->region)
+                    s->io->region = cli_own(s->own, value);
                 return 1;
             }
         snprintf(c->err, sizeof c->err,
@@ -180,54 +228,38 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         return 0;
     }
     if (!strcasecmp(section, "songlake")) {
-        const char *why = c->apply(c->actx, name, value);
-        if (why && !*why)
+        const cli_opt *o = cli_find_cfg(s->cmd, name);
+        const char *why = NULL;
+        if (o)
+            why = apply_key(o, s->apply, s->ctx, value);
+        else if (s->also && (o = cli_find_cfg(s->also, name)))
+            why = apply_key(o, s->also_apply, s->also_ctx, value);
+        if (!o)
             snprintf(c->err, sizeof c->err,
                      "%s:%d: unknown key '%s' in [songlake] (see songlake %s --help)", c->path,
-                     line, name, c->cmd);
+                     line, name, s->cmd->name);
+        else if (why && (o->flags & CLI_SECRET))
+            snprintf(c->err, sizeof c->err, "%s:%d: %s: expected %s", c->path, line, name, why);
         else if (why)
             snprintf(c->err, sizeof c->err, "%s:%d: %s = '%s': expected %s", c->path, line, name,
                      value, why);
-        return why ? 0 : 1;
+        return o && !why;
     }
     snprintf(c->err, sizeof c->err, "%s:%d: unknown section [%s] (expected [AWS] or [songlake])",
              c->path, line, section);
     return 0;
 }
 
-int cli_config_load(const char *path, const char *cmd, io_config *io, cli_strings *own,
-                    cli_apply_fn apply, void *ctx) {
+int cli_config_load(const cli_parse_spec *s, const char *path) {
     FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "songlake: error: --config %s: %s\n", path, strerror(errno));
-        return 2;
-    }
-    io->config_file = cli_own(own, path);
-    cfg_ctx c = {.path = path, .cmd = cmd, .io = io, .own = own, .apply = apply, .actx = ctx};
+    if (!f) return cli_usage_error(s->cmd, "--config %s: %s", path, strerror(errno));
+    if (s->io) s->io->config_file = cli_own(s->own, path);
+    cfg_ctx c = {.path = path, .s = s};
     int r = ini_parse_file(f, on_ini, &c);
     fclose(f);
-    if (c.err[0]) {
-        fprintf(stderr, "songlake: error: %s\n", c.err);
-        return 2;
-    }
-    if (r > 0) {
-        fprintf(stderr, "songlake: error: %s:%d: not a valid INI line (expected key = value)\n",
-                path, r);
-        return 2;
-    }
-    return 0;
-}
-
-int cli_find_config(int argc, char **argv, const char **path) {
-    *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") && strncmp(argv[i], "--config=", 9)) continue;
-        const char *v = argv[i][8] == '=' ? argv[i] + 9 : (i + 1 < argc ? argv[i + 1] : NULL);
-        if (!v || !*v) {
-            fprintf(stderr, "songlake: error: --config needs a file name\n");
-            return 2;
-        }
-        *path = v;
-    }
+    if (c.err[0]) return cli_usage_error(s->cmd, "%s", c.err);
+    if (r > 0)
+        return cli_usage_error(s->cmd, "%s:%d: not a valid INI line (expected key = value)", path,
+                               r);
     return 0;
 }

@@ -1,17 +1,23 @@
 /* songlake build: flags and config file (build_opts.c), then the run
- * (build/, which owns it), and its outcome as an exit status. */
+ * (build/, which owns it) or --dry-run's plan (cmd_build_plan.c), and the
+ * outcome as an exit status and one line. */
 #include "build/build.h"
 #include "cli/build_opts.h"
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 
 int cmd_build(int argc, char **argv) {
     build_cli_opts o;
     int rc = build_opts_parse(&o, argc, argv);
     if (rc >= 0) return rc; /* --help (0) or a usage error (2) */
-    sl_err err = {{0}};
-    rc = build_run(&o.run, NULL, &err);
-    rc = rc == BUILD_REFUSED ? 2 : rc < 0 ? 1 : 0;
-    if (rc && err.msg[0]) fprintf(stderr, "songlake: error: %s\n", err.msg);
+    if (o.dry_run)
+        rc = build_dry_run(&o);
+    else {
+        sl_err err = {{0}};
+        rc = build_run(&o.run, NULL, &err);
+        rc = rc == BUILD_REFUSED ? 2 : rc < 0 ? 1 : 0; /* refused before writing: usage */
+        if (rc && err.msg[0]) cli_run_error(&CLI_CMD_BUILD, "%s", err.msg);
+    }
     build_opts_free(&o);
     return rc;
 }

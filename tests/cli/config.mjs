@@ -21,7 +21,7 @@ function sl(args) {
   const r = spawnSync(bin, args, { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-function oneLineError(r, prefix = /^songlake( load-postgres)?: error: /) {
+function oneLineError(r, prefix = /^songlake( load-postgres| build)?: error: /) {
   const lines = r.err.trim().split('\n');
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.err}`);
   assert.match(lines[0], prefix);
@@ -80,7 +80,7 @@ test('bad S3 flag values exit 2 saying what a valid value is', () => {
   // upload settings are not load-postgres flags
   const r = sl(['load-postgres', '--lake', noLake('x'), '--dsn', '', '--s3-part-size=8MiB']);
   assert.equal(r.code, 2);
-  assert.match(oneLineError(r), /unknown option '--s3-part-size' \(see songlake load-postgres --help\)/);
+  assert.match(oneLineError(r), /unknown option --s3-part-size \(see songlake load-postgres --help\)/);
 });
 
 test('good S3 values are accepted: sizes with units, fractional seconds', () => {
@@ -138,7 +138,7 @@ test('load-postgres --config: keys checked as build checks them, errors name fil
     const r = sl(['load-postgres', '--config', f]);
     assert.equal(r.code, 2, text);
     const l = oneLineError(r);
-    assert.ok(l.startsWith(`songlake: error: ${f}:`), l);
+    assert.ok(l.startsWith(`songlake load-postgres: error: ${f}:`), l);
     assert.match(l, re);
     assert.ok(!l.includes('SEKRIT'), 'no secret in the message');
   }
@@ -182,7 +182,7 @@ test('load-postgres: the lake and DSN come from the file, flags win, no DSN is p
   // an unknown option is named without its value; a stray argument not at all
   r = sl(['load-postgres', '--config', nodsn, `--dns=postgresql://u:${secret}@h/db`]);
   assert.equal(r.code, 2);
-  assert.match(oneLineError(r), /unknown option '--dns'/);
+  assert.match(oneLineError(r), /unknown option --dns \(did you mean --dsn\?\)/);
   assert.ok(!r.err.includes(secret));
   r = sl(['load-postgres', '--config', nodsn, `postgresql://u:${secret}@h/db`]);
   assert.equal(r.code, 2);

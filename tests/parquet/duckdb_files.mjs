@@ -151,7 +151,7 @@ test('songlake inspect describes DuckDB files and rejects broken ones', async ()
   assert.equal(e.status, 1);
   const lines = e.stderr.trim().split('\n');
   assert.equal(lines.length, 1, e.stderr);
-  assert.match(lines[0], /^songlake: error: .*truncated\.parquet: /);
+  assert.match(lines[0], /^songlake inspect: error: .*truncated\.parquet: /);
   const h = spawnSync(bin, ['inspect', '--help'], { encoding: 'utf8' });
   assert.equal(h.status, 0);
   assert.match(h.stdout, /usage: songlake inspect/);

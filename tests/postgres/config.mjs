@@ -48,7 +48,7 @@ try {
   assert.equal(bad.code, 2);
   const lines = bad.err.trim().split('\n');
   assert.equal(lines.length, 1, bad.err);
-  assert.equal(lines[0], `songlake: error: ${cfg}:13: unknown key 'dsn' in [songlake] (see songlake load-postgres --help)`);
+  assert.equal(lines[0], `songlake load-postgres: error: ${cfg}:13: unknown key 'dsn' in [songlake] (see songlake load-postgres --help)`);
   assert.equal(server.psql(`SELECT count(*) FROM pg_namespace WHERE nspname = 'never'`).trim(), '0');
   assert.equal(starDigest(server, 'from_file'), loaded);
   assert.ok(!(bad.out + bad.err).includes(secret));
