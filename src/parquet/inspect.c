@@ -251,6 +251,30 @@ static void print_row_group(const pq_reader *r, size_t g, FILE *out) {
     tab_print(&t, out, "  ");
 }
 
+int pq_reader_column_info(const pq_reader *r, size_t col, pq_column_info *out) {
+    if (col >= r->ncols) return -1;
+    static const char *reps[] = {"REQUIRED", "OPTIONAL", "REPEATED"};
+    const pq_rcol *c = &r->cols[col];
+    out->physical = pq_phys_name(c->se.phys);
+    out->logical = logical_name(&c->se);
+    out->repetition = c->se.repetition >= 0 ? reps[c->se.repetition] : "REQUIRED";
+    out->max_def = c->max_def;
+    out->max_rep = c->max_rep;
+    out->date = c->se.logical == PQ_LT_DATE || c->se.converted == 6;
+    return 0;
+}
+
+int pq_reader_chunk_info(const pq_reader *r, size_t rg, size_t col, pq_chunk_info *out) {
+    if (rg >= r->nrg || col >= r->ncols) return -1;
+    const pq_rchunk *c = &r->rgs[rg].cols[col];
+    out->codec = pq_codec_name_any(c->codec);
+    out->encodings = c->encodings;
+    out->compressed = c->comp_size > 0 ? (uint64_t)c->comp_size : 0;
+    out->uncompressed = c->unc_size > 0 ? (uint64_t)c->unc_size : 0;
+    out->values = c->num_values > 0 ? (uint64_t)c->num_values : 0;
+    return 0;
+}
+
 int pq_inspect(const pq_reader *r, const char *name, FILE *out, sl_err *err) {
     fprintf(out, "file:        %s\n", name ? name : r->name);
     fprintf(out, "size:        %zu bytes (footer %u bytes)\n", r->len, r->footer_len);

@@ -233,6 +233,23 @@ void pq_leaf_data_free(pq_leaf_data *d);
  * statistics as a readable table (`songlake inspect`). */
 int pq_inspect(const pq_reader *r, const char *name, FILE *out, sl_err *err);
 
+/* What `songlake inspect` shows of a whole table: a leaf's declared types
+ * and one column chunk's footer entry (inspect.c). */
+typedef struct pq_column_info {
+    const char *physical;   /* "INT64", "BYTE_ARRAY", ... */
+    char *logical;          /* "TIMESTAMP(MICROS,UTC)", "STRING", "-"; free() it */
+    const char *repetition; /* of the leaf: REQUIRED, OPTIONAL, REPEATED */
+    int max_def, max_rep;   /* levels: max_rep > 0 inside a list or map */
+    bool date;              /* INT32 DATE (days since 1970-01-01) */
+} pq_column_info;
+int pq_reader_column_info(const pq_reader *r, size_t col, pq_column_info *out);
+typedef struct pq_chunk_info {
+    const char *codec;  /* "SNAPPY", "ZSTD", "GZIP", "UNCOMPRESSED", ... */
+    uint32_t encodings; /* bit per Parquet Encoding value < 32 */
+    uint64_t compressed, uncompressed, values;
+} pq_chunk_info;
+int pq_reader_chunk_info(const pq_reader *r, size_t rg, size_t col, pq_chunk_info *out);
+
 /* ---- reader: statistics and limits ------------------------------------ */
 /* Statistics of one column chunk as stored in the footer. min/max are the
  * PLAIN bytes (no length prefix for byte arrays) and point into the file

@@ -56,7 +56,7 @@ test('every usage error exits 2 with the command prefix', () => {
   usageError(['build', '--songs', ''], /--songs '': expected a path/);
   usageError(['build', '--log-level', 'loud'], /--log-level 'loud': expected one of error, warn, info, debug/);
   usageError(['build', '--verbose=1'], /--verbose takes no value/);
-  usageError(['inspect'], /needs a FILE/);
+  usageError(['inspect'], /needs a TARGET/);
   usageError(['load-postgres', '--lake', 'x'], /--dsn CONNINFO is required/);
   usageError(['build', '--quiet'], /SONGLAKE_LOG 'shouty'/, { env: { ...process.env, SONGLAKE_LOG: 'shouty' } });
   assert.ok(!fs.existsSync(path.join(d, 'g0')) && !fs.existsSync(path.join(d, 'lake')), 'usage errors write nothing');
