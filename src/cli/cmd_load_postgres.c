@@ -3,6 +3,7 @@
  * its build keys are checked with build's table and not used); the work is
  * in sinks/. A DSN may hold a password: nothing here prints one (the
  * option is CLI_SECRET, and a stray argument is named by position only). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,10 @@
 #include "cli/cli_config.h"
 #include "cli/cli_opts.h"
 #include "core/core.h"
+#include "lake/lake.h"
 #include "sinks/sinks.h"
 
-enum { O_LAKE = 1, O_DSN, O_SCHEMA, O_ADOPT, O_QUIET };
+enum { O_LAKE = 1, O_DSN, O_SCHEMA, O_ADOPT, O_QUIET, O_REPORT };
 
 static const cli_opt OPTS[] = {
     {O_LAKE, "lake", "URI", "out", CLI_URI, NULL, NULL,
@@ -38,6 +40,9 @@ static const cli_opt OPTS[] = {
      "pg_schema=, S3 settings and [AWS] credentials as for build;\n"
      "build's other keys are checked and ignored; flags win"},
     {O_QUIET, "quiet", NULL, "quiet", 0, NULL, NULL, "print nothing on success"},
+    {O_REPORT, "report", "FILE", NULL, 0, NULL, NULL,
+     "after a load, write what it did as JSON to FILE: the lake, the\n"
+     "schema, rows per table, seconds (never the DSN)"},
     CLI_LOG_OPTS,
     CLI_S3_READ_OPTS,
 };
@@ -59,7 +64,7 @@ const cli_cmd CLI_CMD_LOAD_POSTGRES = {
 
 /* The settings of a run: flags over the --config file. */
 typedef struct lp_opts {
-    const char *lake, *dsn, *schema;
+    const char *lake, *dsn, *schema, *report;
     bool quiet, adopt;
     io_config io;
     cli_strings own;
@@ -76,11 +81,40 @@ static const char *apply(void *ctx, const cli_opt *opt, const char *val) {
         break;
     case O_QUIET: o->quiet = !strcmp(val, "true"); break;
     case O_ADOPT: o->adopt = !strcmp(val, "true"); break;
+    case O_REPORT:
+        if (!*val) return "a file name";
+        o->report = cli_own(&o->own, val);
+        break;
     case CLI_OPT_CONFIG: break;
     case CLI_OPT_LOG: return cli_apply_log(opt->name, val);
     default: return cli_apply_s3(&o->io, &o->own, opt->name, val);
     }
     return NULL;
+}
+
+/* --report: the load's numbers as JSON (written after the commit). */
+static int write_report(const char *path, const char *lake, const char *schema,
+                        const sink_pg_stats *st, sl_err *err) {
+    sl_buf b = {0};
+    sl_buf_printf(&b,
+                  "{\"tool\":\"songlake\",\"version\":\"%s\",\"command\":\"load-postgres\","
+                  "\"lake\":",
+                  SONGLAKE_VERSION);
+    sl_buf_json_str(&b, lake, strlen(lake));
+    sl_buf_printf(&b, ",\"schema\":");
+    sl_buf_json_str(&b, schema, strlen(schema));
+    sl_buf_printf(&b, ",\"tables\":{");
+    for (int t = 0; t < LAKE_NTABLES; t++)
+        sl_buf_printf(&b, "%s\"%s\":{\"rows\":%llu}", t ? "," : "", lake_table_name(t),
+                      (unsigned long long)st->rows[t]);
+    sl_buf_printf(&b, "},\"total_rows\":%llu,\"seconds\":%.3f}\n",
+                  (unsigned long long)st->total_rows, st->seconds);
+    FILE *f = fopen(path, "w");
+    int rc = 0;
+    if (!f || fwrite(b.data, 1, b.len, f) != b.len) rc = sl_err_set(err, "%s", strerror(errno));
+    if (f && fclose(f) != 0 && rc == 0) rc = sl_err_set(err, "%s", strerror(errno));
+    sl_buf_free(&b);
+    return rc;
 }
 
 int cmd_load_postgres(int argc, char **argv) {
@@ -107,11 +141,15 @@ int cmd_load_postgres(int argc, char **argv) {
                                 "postgres= in [songlake] of --config)");
     if (rc < 0) {
         sl_err err = {{0}};
+        sink_pg_stats st = {0};
+        const char *schema = o.schema ? o.schema : "public";
         rc = 0;
         sink_pg_options po = {.adopt = o.adopt};
-        if (sink_pg_load_opts(o.lake, o.dsn, o.schema ? o.schema : "public", &po, &o.io,
-                              o.quiet ? NULL : stdout, NULL, &err) < 0)
+        if (sink_pg_load_opts(o.lake, o.dsn, schema, &po, &o.io, o.quiet ? NULL : stdout, &st,
+                              &err) < 0)
             rc = cli_run_error(c, "%s", err.msg);
+        else if (o.report && write_report(o.report, o.lake, schema, &st, &err) < 0)
+            rc = cli_run_error(c, "--report %s: %s (the load is committed)", o.report, err.msg);
     }
     cli_strings_free(&o.own);
     return rc;

@@ -5,6 +5,7 @@
 // Against a real PostgreSQL server of tests/postgres/pgserver.mjs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { startPg } from '../postgres/pgserver.mjs';
 import { buildLake, songlake, tmpdir } from '../postgres/lib.mjs';
 
@@ -24,10 +25,18 @@ try {
   assert.equal(code, 0, err);
   assert.equal(server.psql('SELECT count(*) FROM piped.songplays').trim(), '6820', 'the load committed');
 
-  const q = songlake(['load-postgres', '--quiet', '--lake', lake, '--dsn', server.dsn, '--schema', 'quiet']);
+  const report = `${dir}/load.json`;
+  const q = songlake(['load-postgres', '--quiet', '--lake', lake, '--dsn', server.dsn, '--schema', 'quiet', '--report', report]);
   assert.equal(q.code, 0, q.err);
   assert.equal(q.out + q.err, '', '--quiet prints nothing');
   assert.equal(server.psql('SELECT count(*) FROM quiet.users').trim(), '97');
+  const rep = JSON.parse(fs.readFileSync(report, 'utf8'));
+  assert.equal(rep.command, 'load-postgres');
+  assert.equal(rep.schema, 'quiet');
+  assert.deepEqual(Object.fromEntries(Object.entries(rep.tables).map(([t, v]) => [t, v.rows])),
+    { songplays: 6820, users: 97, songs: 71, artists: 69, time: 6813 });
+  assert.equal(rep.total_rows, 6820 + 97 + 71 + 69 + 6813);
+  assert.ok(!JSON.stringify(rep).includes(server.dsn), 'no DSN in the report');
   console.log('ok: a closed stdout does not stop a load; --quiet is quiet');
 } finally {
   server.stop();
