@@ -92,7 +92,20 @@ test('cmake --install: a relocatable prefix that runs with the trees out of reac
   assert.deepEqual(complete('songlake', 'build', '--compression', ''), ['snappy', 'zstd', 'gzip', 'none']);
   assert.deepEqual(complete('songlake', 'load-postgres', '--s3-max-a'), ['--s3-max-attempts']);
   assert.ok(complete('songlake', 'build', '--').includes('--dry-run'));
-  if (have('zsh')) ok('zsh', ['-n', path.join(prefix, 'share/zsh/vendor-completions/_songlake')]);
+  // zsh: the script parses, and hands _describe / _arguments the commands
+  // and each command's flags (stubs print what they are given)
+  if (have('zsh')) {
+    const zcomp = path.join(prefix, 'share/zsh/vendor-completions/_songlake');
+    ok('zsh', ['-n', zcomp]);
+    const zsh = (...words) => ok('zsh', ['-f', '-c', `words=(${words.map(sq).join(' ')}); CURRENT=${words.length}; ` +
+      `_arguments() { print -rl -- "$@" }; _describe() { print -rl -- "\${(@P)4}" }; source ${sq(zcomp)}`]).out;
+    assert.match(zsh('songlake', 'b'), /^build:read song files/m);
+    const b = zsh('songlake', 'build', '--co');
+    assert.match(b, /^--compression=\[[^\]]+\]:CODEC:\(snappy zstd gzip none\)$/m);
+    assert.match(b, /^--songs=\[[^\]]+\]:URI:_files$/m);
+    assert.match(b, /^--dry-run\[/m);
+    assert.match(zsh('songlake', 'inspect', 'x'), /^\*:TARGET:_files$/m);
+  }
 });
 
 test('cpack: a .deb with the same files under /usr and its dependencies declared', { skip: !have('dpkg-deb') && 'no dpkg-deb' }, () => {
