@@ -37,8 +37,8 @@ function generate(name, seed, threads) {
   const out = path.join(tmp, name);
   const r = sl('generate', '--out', out, '--songs', String(SONGS), '--events', String(EVENTS),
     '--seed', String(seed), '--threads', String(threads), '--match-rate', String(RATE));
-  const m = r.stderr.match(/(\d+) plays of which (\d+) match/);
-  assert.ok(m, `no summary in: ${r.stderr}`);
+  const m = r.stdout.match(/(\d+) plays of which (\d+) match/);
+  assert.ok(m, `no summary in: ${r.stdout}`);
   return { out, plays: Number(m[1]), matched: Number(m[2]), hash: treeHash(out) };
 }
 
