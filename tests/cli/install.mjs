@@ -81,6 +81,9 @@ test('cmake --install: a relocatable prefix that runs with the trees out of reac
     for (const s of ['SONGLAKE BUILD', 'SONGLAKE INSPECT', 'SONGLAKE LOAD-POSTGRES', 'SONGLAKE GENERATE', 'EXIT STATUS'])
       assert.match(m.out, new RegExp(`^${s}`, 'm'), s);
     assert.match(m.out, /--dry-run/);
+    // `man songlake` finds it where the prefix put it
+    const w = ok('man', ['-w', 'songlake'], { env: { ...process.env, MANPATH: path.join(prefix, 'share/man') } });
+    assert.equal(w.out.trim(), path.join(prefix, 'share/man/man1/songlake.1'));
     assert.match(m.out, /Config key: s3_part_size = BYTES/);
   }
   // the installed bash completion, sourced in bash
