@@ -416,12 +416,17 @@ static itable *table_for(sl_vec *tables, const char *uri) {
     const char *segs[16];
     size_t nseg;
     size_t tl = table_len(uri, segs, &nseg, 16);
+    /* a file named without a directory is in "." */
+    char *key = tl ? sl_sprintf("%.*s", (int)tl, uri) : sl_strdup(".");
     for (size_t i = 0; i < tables->len; i++) {
         itable *t = SL_VEC_AT(tables, itable *, i);
-        if (strlen(t->path) == tl && !strncmp(t->path, uri, tl)) return t;
+        if (!strcmp(t->path, key)) {
+            free(key);
+            return t;
+        }
     }
     itable *t = sl_calloc(1, sizeof *t);
-    t->path = sl_sprintf("%.*s", (int)tl, uri);
+    t->path = key;
     sl_vec_init(&t->files, sizeof(ifile));
     sl_vec_init(&t->head, sizeof(char **));
     t->nparts = nseg;
@@ -580,8 +585,7 @@ static void json_table(sl_buf *b, const itable *t, const iopts *o) {
 
 /* An aligned text table: cells row-major, ncols wide, the header first. */
 static void print_grid(char **cells, size_t n, size_t ncols, const char *indent) {
-    size_t w[64] = {0};
-    if (ncols > 64) ncols = 64;
+    size_t *w = sl_calloc(ncols, sizeof *w);
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(cells[i]);
         if (l > 40) l = 40;
@@ -595,6 +599,7 @@ static void print_grid(char **cells, size_t n, size_t ncols, const char *indent)
         else
             printf("%-*.*s  ", (int)w[c], 40, cells[i]);
     }
+    free(w);
 }
 
 /* a JSON value as text: strings without their quotes, \" and \\ as
