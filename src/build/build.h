@@ -68,7 +68,4 @@ int build_run(const build_opts *o, build_summary *summary, sl_err *err);
 #define BUILD_REFUSED (-2)
 #define BUILD_DEFAULT_REJECT_RATE 0.05
 
-/* The table printed after a run (build_run prints it unless o->quiet). */
-void build_print_summary(FILE *f, const build_summary *s, const char *out);
-
 #endif

@@ -83,28 +83,3 @@ char *build_report_json(const build_state *s) {
     sl_buf_putc(&b, 0);
     return (char *)b.data;
 }
-
-void build_print_summary(FILE *f, const build_summary *s, const char *out) {
-    fprintf(f, "%-10s %12s %8s %14s\n", "table", "rows", "files", "bytes");
-    for (int t = 0; t < LAKE_NTABLES; t++) {
-        const lake_table_stats *ts = &s->tables[t];
-        fprintf(f, "%-10s %12llu %8llu %14llu\n", lake_table_name(t), (unsigned long long)ts->rows,
-                (unsigned long long)ts->files, (unsigned long long)ts->bytes);
-    }
-    const etl_source_stats *ss = &s->songs, *es = &s->events;
-    fprintf(f, "\n%-10s %8s %12s %12s %12s %12s\n", "input", "files", "MB", "read", "accepted",
-            "rejected");
-    fprintf(f, "%-10s %8zu %12.1f %12llu %12llu %12llu\n", "songs", s->songs_in.files,
-            (double)s->songs_in.bytes / 1e6, (unsigned long long)ss->read,
-            (unsigned long long)ss->accepted, (unsigned long long)ss->rejected);
-    fprintf(f, "%-10s %8zu %12.1f %12llu %12llu %12llu\n", "events", s->logs_in.files,
-            (double)s->logs_in.bytes / 1e6, (unsigned long long)es->read,
-            (unsigned long long)es->accepted, (unsigned long long)es->rejected);
-    for (size_t i = 0; i < s->nreasons; i++)
-        fprintf(f, "%s %llu x %s\n",
-                i ? "        " : "\nrejects:", (unsigned long long)s->reasons[i].count,
-                s->reasons[i].text);
-    fprintf(f, "\n%s published in %.2f s", out, s->seconds);
-    if (ss->rejected + es->rejected) fprintf(f, "; rejects in %s/_songlake/rejects.jsonl", out);
-    fprintf(f, "\n");
-}

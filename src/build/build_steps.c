@@ -260,7 +260,6 @@ int build_after_commit(build_state *s, sl_err *err) {
     const build_opts *o = s->o;
     if (!s->leader) return 0;
     s->sum.seconds = sl_now() - s->t0;
-    if (!o->quiet) build_print_summary(stdout, &s->sum, o->out);
     if (!o->postgres) return 0;
     /* the lake is published: a failed load leaves it, and PostgreSQL's
      * previous star, as they were */

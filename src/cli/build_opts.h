@@ -25,6 +25,10 @@ void build_opts_free(build_cli_opts *o);
  * NULL or what a valid value looks like. */
 struct cli_opt;
 const char *build_opts_apply(void *o, const struct cli_opt *opt, const char *val);
+/* The summary after a run, secs its whole wall time; and the line an
+ * interrupted run prints (cmd_build_summary.c). */
+void cli_build_summary(FILE *f, const build_summary *s, const build_opts *o, double secs);
+void cli_build_on_interrupt(void);
 /* --dry-run: what build_run would read and write (cmd_build_plan.c). */
 int build_dry_run(const build_cli_opts *o);
 

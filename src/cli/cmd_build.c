@@ -6,6 +6,8 @@
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
 
+#include <string.h>
+
 int cmd_build(int argc, char **argv) {
     build_cli_opts o;
     int rc = build_opts_parse(&o, argc, argv);
@@ -14,9 +16,15 @@ int cmd_build(int argc, char **argv) {
         rc = build_dry_run(&o);
     else {
         sl_err err = {{0}};
-        rc = build_run(&o.run, NULL, &err);
+        build_summary sum;
+        memset(&sum, 0, sizeof sum);
+        double t0 = sl_now();
+        cli_build_on_interrupt();
+        rc = build_run(&o.run, &sum, &err);
         rc = rc == BUILD_REFUSED ? 2 : rc < 0 ? 1 : 0; /* refused before writing: usage */
         if (rc && err.msg[0]) cli_run_error(&CLI_CMD_BUILD, "%s", err.msg);
+        if (!rc && !o.run.quiet && sum.rank == 0)
+            cli_build_summary(stdout, &sum, &o.run, sl_now() - t0);
     }
     build_opts_free(&o);
     return rc;

@@ -23,8 +23,7 @@ function tmp() {
 function oneLineError(r, cmd = 'build') {
   const lines = r.err.trim().split('\n');
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.err}`);
-  // build's run errors still come from the driver, with the old prefix
-  assert.match(lines[0], new RegExp(`^songlake( ${cmd})?: error: `));
+  assert.match(lines[0], new RegExp(`^songlake ${cmd}: error: `));
   return lines[0];
 }
 
@@ -176,6 +175,9 @@ test('the default run uses the bundled sample and prints a summary table', () =>
     for (const t of ['songplays', 'users', 'songs', 'artists', 'time']) assert.match(r.out, new RegExp(`^${t}\\s+\\d+`, 'm'));
     assert.match(r.out, /^songplays\s+6820\s/m);
     assert.match(r.out, /^events\s+30\s/m);
+    assert.match(r.out, /^matched {4}1 of 6820 songplays to a song \(0\.01%\)$/m);
+    assert.match(r.out, /published in \d+\.\d\d s \(wall time of the whole run\)$/m);
+    assert.equal(r.err, '', 'nothing on stderr off a terminal');
   } finally {
     fs.rmSync(d, { recursive: true, force: true });
   }
@@ -197,6 +199,27 @@ test('on a terminal a progress line shows files, MB, MB/s and ETA; --quiet silen
     const p = sl(['build', '--out', path.join(d, 'lake2'), '--threads', '1']);
     assert.equal(p.code, 0, p.err);
     assert.doesNotMatch(p.err, /MB\/s/);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('rejects are counted by reason in the summary', () => {
+  const d = tmp();
+  try {
+    const logs = path.join(d, 'logs');
+    fs.mkdirSync(logs);
+    const good = fs.readFileSync(path.join(sample, 'log_data', '2018', '11', '2018-11-01-events.json'), 'utf8');
+    fs.writeFileSync(path.join(logs, 'a.json'), `${good}not json at all\n[1, 2]\n{"page":"NextSong","ts":"soon"}\nnot json either\n`);
+    const r = sl(['build', '--logs', logs, '--out', path.join(d, 'lake')]);
+    assert.equal(r.code, 0, r.err);
+    const block = r.out.split('rejects by reason')[1];
+    assert.ok(block, r.out);
+    const counts = [...block.matchAll(/^ +(\d+)  (.+)$/gm)].map((m) => Number(m[1]));
+    assert.ok(counts.length >= 2, block);
+    const rejected = Number(r.out.match(/^events\s+1\s+[\d.]+\s+\d+\s+\d+\s+(\d+)$/m)[1]);
+    assert.equal(counts.reduce((a, b) => a + b, 0), rejected, 'every reject is counted once');
+    assert.ok(rejected >= 4);
   } finally {
     fs.rmSync(d, { recursive: true, force: true });
   }

@@ -76,7 +76,7 @@ try {
       INSERT INTO ${s}.${t} SELECT g, 'the app''s row ' || g FROM generate_series(1, 7) g`);
     const before = snapshot(s);
     r = loadPg(server, lake, { schema: s });
-    refused(r, new RegExp(`^songlake: error: table ${s}\\.${t} exists and was not created by songlake; ${HINT}`));
+    refused(r, new RegExp(`^songlake load-postgres: error: table ${s}\\.${t} exists and was not created by songlake; ${HINT}`));
     assert.equal(snapshot(s), before, `${s}: nothing changed`);
     assert.equal(server.psql(`SELECT count(*) FROM ${s}.${t}`).trim(), '7');
     // --adopt takes over only tables with songlake's columns
@@ -92,7 +92,7 @@ try {
     INSERT INTO users SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 100) g`, { db: 'app' });
   const appBefore = snapshot('public', 'app');
   r = loadPg(server, lake, { dsn: server.dsn.replace('dbname=postgres', 'dbname=app') });
-  refused(r, new RegExp(`^songlake: error: table public\\.users exists and was not created by songlake; ${HINT}`));
+  refused(r, new RegExp(`^songlake load-postgres: error: table public\\.users exists and was not created by songlake; ${HINT}`));
   assert.equal(snapshot('public', 'app'), appBefore, 'app database unchanged');
   noStaging('app');
 
@@ -103,7 +103,7 @@ try {
   before = snapshot('priv');
   r = loadPg(server, lake, { schema: 'priv', dsn: `host=127.0.0.1 port=${server.port} user=loader dbname=postgres`,
     env: { PGPASSWORD: 'Loader-Pw-1' } });
-  refused(r, new RegExp(`^songlake: error: table priv\\.users exists and was not created by songlake; ${HINT}`));
+  refused(r, new RegExp(`^songlake load-postgres: error: table priv\\.users exists and was not created by songlake; ${HINT}`));
   assert.equal(snapshot('priv'), before);
 
   // a foreign table with a dependant view and a foreign key pointing at it
@@ -113,7 +113,7 @@ try {
     CREATE TABLE dep.orders (id int, user_id int REFERENCES dep.users (id)); INSERT INTO dep.orders VALUES (1, 2)`);
   before = snapshot('dep');
   r = loadPg(server, lake, { schema: 'dep' });
-  refused(r, new RegExp(`^songlake: error: table dep\\.users exists and was not created by songlake; ${HINT}`));
+  refused(r, new RegExp(`^songlake load-postgres: error: table dep\\.users exists and was not created by songlake; ${HINT}`));
   assert.equal(snapshot('dep'), before);
   assert.equal(server.psql(`SELECT string_agg(name, ',' ORDER BY name) FROM dep.user_names`).trim(), 'n1,n2,n3');
 
@@ -133,7 +133,7 @@ try {
     server.psql(`CREATE SCHEMA ${s}; ${sql}`);
     before = snapshot(s);
     r = loadPg(server, lake, { schema: s });
-    refused(r, new RegExp(`^songlake: error: ${re}`));
+    refused(r, new RegExp(`^songlake load-postgres: error: ${re}`));
     assert.equal(snapshot(s), before, `${what}: nothing changed`);
   }
   noStaging();
@@ -145,7 +145,7 @@ try {
   server.psql(NAMES.map((t) => `COMMENT ON TABLE old.${t} IS NULL`).join('; '));
   before = snapshot('old');
   r = loadPg(server, lake, { schema: 'old' });
-  refused(r, /^songlake: error: table old\.songplays exists and was not created by songlake \(it has the columns of songlake's star: if an older songlake loaded it, run the load again with --adopt\)/);
+  refused(r, /^songlake load-postgres: error: table old\.songplays exists and was not created by songlake \(it has the columns of songlake's star: if an older songlake loaded it, run the load again with --adopt\)/);
   assert.equal(snapshot('old'), before);
   r = songlake(['load-postgres', '--lake', lake, '--dsn', server.dsn, '--schema', 'old', '--adopt']);
   assert.equal(r.code, 0, r.err);
@@ -155,11 +155,11 @@ try {
   // a table with songlake's columns but one type changed is not adopted
   server.psql(`COMMENT ON TABLE old.users IS NULL; ALTER TABLE old.users ALTER COLUMN level TYPE varchar(10)`);
   r = songlake(['load-postgres', '--lake', lake, '--dsn', server.dsn, '--schema', 'old', '--adopt']);
-  refused(r, /^songlake: error: table old\.users exists and was not created by songlake; /);
+  refused(r, /^songlake load-postgres: error: table old\.users exists and was not created by songlake; /);
   // a songlake table renamed to another star name is not that table
   server.psql(`DROP TABLE old.users CASCADE; ALTER TABLE old.songplays RENAME TO users`);
   r = loadPg(server, lake, { schema: 'old' });
-  refused(r, /^songlake: error: table old\.users exists and was not created by songlake; /);
+  refused(r, /^songlake load-postgres: error: table old\.users exists and was not created by songlake; /);
 
   // ---- the user's objects on songlake's tables are not dropped
   const deps = [
@@ -182,7 +182,7 @@ try {
     server.psql(create);
     before = snapshot('public');
     r = loadPg(server, lake);
-    refused(r, new RegExp(`^songlake: error: ${esc(named)}, which the load replaces; drop it before the load and create it again after it, or load into another schema with --schema`));
+    refused(r, new RegExp(`^songlake load-postgres: error: ${esc(named)}, which the load replaces; drop it before the load and create it again after it, or load into another schema with --schema`));
     assert.equal(snapshot('public'), before, `${create}: nothing changed`);
     assert.equal(starDigest(server), digest);
     server.psql(drop);
@@ -191,7 +191,7 @@ try {
   server.psql(`ALTER TABLE songs ADD COLUMN note text; UPDATE songs SET note = 'mine'`);
   before = snapshot('public');
   r = loadPg(server, lake);
-  refused(r, /^songlake: error: table public\.songs was loaded by songlake but has a column songlake did not make \(note\)/);
+  refused(r, /^songlake load-postgres: error: table public\.songs was loaded by songlake but has a column songlake did not make \(note\)/);
   assert.equal(snapshot('public'), before);
   server.psql(`ALTER TABLE songs DROP COLUMN note`);
   // all gone: the load replaces the star again

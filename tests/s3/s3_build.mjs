@@ -77,7 +77,7 @@ test('faults on a share of requests: the same rows; faults on all: a clear error
   Object.assign(h.s3.faults, { rate: 0, kinds: ['500', '503', 'reset', 'stall', 'truncate'] });
   assert.equal(f.code, 1);
   const lines = f.err.trim().split('\n');
-  assert.match(lines[lines.length - 1], /^songlake: error: .*s3:\/\/lake\/.*(InternalError|SlowDown|failed)/);
+  assert.match(lines[lines.length - 1], /^songlake build: error: .*s3:\/\/lake\/.*(InternalError|SlowDown|failed)/);
   assert.deepEqual(await awsKeys('out/'), after);
   noBadSignatures();
 });

@@ -40,7 +40,7 @@ async function build(name, args, { faults = 1, extraEnv = {} } = {}) {
 function failedOnSlowDown(r) {
   assert.equal(r.code, 1, `expected the run to fail:\n${r.err}`);
   const lines = r.err.trim().split('\n');
-  assert.match(lines[lines.length - 1], /^songlake: error: .*SlowDown/);
+  assert.match(lines[lines.length - 1], /^songlake build: error: .*SlowDown/);
 }
 
 test('default attempts: one 503 is retried and the build succeeds', async () => {
