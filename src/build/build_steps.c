@@ -62,6 +62,11 @@ int build_plan(build_state *s, sl_err *err) {
     s->pt.list = sl_now() - s->t0;
     s->sum.songs_in = input_of(&s->songs);
     s->sum.logs_in = input_of(&s->logs);
+    if (rc == 0) /* --verbose (cli) shows the steps */
+        sl_log(SL_LOG_DEBUG,
+               "listed %zu song files (%llu bytes) and %zu log files (%llu bytes) in %.3f s",
+               s->songs.n, (unsigned long long)s->sum.songs_in.bytes, s->logs.n,
+               (unsigned long long)s->sum.logs_in.bytes, s->pt.list);
     return rc;
 }
 
@@ -88,6 +93,7 @@ int build_open(build_state *s, sl_err *err) {
                     .part_prefix = s->part_prefix,
                     .follower = !s->leader};
     s->lk = lake_open(s->store, &lo, err);
+    if (s->lk) sl_log(SL_LOG_DEBUG, "writing %s (run %s)", o->out, s->run_id);
     return s->lk ? 0 : -1;
 }
 
@@ -241,10 +247,12 @@ int build_check_rejects(build_state *s, sl_err *err) {
 int build_commit(build_state *s, sl_err *err) {
     /* the tables first, so the report can say how long that took */
     double t = sl_now();
+    sl_log(SL_LOG_DEBUG, "tables written in %.3f s; committing the star", t - s->t0);
     int rc = lake_commit_tables(s->lk, err);
     s->pt.publish = sl_now() - t;
     s->pt.total = sl_now() - s->t0;
     if (rc < 0) return -1;
+    sl_log(SL_LOG_DEBUG, "star committed in %.3f s", s->pt.publish);
     s->sum.rejects = lake_reject_count(s->lk);
     summary_reasons(s);
     for (int k = 0; k < LAKE_NTABLES; k++) s->sum.tables[k] = *lake_stats(s->lk, k);

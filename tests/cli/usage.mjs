@@ -142,3 +142,20 @@ test('build --dry-run lists the inputs per source and writes nothing', () => {
   assert.equal(m.code, 1);
   assert.match(m.err, /^songlake build: error: --songs: .*nope/);
 });
+
+test('--verbose, --log-level and SONGLAKE_LOG reach the logger', () => {
+  const out = path.join(d, 'verbose-lake');
+  const plain = sl(['build', '--quiet', '--out', out]);
+  assert.equal(plain.code, 0, plain.err);
+  assert.equal(plain.err, '', 'a default run logs nothing');
+  for (const [args, env] of [[['--verbose'], {}], [['--log-level', 'debug'], {}], [['--log-level=debug'], {}], [[], { SONGLAKE_LOG: 'debug' }]]) {
+    const r = sl(['build', '--quiet', '--out', out, ...args], { env: { ...process.env, ...env } });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^songlake: debug: listed 71 song files \(\d+ bytes\) and 30 log files/m, args.join(' '));
+    assert.match(r.err, /^songlake: debug: star committed in/m);
+  }
+  // the flag wins over the environment
+  const r = sl(['build', '--quiet', '--out', out, '--log-level', 'error'], { env: { ...process.env, SONGLAKE_LOG: 'debug' } });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.err, '');
+});
