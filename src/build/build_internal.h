@@ -13,6 +13,8 @@ typedef struct build_progress {
     double start, last;
 } build_progress;
 void build_progress_cb(void *ctx, uint64_t files, uint64_t bytes);
+/* A step without files (writing, committing): one line, on a terminal. */
+void build_progress_step(build_progress *p, const char *what);
 
 typedef struct build_times {
     double list, songs, events, finish, publish, total;

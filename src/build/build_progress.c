@@ -16,3 +16,10 @@ void build_progress_cb(void *ctx, uint64_t files, uint64_t bytes) {
             (unsigned long long)files, (unsigned long long)p->total_files, mb, rate, eta);
     if (files >= p->total_files) fprintf(stderr, "\n");
 }
+
+/* The steps after reading, which have no file count: one line each, so
+ * the terminal shows what the run is doing until its end. */
+void build_progress_step(build_progress *p, const char *what) {
+    if (!p->on) return;
+    fprintf(stderr, "%s...\n", what);
+}

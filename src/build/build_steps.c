@@ -170,6 +170,7 @@ int build_count_plays(build_state *s, const io_list *l, uint64_t *count, sl_err 
 
 /* ---- writing, committing ---------------------------------------------- */
 int build_write(build_state *s, sl_err *err) {
+    build_progress_step(&s->pr, "writing the tables");
     io_store_writeback_start(s->store); /* the bulk of the files is written from here on */
     int rc = etl_finish(s->e, err);     /* with MPI: this rank's share of users and time */
     if (rc == 0) rc = lake_finish(s->lk, err);
@@ -248,6 +249,7 @@ int build_commit(build_state *s, sl_err *err) {
     /* the tables first, so the report can say how long that took */
     double t = sl_now();
     sl_log(SL_LOG_DEBUG, "tables written in %.3f s; committing the star", t - s->t0);
+    build_progress_step(&s->pr, "committing the star");
     int rc = lake_commit_tables(s->lk, err);
     s->pt.publish = sl_now() - t;
     s->pt.total = sl_now() - s->t0;

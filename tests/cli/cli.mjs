@@ -192,6 +192,8 @@ test('on a terminal a progress line shows files, MB, MB/s and ETA; --quiet silen
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /events\s+30\/30 files\s+[\d.]+ MB\s+[\d.]+ MB\/s\s+ETA \d+s/);
     assert.match(r.stdout, /songs\s+71\/71 files/);
+    // the steps without files are shown too, in order, through the commit
+    assert.match(r.stdout, /events\s+30\/30 files[^\n]*\r?\nwriting the tables\.\.\.\r?\ncommitting the star\.\.\.\r?\n/);
     r = spawnSync('script', ['-qec', cmd('--quiet'), '/dev/null'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.doesNotMatch(r.stdout, /MB\/s|ETA/);
