@@ -135,7 +135,7 @@ test('a refused or failing rename, fsync or write: exit non-zero, previous lake 
     if (r.code === 0) { await assertWhole(out, c); continue; }
     failed++;
     assert.ok(r.code > 0, `${c}: ${r.code} ${r.signal}`);
-    assert.match(r.err, /songlake: error: /, c);
+    assert.match(r.err, /songlake build: error: /, c);
     assert.ok(same(snapshot(out), before), `${c}: the previous lake must be unchanged:\n${r.err}`);
     assert.equal(reportOf(out), rep, `${c}: report.json unchanged`);
     assert.ok(!fs.readdirSync(out).some((e) => e.startsWith('.songlake-staging-')), `${c}: staging removed`);

@@ -44,7 +44,7 @@ try {
     assert.equal(r.code, 1, r.err);
     const lines = r.err.trim().split('\n');
     assert.equal(lines.length, 1, `one line: ${r.err}`);
-    assert.match(lines[0], new RegExp(`^songlake: error: cannot connect to PostgreSQL \\(host=127\\.0\\.0\\.1 port=${port} `
+    assert.match(lines[0], new RegExp(`^songlake load-postgres: error: cannot connect to PostgreSQL \\(host=127\\.0\\.0\\.1 port=${port} `
       + `dbname=postgres user=etl\\): .*timeout expired; no answer within connect_timeout=${secs} s`));
     assert.equal(/songlake's default/.test(lines[0]), dflt, lines[0]);
     assert.doesNotMatch(r.err + r.out, /Never-Shown/);
