@@ -52,7 +52,7 @@ test('a wrong secret: one clear line, no secret printed, nothing written', async
     ['S3 in', [...s3In, '--out', 's3://lake/wrong2']]]) {
     const r = await build(args, env);
     assert.equal(r.code, 1, `${name}: ${r.err}`);
-    assert.match(lastLine(r.err), /^songlake: error: (--[a-z]+: )?s3:\/\/lake\/\S*.*403 SignatureDoesNotMatch.*AWS_SECRET_ACCESS_KEY/, name);
+    assert.match(lastLine(r.err), /^songlake build: error: (--[a-z]+: )?s3:\/\/lake\/\S*.*403 SignatureDoesNotMatch.*AWS_SECRET_ACCESS_KEY/, name);
     assert.ok(!(r.out + r.err).includes(secret), `${name}: the secret is not printed`);
     assert.ok(!(r.out + r.err).includes(KEYS.AKIASONGLAKETEST), `${name}: no secret printed`);
   }
@@ -70,7 +70,7 @@ test('a clock 20 minutes off: RequestTimeTooSkewed in one line naming the clock,
     const out = `skew${off[0] === '-' ? 'behind' : 'ahead'}`;
     const r = await build([...localIn, '--out', `s3://lake/${out}`], {}, [faketime, '-f', off]);
     assert.equal(r.code, 1, `${off}: ${r.err}`);
-    assert.match(lastLine(r.err), /^songlake: error: (--[a-z]+: )?s3:\/\/lake\/.*403 RequestTimeTooSkewed.*clock/, off);
+    assert.match(lastLine(r.err), /^songlake build: error: (--[a-z]+: )?s3:\/\/lake\/.*403 RequestTimeTooSkewed.*clock/, off);
     await nothingUnder(out);
   }
   // within S3's 15 minutes the same build succeeds (faketime itself works)
