@@ -383,14 +383,7 @@ typedef struct planner {
     size_t nfiles, next; /* next file to plan */
     const uint8_t *map;  /* file next - 1 when mapped and not fully planned */
     size_t map_len, pos;
-    bool whole;
 } planner;
-
-static int first_byte(const uint8_t *p, size_t n) {
-    size_t i = n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
-    return i < n ? p[i] : -1;
-}
 
 static bool plan_next(planner *pl, file_result *r) {
     etl *e = pl->e;
@@ -408,10 +401,9 @@ static bool plan_next(planner *pl, file_result *r) {
         pl->map = d;
         pl->map_len = n;
         pl->pos = 0;
-        pl->whole = first_byte(d, n) == '['; /* a top-level array: one piece */
     }
     size_t chunk = e->opts.chunk_bytes ? e->opts.chunk_bytes : (size_t)8 << 20;
-    size_t end = !pl->whole && pl->map_len - pl->pos > chunk
+    size_t end = pl->map_len - pl->pos > chunk
                      ? chunk_boundary(pl->map, pl->map_len, pl->pos + chunk - 1)
                      : pl->map_len;
     r->t.file = pl->next - 1;
@@ -470,7 +462,7 @@ int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_
         wa[t] = (worker_arg){&q, t};
         if (pthread_create(&th[nworkers], NULL, worker_main, &wa[t]) == 0) nworkers++;
     }
-    planner pl = {e, nfiles, 0, NULL, 0, 0, false};
+    planner pl = {e, nfiles, 0, NULL, 0, 0};
     uint64_t done_bytes = 0, done_files = 0;
     int rc = 0;
     bool more = true;
