@@ -483,10 +483,27 @@ double sl_now(void) {
 
 /* ---- files ----------------------------------------------------------- */
 int sl_read_file(const char *path, sl_buf *out, sl_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* never blocks on a FIFO; anything but a regular file (checked on the
+     * opened descriptor) is refused, so /dev/zero is not read forever */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return sl_err_errno(err, errno, "%s", path);
     struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) sl_buf_reserve(out, (size_t)st.st_size);
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return sl_err_errno(err, e, "%s", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return sl_err_set(err, "%s: not a regular file (%s); only regular files are read", path,
+                          S_ISFIFO(st.st_mode)  ? "a FIFO"
+                          : S_ISDIR(st.st_mode) ? "a directory"
+                          : S_ISCHR(st.st_mode) ? "a character device"
+                                                : "a special file");
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    if (st.st_size > 0) sl_buf_reserve(out, (size_t)st.st_size);
     for (;;) {
         sl_buf_reserve(out, 65536);
         ssize_t r = read(fd, out->data + out->len, out->cap - out->len);

@@ -139,7 +139,8 @@ int sl_cpu_count(void);
 double sl_now(void); /* monotonic seconds */
 
 /* ---- misc ------------------------------------------------------------ */
-/* Reads a whole local file (for small files: configs, test fixtures). */
+/* Reads a whole local regular file (opened without blocking; a FIFO, device
+ * or directory is an error naming it). */
 int sl_read_file(const char *path, sl_buf *out, sl_err *err);
 /* Writes all bytes to fd, retrying on EINTR/short writes. */
 int sl_write_all(int fd, const void *p, size_t n, sl_err *err);

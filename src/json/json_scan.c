@@ -666,6 +666,9 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
             s->lex.end = end;
             if (p >= lim) { /* stop is a cut: an array open here ends (at_cut) */
                 if (arr == ARR_SEP || arr == ARR_RECOVER) rc = array_cut(&st, arr_open, arr_pos);
+                /* a record that failed at the '{' after a cut resumed past
+                 * stop: its blank lines are the next piece's to count */
+                if (p > lim) s->nl -= count_nl(lim, p);
                 return rc;
             }
         }
