@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -482,27 +483,73 @@ double sl_now(void) {
 }
 
 /* ---- files ----------------------------------------------------------- */
-int sl_read_file(const char *path, sl_buf *out, sl_err *err) {
-    /* never blocks on a FIFO; anything but a regular file (checked on the
-     * opened descriptor) is refused, so /dev/zero is not read forever */
+void sl_escape_name(sl_buf *out, const char *name) {
+    const uint8_t *p = (const uint8_t *)name;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (k == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
+            sl_buf_append(out, p + i, 1);
+        } else if (k > 1) {
+            sl_buf_append(out, p + i, k);
+            i += k;
+            continue;
+        } else if (p[i] == '\\') {
+            sl_buf_append(out, "\\\\", 2);
+        } else {
+            char hex[5];
+            snprintf(hex, sizeof hex, "\\x%02X", p[i]);
+            sl_buf_append(out, hex, 4);
+        }
+        i++;
+    }
+    sl_buf_reserve(out, 1);
+    out->data[out->len] = 0;
+}
+
+/* Opening never blocks (O_NONBLOCK: a FIFO put in a file's place would
+ * wait for a writer forever) and the check is on the opened descriptor, not
+ * on a name looked up earlier: a file swapped for a FIFO, a device or a
+ * link to /dev/zero after listing is refused, not read. */
+int sl_open_regular(const char *path, sl_err *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return sl_err_errno(err, errno, "%s", path);
     struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return sl_err_errno(err, e, "%s", path);
+    int e = fd < 0 ? errno : fstat(fd, &st) < 0 ? errno : 0;
+    if (e) {
+        if (fd >= 0) close(fd);
+        sl_buf b = {0};
+        sl_escape_name(&b, path);
+        sl_err_errno(err, e, "%s", (const char *)b.data);
+        sl_buf_free(&b);
+        errno = e;
+        return -1;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return sl_err_set(err, "%s: not a regular file (%s); only regular files are read", path,
-                          S_ISFIFO(st.st_mode)  ? "a FIFO"
-                          : S_ISDIR(st.st_mode) ? "a directory"
-                          : S_ISCHR(st.st_mode) ? "a character device"
-                                                : "a special file");
+        const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                           : S_ISCHR(st.st_mode)  ? "a character device"
+                           : S_ISBLK(st.st_mode)  ? "a block device"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                                                  : "a special file";
+        sl_buf b = {0};
+        sl_escape_name(&b, path);
+        sl_err_set(err, "%s: not a regular file (%s); only regular files are read",
+                   (const char *)b.data, what);
+        sl_buf_free(&b);
+        errno = EINVAL;
+        return -1;
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+int sl_read_file(const char *path, sl_buf *out, sl_err *err) {
+    int fd = sl_open_regular(path, err);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0) st.st_size = 0;
     if (st.st_size > 0) sl_buf_reserve(out, (size_t)st.st_size);
     for (;;) {
         sl_buf_reserve(out, 65536);

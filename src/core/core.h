@@ -139,8 +139,17 @@ int sl_cpu_count(void);
 double sl_now(void); /* monotonic seconds */
 
 /* ---- misc ------------------------------------------------------------ */
-/* Reads a whole local regular file (opened without blocking; a FIFO, device
- * or directory is an error naming it). */
+/* Opens a local file read-only without blocking and checks, on the opened
+ * descriptor, that it is a regular file: the fd, or -1 with err naming the
+ * file (escaped) and what it is ("not a regular file (a FIFO)") and errno
+ * set (ENOENT when absent). */
+int sl_open_regular(const char *path, sl_err *err);
+/* Appends name to out as text that is safe to print and store: bytes below
+ * 0x20, 0x7f, and bytes that are not part of valid UTF-8 become \xNN, a
+ * backslash becomes \\; valid UTF-8 is kept. Reversible: \xNN is the byte
+ * NN, \\ a backslash. NUL-terminated (len excludes it). */
+void sl_escape_name(sl_buf *out, const char *name);
+/* Reads a whole local regular file (sl_open_regular). */
 int sl_read_file(const char *path, sl_buf *out, sl_err *err);
 /* Writes all bytes to fd, retrying on EINTR/short writes. */
 int sl_write_all(int fd, const void *p, size_t n, sl_err *err);

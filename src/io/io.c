@@ -103,90 +103,10 @@ struct io_batch_reader {
     const io_config *cfg;
 };
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t utf8_seq(const uint8_t *p, size_t n) {
-    uint8_t c = p[0];
-    size_t k;
-    uint32_t cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        k = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        k = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        k = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (n < k) return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((p[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return k;
-}
-
-void io_escape_name(sl_buf *out, const char *name) {
-    const uint8_t *p = (const uint8_t *)name;
-    size_t n = strlen(name);
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(p + i, n - i);
-        if (k == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
-            sl_buf_append(out, p + i, 1);
-        } else if (k > 1) {
-            sl_buf_append(out, p + i, k);
-            i += k;
-            continue;
-        } else if (p[i] == '\\') {
-            sl_buf_append(out, "\\\\", 2);
-        } else {
-            char hex[5];
-            snprintf(hex, sizeof hex, "\\x%02X", p[i]);
-            sl_buf_append(out, hex, 4);
-        }
-        i++;
-    }
-    sl_buf_reserve(out, 1);
-    out->data[out->len] = 0;
-}
-
-/* Opening never blocks (O_NONBLOCK: a FIFO put in a file's place would
- * wait for a writer forever) and the check is on the opened descriptor, not
- * on a name looked up earlier: a file swapped for a FIFO, a device or a
- * link to /dev/zero after listing is refused, not read. O_NONBLOCK is
- * cleared again (meaningless for regular files, but kept off for clarity). */
 int io_open_regular(const char *path, sl_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        if (errno == ENOENT) return IO_ABSENT;
-        return sl_err_errno(err, errno, "%s", path);
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return sl_err_errno(err, e, "%s", path);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        const char *what = S_ISDIR(st.st_mode)    ? "a directory"
-                           : S_ISFIFO(st.st_mode) ? "a FIFO"
-                           : S_ISCHR(st.st_mode)  ? "a character device"
-                           : S_ISBLK(st.st_mode)  ? "a block device"
-                           : S_ISSOCK(st.st_mode) ? "a socket"
-                                                  : "not a regular file";
-        sl_buf b = {0};
-        io_escape_name(&b, path);
-        sl_err_set(err, "%s: not a regular file (%s); only regular files are read",
-                   (const char *)b.data, what);
-        sl_buf_free(&b);
-        return -1;
-    }
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    return fd;
+    errno = 0;
+    int fd = sl_open_regular(path, err);
+    return fd < 0 && errno == ENOENT ? IO_ABSENT : fd;
 }
 
 io_batch_reader *io_batch_open(const io_list *files, const io_config *cfg, int lookahead,

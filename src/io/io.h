@@ -101,12 +101,6 @@ int io_decompress_by_name(const char *name, sl_buf *buf, sl_err *err);
 /* Whether io_decompress_by_name would decompress a file of this name. */
 bool io_name_is_compressed(const char *name);
 
-/* Appends name to out as text that is safe to print and store: bytes below
- * 0x20, 0x7f, and bytes that are not part of valid UTF-8 become \xNN, a
- * backslash becomes \\; everything else (valid UTF-8) is kept. Reversible:
- * \xNN is the byte NN, \\ a backslash. NUL-terminated (len excludes it). */
-void io_escape_name(sl_buf *out, const char *name);
-
 /* ---- small files named by version (small_files.c) ---------------------- */
 /* For logs that many writers may append to (Delta's _delta_log/N.json, the
  * lake's star records): each entry is created only if its name is free. */
