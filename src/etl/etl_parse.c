@@ -337,7 +337,7 @@ void etl_parse(const etl_match *m, file_result *r, bool events, json_scanner *sc
     json_callbacks cb = {events ? on_event : on_song, on_reject};
     json_scan_until(sc, data, len, stop, &cb, &pc);
     r->lines = json_scanner_newlines(sc);
-    if (!r->t.map) /* the input is the worker's buffer, reused: users' strings move out */
+    if (!r->t.map && !r->t.own) /* the worker's buffer, reused: users' strings move out */
         for (size_t k = 0; k < r->users.len; k++) {
             user_rec *u = &SL_VEC_AT(&r->users, user_rec, k);
             u->first = keep(r, u->first);

@@ -165,6 +165,18 @@ int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t 
     return 1;
 }
 
+int io_batch_stream(io_batch_reader *br, size_t i, io_stream **out, sl_err *err) {
+    if (i >= br->files->n) return sl_err_set(err, "io_batch_stream: index %zu out of range", i);
+    const io_file *f = &br->files->files[i];
+    if (br->h || io_is_s3(f->uri) || !io_name_is_compressed(f->uri)) return 0;
+    int fd = io_open_regular(f->uri, err);
+    if (fd == IO_ABSENT)
+        return sl_err_set(err, "%s: file disappeared after listing: %s", f->uri, strerror(ENOENT));
+    if (fd < 0) return -1;
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return (*out = io_stream_open(fd, f->uri, err)) ? 1 : -1;
+}
+
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* Linux 5.14 */
 #endif

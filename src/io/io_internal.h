@@ -57,5 +57,8 @@ int io_open_regular(const char *path, sl_err *err);
  * that inflates past it is an error, not an out-of-memory abort. */
 void io_set_max_decompressed(uint64_t bytes);
 uint64_t io_max_decompressed(void);
+/* A compressed file (.gz or .zst by name) as a stream of decompressed bytes;
+ * takes fd (closed by io_stream_close). io.h declares the reading calls. */
+io_stream *io_stream_open(int fd, const char *name, sl_err *err);
 
 #endif
