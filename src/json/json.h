@@ -47,6 +47,9 @@ typedef struct json_value {
 typedef struct json_pos {
     uint64_t line;
     uint64_t byte;
+    /* the record holds a \u0000 escape somewhere (in any string, requested
+     * or not): only then does a caller need to look for NUL bytes */
+    bool nul;
 } json_pos;
 
 typedef struct json_callbacks {

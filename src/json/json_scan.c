@@ -652,13 +652,13 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
     if (!buf) buf = empty, len = 0;
     if (stop > len) stop = len;
     const uint8_t *p = buf, *end = buf + len, *lim = buf + stop;
-    scan_state st = {s, buf, {1, 0}, cb, ctx};
+    scan_state st = {s, buf, {1, 0, false}, cb, ctx};
     s->lex.end = end;
     s->nl = 0;
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) p += 3;
     int arr = ARR_NONE, rc = 0;
     const uint8_t *arr_open = NULL; /* the open top-level array's '[' */
-    json_pos arr_pos = {0, 0};
+    json_pos arr_pos = {0, 0, false};
     for (;;) {
         if (lim < end) { /* a piece: no record starts at or after stop */
             s->lex.end = lim;
@@ -722,6 +722,7 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
                     s->soff[i] = NO_OFF;
                 }
             s->scratch.len = 0;
+            s->lex.nul = false;
             q = parse_record(s, p);
             if (!q) {
                 s->dirty |= s->set; /* values of the rejected record */
@@ -729,7 +730,9 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
             }
             if (element) arr = ARR_SEP;
             p = q;
+            st.pos.nul = s->lex.nul;
             if ((rc = emit_record(&st))) return rc;
+            st.pos.nul = false;
             continue;
         }
         q = skip_value(s, p, element ? 1 : 0);
