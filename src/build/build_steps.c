@@ -86,7 +86,8 @@ int build_open(build_state *s, sl_err *err) {
                     .threads = o->threads,
                     .row_group_rows = o->row_group_rows,
                     .part_prefix = s->part_prefix,
-                    .follower = !s->leader};
+                    .follower = !s->leader,
+                    .max_rejects_bytes = env_size("SONGLAKE_MAX_REJECTS_BYTES", 0)};
     s->lk = lake_open(s->store, &lo, err);
     return s->lk ? 0 : -1;
 }

@@ -60,6 +60,9 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...) SL_PRINTF(2, 3);
 /* Appends s as a JSON string literal (quotes and escapes; invalid UTF-8 bytes
  * become \u00XX escapes of the byte so the output is always valid JSON). */
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n);
+/* sl_buf_json_str with at most max bytes between the quotes: the text is cut
+ * after escaping, never inside an escape or a UTF-8 sequence. */
+void sl_buf_json_str_max(sl_buf *b, const char *s, size_t n, size_t max);
 void sl_buf_free(sl_buf *b);
 
 /* Bump arena: many small allocations freed together. */
@@ -149,6 +152,10 @@ int sl_open_regular(const char *path, sl_err *err);
  * backslash becomes \\; valid UTF-8 is kept. Reversible: \xNN is the byte
  * NN, \\ a backslash. NUL-terminated (len excludes it). */
 void sl_escape_name(sl_buf *out, const char *name);
+/* A copy of url without its userinfo ("http://user:secret@host:9000/x" ->
+ * "http://host:9000/x"), for printing and storing; other text is copied as
+ * is. Free with free(). */
+char *sl_url_redact(const char *url);
 /* Reads a whole local regular file (sl_open_regular). */
 int sl_read_file(const char *path, sl_buf *out, sl_err *err);
 /* Writes all bytes to fd, retrying on EINTR/short writes. */

@@ -285,25 +285,36 @@ const lake_table_stats *lake_stats(const lake *lk, int table) {
 }
 
 /* ---- rejects --------------------------------------------------------- */
+/* raw is cut after escaping (64 KiB between its quotes); the file stops
+ * growing at max_rejects_bytes: later rejects are counted (report.json),
+ * not listed. The source is in sl_escape_name's reversible form (a name
+ * that is not UTF-8 is not shown as another, Latin-1, name). */
 #define RAW_MAX (64 * 1024)
 
 int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte, const char *reason,
                     const char *raw, size_t rawlen, sl_err *err) {
-    sl_buf b = {0};
+    sl_buf b = {0}, name = {0};
+    sl_escape_name(&name, source);
     sl_buf_append(&b, "{\"source\":", 10);
-    sl_buf_json_str(&b, source, strlen(source));
+    sl_buf_json_str(&b, (const char *)name.data, name.len);
+    sl_buf_free(&name);
     sl_buf_printf(&b, ",\"line\":%llu,\"byte\":%llu,\"reason\":", (unsigned long long)line,
                   (unsigned long long)byte);
     sl_buf_json_str(&b, reason, strlen(reason));
     sl_buf_append(&b, ",\"raw\":", 7);
-    sl_buf_json_str(&b, raw ? raw : "", rawlen > RAW_MAX ? RAW_MAX : rawlen);
+    sl_buf_json_str_max(&b, raw ? raw : "", rawlen, RAW_MAX);
     sl_buf_append(&b, "}\n", 2);
     pthread_mutex_lock(&lk->rej_mu);
     int rc = 0;
-    if (lk->opts.follower)
-        sl_buf_append(&lk->rej_mem, b.data, b.len);
-    else
-        rc = io_writer_write(lk->rejects, b.data, b.len, err);
+    uint64_t cap = lk->opts.max_rejects_bytes ? lk->opts.max_rejects_bytes : (uint64_t)256 << 20;
+    if (!lk->rej_full && lk->rej_bytes + b.len > cap) lk->rej_full = true;
+    if (!lk->rej_full) {
+        lk->rej_bytes += b.len;
+        if (lk->opts.follower)
+            sl_buf_append(&lk->rej_mem, b.data, b.len);
+        else
+            rc = io_writer_write(lk->rejects, b.data, b.len, err);
+    }
     lk->nrejects++;
     pthread_mutex_unlock(&lk->rej_mu);
     sl_buf_free(&b);

@@ -86,6 +86,8 @@ struct lake {
     io_writer *rejects;
     pthread_mutex_t rej_mu;
     uint64_t nrejects;
+    uint64_t rej_bytes;              /* written to rejects.jsonl */
+    bool rej_full;                   /* max_rejects_bytes reached: no more lines */
     part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
     size_t sp_nparts;
     uint64_t sp_tick; /* for least-recently-used closing */
