@@ -2,7 +2,7 @@
 // (memory limit, deadline, peak RSS from wait4), compare two lakes, and
 // make inputs from the sample's real logs.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -17,6 +17,22 @@ export function runLimited(args, { memMb = 0, deadlineS = 120, env = {} } = {}) 
     { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
   assert.equal(r.status, 0, `run_limited failed: ${r.stderr}`);
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()), err: r.stderr };
+}
+
+// runLimited without blocking the event loop (for servers in this process).
+export function runLimitedAsync(args, { memMb = 0, deadlineS = 120, env = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(runLimitedBin, [String(memMb), String(deadlineS), bin, ...args],
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('error', reject);
+    p.on('close', (code) => {
+      if (code !== 0) reject(new Error(`run_limited failed: ${err}`));
+      else resolve({ ...JSON.parse(out.trim().split('\n').pop()), err });
+    });
+  });
 }
 
 export function buildLimited(args, opts) {
