@@ -1,16 +1,19 @@
 /* build report: <out>/_songlake/report.json (SPEC section 3: version,
  * options without secrets, inputs, records per source, rows, files and
  * bytes per table, seconds per phase) and the table printed after a run. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "build/build_internal.h"
 
 static void json_kv_str(sl_buf *b, const char *k, const char *v, bool comma) {
     sl_buf_printf(b, "%s\"%s\":", comma ? "," : "", k);
-    if (v)
-        sl_buf_json_str(b, v, strlen(v));
+    char *r = sl_url_redact(v); /* never a URL's user:password */
+    if (r)
+        sl_buf_json_str(b, r, strlen(r));
     else
         sl_buf_append(b, "null", 4);
+    free(r);
 }
 
 static void source_json(sl_buf *b, const char *name, const build_input *in,

@@ -91,7 +91,8 @@ int build_open(build_state *s, sl_err *err) {
                     .threads = o->threads,
                     .row_group_rows = o->row_group_rows,
                     .part_prefix = s->part_prefix,
-                    .follower = !s->leader};
+                    .follower = !s->leader,
+                    .max_rejects_bytes = env_size("SONGLAKE_MAX_REJECTS_BYTES", 0)};
     s->lk = lake_open(s->store, &lo, err);
     if (s->lk) sl_log(SL_LOG_DEBUG, "writing %s (run %s)", o->out, s->run_id);
     return s->lk ? 0 : -1;
@@ -103,7 +104,8 @@ void build_start_etl(build_state *s) {
                    .max_rejects = s->etl_max_rejects,
                    .progress = build_progress_cb,
                    .progress_ctx = &s->pr,
-                   .chunk_bytes = env_size("SONGLAKE_CHUNK_BYTES", 0)};
+                   .chunk_bytes = env_size("SONGLAKE_CHUNK_BYTES", 0),
+                   .max_piece_bytes = env_size("SONGLAKE_MAX_PIECE_BYTES", 0)};
     s->e = etl_new(s->lk, &eo);
 }
 
@@ -136,7 +138,24 @@ static void prefetch_range(void *ctx, const uint8_t *data, size_t off, size_t n)
     (void)ctx;
     io_map_prefetch(data, off, n);
 }
-static const etl_mapper MAPPER = {map_file, release_range, unmap_file, prefetch_range};
+/* Local .gz/.zst files are read as streams and cut into chunks as they
+ * inflate (memory does not follow their decompressed size). */
+static int stream_open(void *ctx, size_t i, void **h, sl_err *err) {
+    io_stream *st = NULL;
+    int rc = io_batch_stream(((fetch_ctx *)ctx)->br, i, &st, err);
+    *h = st;
+    return rc;
+}
+static long stream_read(void *ctx, void *h, uint8_t *p, size_t n, sl_err *err) {
+    (void)ctx;
+    return (long)io_stream_read(h, p, n, err);
+}
+static void stream_close(void *ctx, void *h) {
+    (void)ctx;
+    io_stream_close(h);
+}
+static const etl_mapper MAPPER = {map_file,    release_range, unmap_file,  prefetch_range,
+                                  stream_open, stream_read,   stream_close};
 
 static char **uris_of(const io_list *l) {
     char **u = sl_calloc(l->n + 1, sizeof *u);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,12 +16,45 @@
 #include <xxhash.h>
 
 /* ---- errors ---------------------------------------------------------- */
+static size_t utf8_seq(const unsigned char *s, size_t n);
+
+/* Error messages end up on terminals and in logs: control bytes (C0, DEL,
+ * the C1 controls U+0080..U+009F) and bytes that are not UTF-8, which may
+ * come from file names or values, are written as \xNN so a name holding
+ * ESC[2J cannot drive the terminal. Idempotent (the escapes are printable). */
+static void err_escape(sl_err *err) {
+    char out[sizeof err->msg];
+    const unsigned char *p = (const unsigned char *)err->msg;
+    size_t n = strnlen(err->msg, sizeof err->msg - 1), o = 0;
+    bool any = false;
+    for (size_t i = 0; i < n;) {
+        size_t k = p[i] < 0x20 || p[i] == 0x7f ? 0 : utf8_seq(p + i, n - i);
+        if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) k = 0; /* C1 */
+        if (k) {
+            if (o + k >= sizeof out) break;
+            memcpy(out + o, p + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        any = true;
+        if (o + 4 >= sizeof out) break;
+        snprintf(out + o, 5, "\\x%02X", p[i]);
+        o += 4;
+        i++;
+    }
+    if (!any) return;
+    out[o] = 0;
+    memcpy(err->msg, out, o + 1);
+}
+
 int sl_err_set(sl_err *err, const char *fmt, ...) {
     if (!err) return -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    err_escape(err);
     return -1;
 }
 
@@ -39,6 +73,7 @@ int sl_err_prefix(sl_err *err, const char *fmt, ...) {
     memcpy(err->msg + pl, ": ", 2);
     memcpy(err->msg + pl + 2, old, ol);
     err->msg[pl + 2 + ol] = 0;
+    err_escape(err);
     return -1;
 }
 
@@ -50,6 +85,7 @@ int sl_err_errno(sl_err *err, int errnum, const char *fmt, ...) {
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
     snprintf(err->msg, sizeof err->msg, "%s: %s", pre, strerror(errnum));
+    err_escape(err);
     return -1;
 }
 
@@ -158,11 +194,25 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
 }
 
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n) {
+    sl_buf_json_str_max(b, s, n, SIZE_MAX);
+}
+
+void sl_buf_json_str_max(sl_buf *b, const char *s, size_t n, size_t max) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
-    sl_buf_reserve(b, n + 2);
+    sl_buf_reserve(b, (n < max ? n : max) + 2);
     sl_buf_putc(b, '"');
+    size_t start = b->len;
     for (size_t i = 0; i < n;) {
+        if (max != SIZE_MAX) { /* the next character, escaped, must fit whole */
+            unsigned c = u[i];
+            size_t w = c == '"' || c == '\\' ? 2
+                       : c < 0x20 || c == 0x7F
+                           ? (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f' ? 2 : 6)
+                       : c < 0x80 ? 1
+                                  : utf8_seq(u + i, n - i);
+            if (b->len - start + (w ? w : 6) > max) break;
+        }
         unsigned c = u[i];
         if (c == '"' || c == '\\') {
             sl_buf_putc(b, '\\');
@@ -482,11 +532,74 @@ double sl_now(void) {
 }
 
 /* ---- files ----------------------------------------------------------- */
-int sl_read_file(const char *path, sl_buf *out, sl_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return sl_err_errno(err, errno, "%s", path);
+void sl_escape_name(sl_buf *out, const char *name) {
+    const uint8_t *p = (const uint8_t *)name;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (k == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
+            sl_buf_append(out, p + i, 1);
+        } else if (k > 1) {
+            sl_buf_append(out, p + i, k);
+            i += k;
+            continue;
+        } else if (p[i] == '\\') {
+            sl_buf_append(out, "\\\\", 2);
+        } else {
+            char hex[5];
+            snprintf(hex, sizeof hex, "\\x%02X", p[i]);
+            sl_buf_append(out, hex, 4);
+        }
+        i++;
+    }
+    sl_buf_reserve(out, 1);
+    out->data[out->len] = 0;
+}
+
+/* Opening never blocks (O_NONBLOCK: a FIFO put in a file's place would
+ * wait for a writer forever) and the check is on the opened descriptor, not
+ * on a name looked up earlier: a file swapped for a FIFO, a device or a
+ * link to /dev/zero after listing is refused, not read. */
+int sl_open_regular(const char *path, sl_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) sl_buf_reserve(out, (size_t)st.st_size);
+    int e = fd < 0 ? errno : fstat(fd, &st) < 0 ? errno : 0;
+    if (e) {
+        if (fd >= 0) close(fd);
+        sl_buf b = {0};
+        sl_escape_name(&b, path);
+        sl_err_errno(err, e, "%s", (const char *)b.data);
+        sl_buf_free(&b);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                           : S_ISCHR(st.st_mode)  ? "a character device"
+                           : S_ISBLK(st.st_mode)  ? "a block device"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                                                  : "a special file";
+        sl_buf b = {0};
+        sl_escape_name(&b, path);
+        sl_err_set(err, "%s: not a regular file (%s); only regular files are read",
+                   (const char *)b.data, what);
+        sl_buf_free(&b);
+        errno = EINVAL;
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+int sl_read_file(const char *path, sl_buf *out, sl_err *err) {
+    int fd = sl_open_regular(path, err);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0) st.st_size = 0;
+    if (st.st_size > 0) sl_buf_reserve(out, (size_t)st.st_size);
     for (;;) {
         sl_buf_reserve(out, 65536);
         ssize_t r = read(fd, out->data + out->len, out->cap - out->len);
@@ -515,6 +628,22 @@ int sl_write_all(int fd, const void *p, size_t n, sl_err *err) {
         n -= (size_t)w;
     }
     return 0;
+}
+
+char *sl_url_redact(const char *url) {
+    if (!url) return NULL;
+    const char *sep = strstr(url, "://");
+    if (!sep) return sl_strdup(url);
+    const char *host = sep + 3, *end = host + strcspn(host, "/?#");
+    const char *at = NULL;
+    for (const char *q = host; q < end; q++)
+        if (*q == '@') at = q;
+    if (!at) return sl_strdup(url);
+    size_t pre = (size_t)(host - url);
+    char *o = sl_malloc(strlen(url) + 1);
+    memcpy(o, url, pre);
+    strcpy(o + pre, at + 1);
+    return o;
 }
 
 /* ---- sl_imap ----------------------------------------------------------- */

@@ -60,6 +60,9 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...) SL_PRINTF(2, 3);
 /* Appends s as a JSON string literal (quotes and escapes; invalid UTF-8 bytes
  * become \u00XX escapes of the byte so the output is always valid JSON). */
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n);
+/* sl_buf_json_str with at most max bytes between the quotes: the text is cut
+ * after escaping, never inside an escape or a UTF-8 sequence. */
+void sl_buf_json_str_max(sl_buf *b, const char *s, size_t n, size_t max);
 void sl_buf_free(sl_buf *b);
 
 /* Bump arena: many small allocations freed together. */
@@ -139,7 +142,21 @@ int sl_cpu_count(void);
 double sl_now(void); /* monotonic seconds */
 
 /* ---- misc ------------------------------------------------------------ */
-/* Reads a whole local file (for small files: configs, test fixtures). */
+/* Opens a local file read-only without blocking and checks, on the opened
+ * descriptor, that it is a regular file: the fd, or -1 with err naming the
+ * file (escaped) and what it is ("not a regular file (a FIFO)") and errno
+ * set (ENOENT when absent). */
+int sl_open_regular(const char *path, sl_err *err);
+/* Appends name to out as text that is safe to print and store: bytes below
+ * 0x20, 0x7f, and bytes that are not part of valid UTF-8 become \xNN, a
+ * backslash becomes \\; valid UTF-8 is kept. Reversible: \xNN is the byte
+ * NN, \\ a backslash. NUL-terminated (len excludes it). */
+void sl_escape_name(sl_buf *out, const char *name);
+/* A copy of url without its userinfo ("http://user:secret@host:9000/x" ->
+ * "http://host:9000/x"), for printing and storing; other text is copied as
+ * is. Free with free(). */
+char *sl_url_redact(const char *url);
+/* Reads a whole local regular file (sl_open_regular). */
 int sl_read_file(const char *path, sl_buf *out, sl_err *err);
 /* Writes all bytes to fd, retrying on EINTR/short writes. */
 int sl_write_all(int fd, const void *p, size_t n, sl_err *err);

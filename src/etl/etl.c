@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,7 +124,11 @@ static void parse_task(queue *q, file_result *r, int worker) {
     size_t len, stop;
     double t0 = sl_now();
     sl_buf *wb = &e->wbufs[worker];
-    if (r->t.map) {
+    if (r->t.own) {
+        data = r->t.own;
+        len = r->t.own_len;
+        stop = (size_t)r->t.len;
+    } else if (r->t.map) {
         data = r->t.map + r->t.off;
         len = r->t.map_len - (size_t)r->t.off; /* a bad record may run on */
         stop = (size_t)r->t.len;
@@ -376,30 +381,130 @@ static size_t chunk_boundary(const uint8_t *p, size_t len, size_t from) {
     return len;
 }
 
-/* Splits the input into tasks, one file or one chunk of a mapped file at a
- * time, in input order. */
+/* Splits the input into tasks, one file or one chunk of a mapped or
+ * streamed file at a time, in input order. */
 typedef struct planner {
     etl *e;
     size_t nfiles, next; /* next file to plan */
     const uint8_t *map;  /* file next - 1 when mapped and not fully planned */
     size_t map_len, pos;
-    bool whole;
+    char *const *sources;
+    void *stream;  /* file next - 1 when streamed and not at its end */
+    sl_buf carry;  /* its bytes read and not yet in a task */
+    uint64_t spos; /* the file offset of carry[0] */
+    bool seof;     /* the stream is at its end: carry is the rest */
 } planner;
 
-static int first_byte(const uint8_t *p, size_t n) {
-    size_t i = n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
-    return i < n ? p[i] : -1;
+/* chunk_boundary over the bytes read so far of a stream: the cut at or
+ * after *from (relative to p), with *brace the '{' after it; SIZE_MAX when
+ * more bytes are needed to tell (then *from is where to look again); len
+ * when there is none (only at the end). */
+static size_t stream_cut(const uint8_t *p, size_t len, size_t *from, bool eof, size_t *brace) {
+    while (*from < len) {
+        const uint8_t *nl = memchr(p + *from, '\n', len - *from);
+        if (!nl) break;
+        size_t q = (size_t)(nl - p), a = q, b = q + 1;
+        while (a > 0 && (p[a - 1] == '\r' || p[a - 1] == ' ' || p[a - 1] == '\t')) a--;
+        if (a > 0 && p[a - 1] == '}') {
+            while (b < len && (p[b] == ' ' || p[b] == '\t' || p[b] == '\r' || p[b] == '\n')) b++;
+            if (b == len && !eof) {
+                *from = q;
+                return SIZE_MAX;
+            }
+            if (b < len && p[b] == '{') {
+                *brace = b;
+                return q + 1;
+            }
+        }
+        *from = q + 1;
+    }
+    if (!eof) {
+        *from = len;
+        return SIZE_MAX;
+    }
+    return len;
+}
+
+static void stream_end(planner *pl) {
+    if (pl->stream) pl->e->mapper->stream_close(pl->e->mapper_ctx, pl->stream);
+    pl->stream = NULL;
+    sl_buf_free(&pl->carry);
+}
+
+/* The next chunk of the streamed file: about chunk_bytes read, then on to
+ * a cut (never one inside a record, so rows and rejects are those of the
+ * whole file); the task owns its bytes. */
+static void plan_stream(planner *pl, file_result *r) {
+    etl *e = pl->e;
+    size_t chunk = e->opts.chunk_bytes ? e->opts.chunk_bytes : (size_t)8 << 20;
+    size_t maxp = e->opts.max_piece_bytes ? e->opts.max_piece_bytes : (size_t)256 << 20;
+    size_t step = chunk < 4096 ? 4096 : chunk > ((size_t)1 << 20) ? (size_t)1 << 20 : chunk;
+    size_t from = chunk - 1, cut = SIZE_MAX, brace = 0;
+    sl_buf *c = &pl->carry;
+    for (;;) {
+        if (c->len >= chunk || pl->seof) {
+            cut = stream_cut(c->data, c->len, &from, pl->seof, &brace);
+            if (cut != SIZE_MAX) break;
+        }
+        if (c->len > maxp) {
+            sl_err_set(&r->err,
+                       "%s: more than %zu bytes without a record boundary (a line ending '}' "
+                       "followed by one starting '{'); a compressed file is read in pieces that "
+                       "end there (raise SONGLAKE_MAX_PIECE_BYTES)",
+                       pl->sources[pl->next - 1], maxp);
+            r->failed = 1;
+            stream_end(pl);
+            return;
+        }
+        sl_buf_reserve(c, step);
+        long n = e->mapper->stream_read(e->mapper_ctx, pl->stream, c->data + c->len, step, &r->err);
+        if (n < 0) {
+            r->failed = 1;
+            stream_end(pl);
+            return;
+        }
+        if (n == 0) pl->seof = true;
+        c->len += (size_t)n;
+    }
+    r->t.file = pl->next - 1;
+    r->t.off = pl->spos;
+    r->t.len = cut;
+    r->t.last = cut == c->len;
+    r->t.own_len = r->t.last ? c->len : brace + 1;
+    r->t.own = c->data ? c->data : sl_malloc(1);
+    sl_buf rest = {0};
+    if (!r->t.last) {
+        sl_buf_reserve(&rest, (c->len - cut) + chunk + step);
+        sl_buf_append(&rest, c->data + cut, c->len - cut);
+    }
+    *c = rest;
+    pl->spos += cut;
+    if (r->t.last) stream_end(pl);
 }
 
 static bool plan_next(planner *pl, file_result *r) {
     etl *e = pl->e;
     etl_result_init(r);
+    if (pl->stream) {
+        plan_stream(pl, r);
+        return true;
+    }
     if (!pl->map) {
         if (pl->next >= pl->nfiles) return false;
         r->t.file = pl->next++;
         r->t.last = true;
         if (!e->mapper) return true;
+        if (e->mapper->stream_open) {
+            int m = e->mapper->stream_open(e->mapper_ctx, r->t.file, &pl->stream, &r->err);
+            if (m < 0) r->failed = 1;
+            if (m < 0) return true;
+            if (m > 0) {
+                pl->spos = 0;
+                pl->seof = false;
+                plan_stream(pl, r);
+                return true;
+            }
+        }
         const uint8_t *d;
         size_t n;
         int m = e->mapper->map(e->mapper_ctx, r->t.file, &d, &n, &r->err);
@@ -408,10 +513,9 @@ static bool plan_next(planner *pl, file_result *r) {
         pl->map = d;
         pl->map_len = n;
         pl->pos = 0;
-        pl->whole = first_byte(d, n) == '['; /* a top-level array: one piece */
     }
     size_t chunk = e->opts.chunk_bytes ? e->opts.chunk_bytes : (size_t)8 << 20;
-    size_t end = !pl->whole && pl->map_len - pl->pos > chunk
+    size_t end = pl->map_len - pl->pos > chunk
                      ? chunk_boundary(pl->map, pl->map_len, pl->pos + chunk - 1)
                      : pl->map_len;
     r->t.file = pl->next - 1;
@@ -427,6 +531,7 @@ static bool plan_next(planner *pl, file_result *r) {
 
 /* After a task's merge: its pages (and at the file's end, the mapping) go. */
 static void task_done(etl *e, const task *t) {
+    free(t->own);
     if (!t->map) return;
     if (t->last)
         e->mapper->unmap(e->mapper_ctx, t->map, t->map_len);
@@ -470,7 +575,7 @@ int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_
         wa[t] = (worker_arg){&q, t};
         if (pthread_create(&th[nworkers], NULL, worker_main, &wa[t]) == 0) nworkers++;
     }
-    planner pl = {e, nfiles, 0, NULL, 0, 0, false};
+    planner pl = {.e = e, .nfiles = nfiles, .sources = sources};
     uint64_t done_bytes = 0, done_files = 0;
     int rc = 0;
     bool more = true;
@@ -520,6 +625,7 @@ int etl_run_files(etl *e, bool events, size_t nfiles, char *const *sources, etl_
     for (int t = 0; t < nworkers; t++) pthread_join(th[t], NULL);
     /* a failed run stops planning: a file mapped but not fully planned */
     if (pl.map) e->mapper->unmap(e->mapper_ctx, pl.map, pl.map_len);
+    stream_end(&pl);
     pthread_cond_destroy(&q.work);
     pthread_cond_destroy(&q.ready);
     pthread_mutex_destroy(&q.mu);

@@ -25,6 +25,14 @@ typedef struct etl_mapper {
     void (*unmap)(void *ctx, const uint8_t *data, size_t len);
     /* optional: a worker is about to parse [off, off + n) (on its thread) */
     void (*prefetch)(void *ctx, const uint8_t *data, size_t off, size_t n);
+    /* Optional, tried before map: opens file i as a stream of its
+     * (decompressed) bytes: 1 with *h, 0 when it must be mapped or fetched,
+     * -1 on error. read: up to n bytes (> 0), 0 at the end, -1 on error. A
+     * streamed file is cut into chunks as it is read, as a mapped one, so
+     * memory does not follow its decompressed size. */
+    int (*stream_open)(void *ctx, size_t i, void **h, sl_err *err);
+    long (*stream_read)(void *ctx, void *h, uint8_t *p, size_t n, sl_err *err);
+    void (*stream_close)(void *ctx, void *h);
 } etl_mapper;
 
 typedef struct etl_source_stats {
@@ -45,6 +53,9 @@ typedef struct etl_opts {
     void (*progress)(void *ctx, uint64_t files_done, uint64_t bytes_done);
     void *progress_ctx;
     size_t chunk_bytes; /* mapped files: bytes per parse task (0 = 8 MiB) */
+    /* streamed files: the most bytes read without a chunk cut before the
+     * file fails (0 = 256 MiB; docs/decisions.md "Reading big files") */
+    size_t max_piece_bytes;
 } etl_opts;
 
 typedef struct etl etl;

@@ -138,13 +138,22 @@ static int on_reject(void *ctx, json_pos pos, const char *reason, const char *ra
     return 0;
 }
 
+/* U+0000 in a value a table uses (docs/decisions.md): PostgreSQL text cannot
+ * hold it, so the record is rejected. Only a record with a \u0000 escape
+ * (pos.nul) can have one: raw control bytes are rejected by the scanner. */
+static bool nul_free(parse_ctx *c, json_pos pos, const char *p, size_t n, const char *key) {
+    if (!pos.nul || !p || !memchr(p, 0, n)) return true;
+    reject_at(c, pos, "%s: holds U+0000 (\\u0000), which PostgreSQL text cannot store", key);
+    return false;
+}
+
 /* text field; returns false (and rejects) when it cannot be converted */
 static bool get_text(parse_ctx *c, json_pos pos, const json_value *v, const char *key,
                      sl_str *out) {
     if (v->type == JSON_STRING) { /* json_to_text's answer, without the call */
         out->ptr = v->str ? v->str : "";
         out->len = v->len;
-        return true;
+        return nul_free(c, pos, out->ptr, out->len, key);
     }
     int rc = json_to_text(v, out);
     if (rc < 0) {
@@ -197,6 +206,12 @@ static int on_song(void *ctx, const json_value *v, json_pos pos) {
         return reject_at(c, pos, "%s: missing or empty", "song_id");
     if (!s.artist_id.ptr || !s.artist_id.len)
         return reject_at(c, pos, "%s: missing or empty", "artist_id");
+    /* the directory readers take for a null partition value */
+    if (s.artist_id.len == 26 && !memcmp(s.artist_id.ptr, "__HIVE_DEFAULT_PARTITION__", 26))
+        return reject_at(c, pos,
+                         "%s: __HIVE_DEFAULT_PARTITION__ names the null partition (readers "
+                         "would read it back as null)",
+                         "artist_id");
     /* it names a partition directory: "artist_id=<escaped>" must fit a file name */
     if (!lake_partition_fits("artist_id", s.artist_id.ptr, s.artist_id.len))
         return reject_at(c, pos, "%s: too long for a partition directory name (255 bytes escaped)",
@@ -273,6 +288,12 @@ static int on_event(void *ctx, const json_value *v, json_pos pos) {
     if (next) {
         if (!get_text(c, pos, &v[E_SONG], "song", &song)) return 0;
         if (!get_text(c, pos, &v[E_ARTIST], "artist", &artist)) return 0;
+        if (ua_esc && pos.nul) { /* its text, decoded, may hold a NUL */
+            r->ua_buf.len = 0;
+            json_unescape(&v[E_UA], &r->ua_buf);
+            if (!nul_free(c, pos, (const char *)r->ua_buf.data, r->ua_buf.len, "userAgent"))
+                return 0;
+        }
         if (ua_esc)
             ua = (sl_str){v[E_UA].str, v[E_UA].len};
         else if (!get_text(c, pos, &v[E_UA], "userAgent", &ua))
@@ -337,7 +358,7 @@ void etl_parse(const etl_match *m, file_result *r, bool events, json_scanner *sc
     json_callbacks cb = {events ? on_event : on_song, on_reject};
     json_scan_until(sc, data, len, stop, &cb, &pc);
     r->lines = json_scanner_newlines(sc);
-    if (!r->t.map) /* the input is the worker's buffer, reused: users' strings move out */
+    if (!r->t.map && !r->t.own) /* the worker's buffer, reused: users' strings move out */
         for (size_t k = 0; k < r->users.len; k++) {
             user_rec *u = &SL_VEC_AT(&r->users, user_rec, k);
             u->first = keep(r, u->first);

@@ -43,11 +43,13 @@ typedef struct reject_rec {
 } reject_rec;
 
 /* One parse task: a whole fetched file, or a chunk [off, off + len) of a
- * mapped one. */
+ * mapped or streamed one. */
 typedef struct task {
     size_t file;
     const uint8_t *map; /* the file's mapping, NULL: fetch the file */
     size_t map_len;
+    uint8_t *own;   /* a streamed chunk's bytes (from off), freed after its merge */
+    size_t own_len; /* the chunk and what follows its cut up to the next '{' */
     uint64_t off, len;
     bool last; /* the file's last task */
 } task;

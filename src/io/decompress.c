@@ -1,14 +1,18 @@
 /* Decompression by file suffix: ".gz" (zlib; several concatenated gzip
  * members, as `cat a.gz b.gz` or pigz/bgzip produce, read as one stream)
  * and ".zst" (libzstd streaming; several frames, skippable frames, frames
- * without a content size). Whole files are decompressed in memory because
- * the engine parses whole files; the output is capped (io_max_decompressed)
- * so a decompression bomb is a clear error rather than an out-of-memory
- * abort. Corrupt or truncated data is an error naming the file. */
+ * without a content size). Two ways: a whole buffer (S3 objects, io_read_all)
+ * and a stream (io_stream, local files: memory independent of the sizes).
+ * The output is capped (io_max_decompressed) so a decompression bomb is a
+ * clear error rather than an out-of-memory abort. Corrupt or truncated data
+ * is an error naming the file. */
 #include "io/io_internal.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -168,4 +172,163 @@ int io_decompress_by_name(const char *name, sl_buf *buf, sl_err *err) {
     sl_buf_free(buf);
     *buf = out;
     return 0;
+}
+
+/* ---- streams ----------------------------------------------------------- */
+/* A compressed local file read as a stream of its decompressed bytes: the
+ * compressed side in IO_STREAM_IN-byte reads, the output into the caller's
+ * buffer, so memory does not depend on either size (a 1 MB file inflating
+ * to 10 GB takes the same as any other). Same rules as above: several gzip
+ * members, zero padding after the last, several zstd frames; corrupt or
+ * truncated data is an error naming the file; io_max_decompressed still
+ * caps the total. */
+enum { IO_STREAM_IN = 1 << 20 };
+
+struct io_stream {
+    int fd;
+    char *name;
+    bool zst;
+    uint8_t *in;
+    size_t in_len, in_pos;
+    uint64_t in_off; /* compressed bytes before in[0] */
+    bool in_eof;
+    z_stream zs;
+    ZSTD_DCtx *dc;
+    bool in_member; /* gzip: inside a member */
+    bool padded;    /* gzip: zero bytes seen after the last member */
+    size_t members;
+    size_t zlast; /* zstd: 0 at a frame boundary */
+    bool any_in;  /* zstd: the file is not empty */
+    bool done;
+    uint64_t out_total;
+};
+
+io_stream *io_stream_open(int fd, const char *name, sl_err *err) {
+    io_stream *s = sl_calloc(1, sizeof *s);
+    s->fd = fd;
+    s->name = sl_strdup(name);
+    s->zst = ends_with(name, ".zst");
+    s->in = sl_malloc(IO_STREAM_IN);
+    s->zlast = 0;
+    if (s->zst) {
+        if (!(s->dc = ZSTD_createDCtx())) {
+            sl_err_set(err, "%s: zstd init failed", name);
+            io_stream_close(s);
+            return NULL;
+        }
+    } else if (inflateInit2(&s->zs, 15 + 16) != Z_OK) {
+        sl_err_set(err, "%s: zlib init failed", name);
+        s->zs.state = NULL;
+        io_stream_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void io_stream_close(io_stream *s) {
+    if (!s) return;
+    if (s->zst)
+        ZSTD_freeDCtx(s->dc);
+    else if (s->zs.state)
+        inflateEnd(&s->zs);
+    if (s->fd >= 0) close(s->fd);
+    free(s->in);
+    free(s->name);
+    free(s);
+}
+
+/* More compressed input when all of it is used: 0, or -1 on a read error. */
+static int refill(io_stream *s, sl_err *err) {
+    if (s->in_pos < s->in_len || s->in_eof) return 0;
+    s->in_off += s->in_len;
+    s->in_len = s->in_pos = 0;
+    for (;;) {
+        ssize_t r = read(s->fd, s->in, IO_STREAM_IN);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return sl_err_errno(err, errno, "%s", s->name);
+        if (r == 0) s->in_eof = true;
+        s->in_len = (size_t)r;
+        return 0;
+    }
+}
+
+static ssize_t gz_read(io_stream *s, uint8_t *p, size_t n, sl_err *err) {
+    size_t got = 0;
+    while (got < n && !s->done) {
+        if (refill(s, err) < 0) return -1;
+        if (!s->in_member) {
+            /* between members: zero padding after one is tolerated (as
+             * gzip does); anything else must be another member */
+            if (s->members)
+                while (s->in_pos < s->in_len && s->in[s->in_pos] == 0)
+                    s->in_pos++, s->padded = true;
+            if (s->in_pos == s->in_len) {
+                if (!s->in_eof) continue;
+                if (!s->members) return sl_err_set(err, "%s: not gzip data (empty file)", s->name);
+                s->done = true;
+                break;
+            }
+            if (s->padded)
+                return sl_err_set(err, "%s: corrupt gzip data near byte %llu: data after padding",
+                                  s->name, (unsigned long long)(s->in_off + s->in_pos));
+            s->in_member = true;
+        }
+        s->zs.next_in = s->in + s->in_pos;
+        s->zs.avail_in = (uInt)(s->in_len - s->in_pos);
+        s->zs.next_out = p + got;
+        s->zs.avail_out = n - got > UINT32_MAX ? UINT32_MAX : (uInt)(n - got);
+        uInt ai = s->zs.avail_in, ao = s->zs.avail_out;
+        int z = inflate(&s->zs, Z_NO_FLUSH);
+        s->in_pos += ai - s->zs.avail_in;
+        got += ao - s->zs.avail_out;
+        if (z == Z_STREAM_END) {
+            s->in_member = false;
+            s->members++;
+            inflateReset(&s->zs);
+            continue;
+        }
+        if (z == Z_OK) continue;
+        if (z == Z_BUF_ERROR && s->zs.avail_out == 0) continue;
+        if (z == Z_BUF_ERROR && !s->in_eof) continue;
+        if (z == Z_BUF_ERROR)
+            return sl_err_set(err, "%s: truncated gzip data (file ends inside a member)", s->name);
+        return sl_err_set(err, "%s: corrupt gzip data near byte %llu: %s", s->name,
+                          (unsigned long long)(s->in_off + s->in_pos),
+                          s->zs.msg ? s->zs.msg : "invalid stream");
+    }
+    return (ssize_t)got;
+}
+
+static ssize_t zst_read(io_stream *s, uint8_t *p, size_t n, sl_err *err) {
+    size_t got = 0;
+    while (got < n && !s->done) {
+        if (refill(s, err) < 0) return -1;
+        if (s->in_len) s->any_in = true;
+        if (s->in_pos == s->in_len && s->in_eof && s->zlast == 0) {
+            if (!s->any_in) return sl_err_set(err, "%s: empty file is not zstd data", s->name);
+            s->done = true;
+            break;
+        }
+        ZSTD_inBuffer ib = {s->in, s->in_len, s->in_pos};
+        ZSTD_outBuffer ob = {p + got, n - got, 0};
+        size_t before = ib.pos;
+        s->zlast = ZSTD_decompressStream(s->dc, &ob, &ib);
+        s->in_pos = ib.pos;
+        got += ob.pos;
+        if (ZSTD_isError(s->zlast))
+            return sl_err_set(err, "%s: corrupt zstd data at byte %llu: %s", s->name,
+                              (unsigned long long)(s->in_off + s->in_pos),
+                              ZSTD_getErrorName(s->zlast));
+        if (s->zlast != 0 && ob.pos == 0 && ib.pos == before && s->in_pos == s->in_len && s->in_eof)
+            return sl_err_set(err, "%s: truncated zstd data (stream ends inside a frame)", s->name);
+    }
+    return (ssize_t)got;
+}
+
+ssize_t io_stream_read(io_stream *s, void *p, size_t n, sl_err *err) {
+    ssize_t r = s->zst ? zst_read(s, p, n, err) : gz_read(s, p, n, err);
+    if (r < 0) return -1;
+    s->out_total += (uint64_t)r;
+    if (s->out_total > max_out) return too_big(s->name, max_out, err);
+    return r;
 }

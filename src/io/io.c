@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -102,6 +103,12 @@ struct io_batch_reader {
     const io_config *cfg;
 };
 
+int io_open_regular(const char *path, sl_err *err) {
+    errno = 0;
+    int fd = sl_open_regular(path, err);
+    return fd < 0 && errno == ENOENT ? IO_ABSENT : fd;
+}
+
 io_batch_reader *io_batch_open(const io_list *files, const io_config *cfg, int lookahead,
                                sl_err *err) {
     io_batch_reader *br = sl_calloc(1, sizeof *br);
@@ -139,15 +146,12 @@ int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t 
     if (i >= br->files->n) return sl_err_set(err, "io_batch_map: index %zu out of range", i);
     const io_file *f = &br->files->files[i];
     if (br->h || io_is_s3(f->uri) || f->size < min_bytes || io_name_is_compressed(f->uri)) return 0;
-    int fd = open(f->uri, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return sl_err_set(err, "%s: file disappeared after listing: %s", f->uri,
-                              strerror(ENOENT));
-        return sl_err_errno(err, errno, "%s", f->uri);
-    }
+    int fd = io_open_regular(f->uri, err);
+    if (fd == IO_ABSENT)
+        return sl_err_set(err, "%s: file disappeared after listing: %s", f->uri, strerror(ENOENT));
+    if (fd < 0) return -1;
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < min_bytes) {
+    if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < min_bytes) {
         close(fd);
         return 0; /* let io_batch_get read it and report what is wrong */
     }
@@ -159,6 +163,18 @@ int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t 
     *data = m;
     *len = (size_t)st.st_size;
     return 1;
+}
+
+int io_batch_stream(io_batch_reader *br, size_t i, io_stream **out, sl_err *err) {
+    if (i >= br->files->n) return sl_err_set(err, "io_batch_stream: index %zu out of range", i);
+    const io_file *f = &br->files->files[i];
+    if (br->h || io_is_s3(f->uri) || !io_name_is_compressed(f->uri)) return 0;
+    int fd = io_open_regular(f->uri, err);
+    if (fd == IO_ABSENT)
+        return sl_err_set(err, "%s: file disappeared after listing: %s", f->uri, strerror(ENOENT));
+    if (fd < 0) return -1;
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return (*out = io_stream_open(fd, f->uri, err)) ? 1 : -1;
 }
 
 #ifndef MADV_POPULATE_READ

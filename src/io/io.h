@@ -13,6 +13,8 @@
 #ifndef SONGLAKE_IO_H
 #define SONGLAKE_IO_H
 
+#include <sys/types.h>
+
 #include "core/core.h"
 
 /* Settings for remote backends; all optional. Secrets are never logged. */
@@ -84,6 +86,15 @@ void io_batch_close(io_batch_reader *br);
  * io_batch_get instead, -1 on error. The file must not shrink while mapped. */
 int io_batch_map(io_batch_reader *br, size_t i, size_t min_bytes, const uint8_t **data, size_t *len,
                  sl_err *err);
+/* A local compressed file (.gz, .zst) read as a stream, so memory does not
+ * follow its decompressed size: returns 1 with *out set, 0 when the file
+ * must be read with io_batch_get (S3, not compressed), -1 on error. */
+typedef struct io_stream io_stream;
+int io_batch_stream(io_batch_reader *br, size_t i, io_stream **out, sl_err *err);
+/* Up to n decompressed bytes into p: how many (> 0), 0 at the end, -1 on
+ * error (corrupt or truncated data, a read error, io_max_decompressed). */
+ssize_t io_stream_read(io_stream *s, void *p, size_t n, sl_err *err);
+void io_stream_close(io_stream *s);
 /* Drops the resident pages of [off, off + n) of a mapping (they are read
  * again from the page cache if touched), so memory follows the part in use. */
 /* Maps in [off, off + n) of a mapping ahead of reading it (best effort). */

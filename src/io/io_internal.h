@@ -44,10 +44,21 @@ extern bool io_local_no_exchange;
 int io_local_recover(const char *root, sl_err *err);
 uint64_t io_local_generation(const char *root);
 
+/* ---- local files (io.c) ------------------------------------------------ */
+enum { IO_ABSENT = -2 };
+/* Opens a local file for reading without blocking and checks on the opened
+ * descriptor that it is a regular file: the fd, IO_ABSENT (ENOENT, err
+ * untouched) or -1 with err saying what it is ("not a regular file (a
+ * FIFO)"). */
+int io_open_regular(const char *path, sl_err *err);
+
 /* ---- decompression (decompress.c) ------------------------------------ */
 /* Largest decompressed size accepted for one file (default 64 GiB); a file
  * that inflates past it is an error, not an out-of-memory abort. */
 void io_set_max_decompressed(uint64_t bytes);
 uint64_t io_max_decompressed(void);
+/* A compressed file (.gz or .zst by name) as a stream of decompressed bytes;
+ * takes fd (closed by io_stream_close). io.h declares the reading calls. */
+io_stream *io_stream_open(int fd, const char *name, sl_err *err);
 
 #endif

@@ -49,21 +49,21 @@ static int local_read_raw(const char *uri, const io_config *cfg, sl_buf *out, bo
                           sl_err *err) {
     (void)cfg;
     *exists = true;
-    int fd = open(uri, O_RDONLY | O_CLOEXEC);
+    int fd = io_open_regular(uri, err);
     if (fd < 0) {
-        if (errno == ENOENT) {
+        if (fd == IO_ABSENT) {
             *exists = false;
             return 0;
         }
-        return sl_err_errno(err, errno, "%s", uri);
+        return -1;
     }
     struct stat st;
-    int e = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    int e = fstat(fd, &st) < 0 ? errno : 0;
     if (e) {
         close(fd);
         return sl_err_errno(err, e, "%s", uri);
     }
-    size_t want = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 0, got = 0;
+    size_t want = st.st_size > 0 ? (size_t)st.st_size : 0, got = 0;
     if (want) sl_buf_reserve(out, want + 1);
     /* a regular file of known size is done once that many bytes are in:
      * no extra read to see EOF (one syscall less per small song file) */

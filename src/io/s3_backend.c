@@ -224,6 +224,8 @@ static int get_ranged(s3_client *c, const char *uri, uint64_t size, uint64_t par
         s3_req_init(&rq[k], "GET", bucket, key, NULL);
         s3_req_add_header(&rq[k], "Range: bytes=%llu-%llu", (unsigned long long)a,
                           (unsigned long long)z);
+        rq[k].has_max_body = true;
+        rq[k].max_body = z - a + 1;
         s3_submit(c, &rq[k]);
     }
     int rc = 0;
@@ -279,6 +281,8 @@ static void batch_pump(s3_batch *b, size_t must) {
         s3_req_init(b->reqs[i], "GET", bucket ? bucket : "", key ? key : "", NULL);
         free(bucket), free(key);
         sl_buf_reserve(&b->reqs[i]->resp, (size_t)b->files->files[i].size + 1);
+        b->reqs[i]->has_max_body = true;
+        b->reqs[i]->max_body = b->files->files[i].size;
         b->state[i] = 1;
         b->pending++;
         b->pending_bytes += b->files->files[i].size;

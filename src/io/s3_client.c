@@ -88,6 +88,17 @@ void s3_req_free(s3_req *r) {
 /* ---- one attempt on a fresh easy handle -------------------------------- */
 static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
     s3_req *r = ud;
+    uint64_t cap = r->max_body;
+    if (r->has_max_body) { /* an error body (XML) may be longer than a small object */
+        long st = 0;
+        curl_easy_getinfo(r->priv->easy, CURLINFO_RESPONSE_CODE, &st);
+        if (st < 200 || st >= 300) cap = cap > (1u << 20) ? cap : (1u << 20);
+    }
+    if (r->has_max_body && ((uint64_t)r->resp.len + sz * n > cap ||
+                            (r->content_length > 0 && (uint64_t)r->content_length > cap))) {
+        r->too_long = true;
+        return 0; /* stops the transfer (CURLE_WRITE_ERROR) */
+    }
     sl_buf_append(&r->resp, p, sz * n);
     return sz * n;
 }
@@ -150,6 +161,19 @@ static char *req_url(const s3_client *c, const s3_req *r) {
     return (char *)u.data;
 }
 
+/* Time bounds of one attempt (issue 16): connecting, and a transfer that
+ * moves less than S3_MIN_BYTES_PER_S over a window of timeout_seconds, are
+ * timeouts, retried as any other (a body trickled at 2 bytes/s used to pass
+ * the old 1 byte/s floor forever). Size bounds are max_body's (on_write). */
+#define S3_MIN_BYTES_PER_S 1024L
+static void set_transfer_bounds(CURL *e, const s3_client *c) {
+    long t = (long)ceil(c->st.timeout_seconds);
+    if (t < 1) t = 1;
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->st.timeout_seconds * 1000));
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, S3_MIN_BYTES_PER_S);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, t);
+}
+
 static void start_attempt(s3_client *c, s3_req *r) {
     struct s3_req_priv *pv = r->priv;
     CURL *e = curl_easy_init();
@@ -159,6 +183,7 @@ static void start_attempt(s3_client *c, s3_req *r) {
     r->resp.len = 0;
     r->etag[0] = r->meta_run[0] = 0;
     r->content_length = -1;
+    r->too_long = false;
     r->attempts++;
     char *url = req_url(c, r);
     curl_easy_setopt(e, CURLOPT_URL, url);
@@ -172,11 +197,7 @@ static void start_attempt(s3_client *c, s3_req *r) {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    long t = (long)ceil(c->st.timeout_seconds);
-    if (t < 1) t = 1;
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->st.timeout_seconds * 1000));
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, t);
+    set_transfer_bounds(e, c);
     /* The payload hash belongs to SigV4: an anonymous request
      * (--no-sign-request) that carries one is checked against the body's
      * hash, and UNSIGNED-PAYLOAD fails that (versitygw: 400
@@ -245,7 +266,8 @@ static void finish_attempt(s3_client *c, s3_req *r, CURLcode res) {
             r->status = 500;
     }
     double now = sl_now();
-    if (s3_retryable((int)res, r->status, code) && r->attempts < c->st.max_attempts) {
+    if (!r->too_long && s3_retryable((int)res, r->status, code) &&
+        r->attempts < c->st.max_attempts) {
         double d = s3_backoff_delay(r->attempts, c->st.retry_base, 20.0, next_rand(c));
         if (now + d - pv->first_start <= c->st.max_retry_seconds) {
             sl_log(SL_LOG_DEBUG, "s3: retrying %s %s/%s (attempt %d): %s %ld", r->method, r->bucket,
@@ -388,6 +410,11 @@ int s3_req_error(const s3_req *r, sl_err *err) {
     else
         snprintf(name, sizeof name, "s3://%s/%s", r->bucket, r->key);
     if (r->attempts > 1) snprintf(tries, sizeof tries, " (after %d attempts)", r->attempts);
+    if (r->too_long)
+        return sl_err_set(err,
+                          "%s: the body is longer than the %llu bytes the listing gave (the "
+                          "object changed while being read, or the endpoint misbehaves)",
+                          name, (unsigned long long)r->max_body);
     if (r->curl_code)
         return sl_err_set(err, "%s: %s %s failed: %s%s", name, r->method,
                           r->status ? "response" : "request", r->curl_msg, tries);

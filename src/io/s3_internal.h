@@ -106,6 +106,10 @@ typedef struct s3_req {
     size_t body_len;
     char *hdr[4]; /* extra "Name: value" headers, owned */
     char *label;  /* names the request in errors instead of s3://bucket/key */
+    /* GET with has_max_body: a body (or a Content-Length) longer than
+     * max_body is an error, not retried (the listing's size) */
+    bool has_max_body;
+    uint64_t max_body;
     /* response */
     long status;
     sl_buf resp;
@@ -115,6 +119,7 @@ typedef struct s3_req {
     int curl_code;
     char curl_msg[256];
     int attempts;
+    bool too_long; /* the body passed max_body: the transfer was stopped */
     /* private */
     struct s3_req_priv *priv;
     bool done;

@@ -47,6 +47,9 @@ typedef struct json_value {
 typedef struct json_pos {
     uint64_t line;
     uint64_t byte;
+    /* the record holds a \u0000 escape somewhere (in any string, requested
+     * or not): only then does a caller need to look for NUL bytes */
+    bool nul;
 } json_pos;
 
 typedef struct json_callbacks {
@@ -79,8 +82,10 @@ int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callba
 /* json_scan over a piece of NDJSON: only records that start before `stop`
  * are scanned, but they may read on to len, so a record cut at stop fails
  * exactly as it would in the whole file (buf..len is the rest of the file;
- * the caller picks stop between records and never inside a top-level
- * array). Positions are relative to buf. */
+ * stop must be a cut, docs/json.md: the start of a line opening with '{'
+ * after a line ending in '}', where an open top-level array ends; nothing
+ * past the first '{' after stop changes the result). Positions are relative
+ * to buf. */
 int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop,
                     const json_callbacks *cb, void *ctx);
 /* Newlines in the buffer of the last complete json_scan (so a caller that

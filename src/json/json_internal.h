@@ -277,6 +277,7 @@ static inline const uint8_t *jnum_scan_short(const uint8_t *p, const uint8_t *en
 typedef struct jlex {
     const uint8_t *end;
     const uint8_t *err_at;
+    bool nul; /* a \u0000 escape was seen (json_pos.nul) */
     char reason[160];
 } jlex;
 

@@ -569,17 +569,22 @@ typedef struct scan_state {
 static int reject(scan_state *st, const char *reason, const uint8_t *rend) {
     if (!st->cb->on_reject) return 0;
     const uint8_t *rec = st->buf + st->pos.byte;
+    if (rend < rec) rend = rec; /* resumed at the offending byte's own line */
     while (rend > rec && (rend[-1] == '\n' || rend[-1] == '\r')) rend--;
     return st->cb->on_reject(st->ctx, st->pos, reason, (const char *)rec, (size_t)(rend - rec));
 }
 
-/* After a syntax error in the record at rec: where scanning resumes. */
-static const uint8_t *resume_point(const json_scanner *s, const uint8_t *rec) {
+/* After a syntax error in the record at rec: where scanning resumes. sep:
+ * the error is the byte after a top-level array's element (rec is that
+ * byte), which may start its own line like any other. */
+static const uint8_t *resume_point(const json_scanner *s, const uint8_t *buf, const uint8_t *rec,
+                                   bool sep) {
     const uint8_t *e = s->lex.err_at, *end = s->lex.end;
     if (e >= end) return end;
-    const uint8_t *q = e;
-    while (q > rec && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r')) q--;
-    if (q > rec && q[-1] == '\n') return q; /* the record was cut at a line end */
+    const uint8_t *q = e, *lo = sep ? buf : rec;
+    while (q > lo && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r')) q--;
+    if ((q > rec || sep) && q > buf && q[-1] == '\n')
+        return q; /* the record was cut at a line end */
     const uint8_t *nl = memchr(e, '\n', (size_t)(end - e));
     return nl ? nl + 1 : end;
 }
@@ -612,6 +617,30 @@ static int emit_record(scan_state *st) {
 
 enum { ARR_NONE, ARR_FIRST, ARR_ELEM, ARR_SEP, ARR_RECOVER };
 
+/* Whether the '{' at p starts a line that follows a line ending in '}'
+ * (blank lines and trailing blanks between): the places where etl cuts a
+ * file into chunks. No valid value spans one, so an open top-level array
+ * ends there (docs/json.md): a chunk always starts outside any array, and a
+ * stray '[' costs no more than its own lines. */
+static bool at_cut(const uint8_t *buf, const uint8_t *p) {
+    bool nl = false;
+    while (p > buf && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r' || p[-1] == '\n'))
+        nl |= *--p == '\n';
+    return nl && p > buf && p[-1] == '}';
+}
+
+/* The reject for a top-level array still open at a cut: at its '[', raw the
+ * rest of that line. */
+static int array_cut(scan_state *st, const uint8_t *open, json_pos at) {
+    if (!st->cb->on_reject) return 0;
+    const uint8_t *nl = memchr(open, '\n', (size_t)(st->s->lex.end - open));
+    const uint8_t *e = nl ? nl : st->s->lex.end;
+    while (e > open && e[-1] == '\r') e--;
+    return st->cb->on_reject(st->ctx, at,
+                             "top-level array not closed before a line starting a new record",
+                             (const char *)open, (size_t)(e - open));
+}
+
 int json_scan(json_scanner *s, const uint8_t *buf, size_t len, const json_callbacks *cb,
               void *ctx) {
     return json_scan_until(s, buf, len, len, cb, ctx);
@@ -623,17 +652,25 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
     if (!buf) buf = empty, len = 0;
     if (stop > len) stop = len;
     const uint8_t *p = buf, *end = buf + len, *lim = buf + stop;
-    scan_state st = {s, buf, {1, 0}, cb, ctx};
+    scan_state st = {s, buf, {1, 0, false}, cb, ctx};
     s->lex.end = end;
     s->nl = 0;
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) p += 3;
     int arr = ARR_NONE, rc = 0;
+    const uint8_t *arr_open = NULL; /* the open top-level array's '[' */
+    json_pos arr_pos = {0, 0, false};
     for (;;) {
         if (lim < end) { /* a piece: no record starts at or after stop */
             s->lex.end = lim;
             p = skip_ws(s, p);
             s->lex.end = end;
-            if (p >= lim) return rc;
+            if (p >= lim) { /* stop is a cut: an array open here ends (at_cut) */
+                if (arr == ARR_SEP || arr == ARR_RECOVER) rc = array_cut(&st, arr_open, arr_pos);
+                /* a record that failed at the '{' after a cut resumed past
+                 * stop: its blank lines are the next piece's to count */
+                if (p > lim) s->nl -= count_nl(lim, p);
+                return rc;
+            }
         }
         p = skip_ws(s, p);
         if (p >= end) {
@@ -647,7 +684,11 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
         const uint8_t *rec = s->rec = p, *q;
         st.pos.line = 1 + s->nl;
         st.pos.byte = (uint64_t)(p - buf);
-        bool element = arr != ARR_NONE;
+        if ((arr == ARR_SEP || arr == ARR_RECOVER) && *p == '{' && at_cut(buf, p)) {
+            if ((rc = array_cut(&st, arr_open, arr_pos))) return rc;
+            arr = ARR_NONE;
+        }
+        bool element = arr != ARR_NONE, sep = arr == ARR_SEP;
         if (arr == ARR_SEP || arr == ARR_RECOVER) {
             if (*p == ']') {
                 arr = ARR_NONE;
@@ -669,6 +710,8 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
             continue;
         } else if (arr == ARR_NONE && *p == '[') {
             arr = ARR_FIRST;
+            arr_open = p;
+            arr_pos = st.pos;
             p++;
             continue;
         }
@@ -679,6 +722,7 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
                     s->soff[i] = NO_OFF;
                 }
             s->scratch.len = 0;
+            s->lex.nul = false;
             q = parse_record(s, p);
             if (!q) {
                 s->dirty |= s->set; /* values of the rejected record */
@@ -686,7 +730,9 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
             }
             if (element) arr = ARR_SEP;
             p = q;
+            st.pos.nul = s->lex.nul;
             if ((rc = emit_record(&st))) return rc;
+            st.pos.nul = false;
             continue;
         }
         q = skip_value(s, p, element ? 1 : 0);
@@ -697,7 +743,7 @@ int json_scan_until(json_scanner *s, const uint8_t *buf, size_t len, size_t stop
         if (rc) return rc;
         continue;
     syntax:
-        q = resume_point(s, rec);
+        q = resume_point(s, buf, rec, sep);
         if (q > s->lex.err_at) s->nl += count_nl(s->lex.err_at, q);
         if ((rc = reject(&st, s->lex.reason, q))) return rc;
         p = q;

@@ -119,6 +119,7 @@ static const uint8_t *scan_escape(jlex *l, const uint8_t *p, long *cp) {
     if (u >= 0xdc00 && u <= 0xdfff) return jlex_fail(l, p, "invalid escape: lone surrogate");
     if (u < 0xd800 || u > 0xdbff) {
         *cp = u;
+        l->nul |= u == 0;
         return p + 6;
     }
     if (end - p < 12) { /* cut short: a pair can only still be coming if "\\u" follows */

@@ -257,6 +257,7 @@ void lake_abort(lake *lk) {
     if (!lk) return;
     for (size_t i = 0; i < lk->sp_nparts; i++) lake_part_discard(&lk->sp_parts[i]);
     lk->sp_nparts = 0;
+    lake_spill_free(lk);
     sl_map_free(&lk->sp_files);
     sl_map_init(&lk->sp_files);
     if (lk->rejects) io_writer_abort(lk->rejects);
@@ -286,25 +287,36 @@ const lake_table_stats *lake_stats(const lake *lk, int table) {
 }
 
 /* ---- rejects --------------------------------------------------------- */
+/* raw is cut after escaping (64 KiB between its quotes); the file stops
+ * growing at max_rejects_bytes: later rejects are counted (report.json),
+ * not listed. The source is in sl_escape_name's reversible form (a name
+ * that is not UTF-8 is not shown as another, Latin-1, name). */
 #define RAW_MAX (64 * 1024)
 
 int lake_add_reject(lake *lk, const char *source, uint64_t line, uint64_t byte, const char *reason,
                     const char *raw, size_t rawlen, sl_err *err) {
-    sl_buf b = {0};
+    sl_buf b = {0}, name = {0};
+    sl_escape_name(&name, source);
     sl_buf_append(&b, "{\"source\":", 10);
-    sl_buf_json_str(&b, source, strlen(source));
+    sl_buf_json_str(&b, (const char *)name.data, name.len);
+    sl_buf_free(&name);
     sl_buf_printf(&b, ",\"line\":%llu,\"byte\":%llu,\"reason\":", (unsigned long long)line,
                   (unsigned long long)byte);
     sl_buf_json_str(&b, reason, strlen(reason));
     sl_buf_append(&b, ",\"raw\":", 7);
-    sl_buf_json_str(&b, raw ? raw : "", rawlen > RAW_MAX ? RAW_MAX : rawlen);
+    sl_buf_json_str_max(&b, raw ? raw : "", rawlen, RAW_MAX);
     sl_buf_append(&b, "}\n", 2);
     pthread_mutex_lock(&lk->rej_mu);
     int rc = 0;
-    if (lk->opts.follower)
-        sl_buf_append(&lk->rej_mem, b.data, b.len);
-    else
-        rc = io_writer_write(lk->rejects, b.data, b.len, err);
+    uint64_t cap = lk->opts.max_rejects_bytes ? lk->opts.max_rejects_bytes : (uint64_t)256 << 20;
+    if (!lk->rej_full && lk->rej_bytes + b.len > cap) lk->rej_full = true;
+    if (!lk->rej_full) {
+        lk->rej_bytes += b.len;
+        if (lk->opts.follower)
+            sl_buf_append(&lk->rej_mem, b.data, b.len);
+        else
+            rc = io_writer_write(lk->rejects, b.data, b.len, err);
+    }
     lk->nrejects++;
     lake_reasons_count(lk, reason, strlen(reason), 1);
     pthread_mutex_unlock(&lk->rej_mu);
@@ -335,13 +347,8 @@ static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) 
         lk->sp_parts[lru] = lk->sp_parts[--lk->sp_nparts];
         if (rc < 0) return NULL;
     }
-    bool ins;
-    uint32_t *seq = sl_map_upsert(&lk->sp_files, dir, strlen(dir), &ins);
     part *p = &lk->sp_parts[lk->sp_nparts];
-    if (part_open_seq(lk, LAKE_SONGPLAYS, p, dir, (*seq)++, err) < 0) {
-        lake_part_discard(p);
-        return NULL;
-    }
+    if (lake_songplays_open_next(lk, dir, p, err) < 0) return NULL;
     p->last_use = ++lk->sp_tick;
     lk->sp_nparts++;
     return p;
@@ -351,7 +358,7 @@ static part *songplays_part(lake *lk, int32_t year, int32_t month, sl_err *err) 
  * the value slots of null rows. (Local restrict pointers: stores to the
  * byte arrays would otherwise make the compiler reload every array.) */
 static int write_songplays_run(part *p, sp_scratch *sc, const lake_songplay *rows, size_t n,
-                               sl_err *err) {
+                               bool stable, sl_err *err) {
     int64_t *restrict id = sc->i64[0], *restrict uid = sc->i64[1], *restrict ts = sc->i64[2],
                       *restrict sess = sc->i64[3];
     sl_str *restrict level = sc->str[0], *restrict song = sc->str[1], *restrict artist = sc->str[2],
@@ -381,8 +388,8 @@ static int write_songplays_run(part *p, sp_scratch *sc, const lake_songplay *row
         {.valid = sc->ok[0], .v.i64 = sc->i64[1]},
         {.v.i64 = sc->i64[2]},
         {.valid = sc->ok[1], .v.str = sc->str[0]},
-        {.valid = sc->ok[2], .v.str = sc->str[1], .stable = true}, /* catalog strings */
-        {.valid = sc->ok[3], .v.str = sc->str[2], .stable = true},
+        {.valid = sc->ok[2], .v.str = sc->str[1], .stable = stable}, /* catalog strings */
+        {.valid = sc->ok[3], .v.str = sc->str[2], .stable = stable},
         {.valid = sc->ok[4], .v.i64 = sc->i64[3]},
         {.valid = sc->ok[5], .v.str = sc->str[3]},
     };
@@ -390,14 +397,46 @@ static int write_songplays_run(part *p, sp_scratch *sc, const lake_songplay *row
     return pq_writer_write(p->pw, b, n, err);
 }
 
+int lake_songplays_open_next(lake *lk, const char *dir, part *p, sl_err *err) {
+    bool ins;
+    uint32_t *seq = sl_map_upsert(&lk->sp_files, dir, strlen(dir), &ins);
+    if (part_open_seq(lk, LAKE_SONGPLAYS, p, dir, (*seq)++, err) < 0) {
+        lake_part_discard(p);
+        return -1;
+    }
+    return 0;
+}
+
+int lake_songplays_write(lake *lk, part *p, const lake_songplay *rows, size_t n, bool stable,
+                         sl_err *err) {
+    sp_scratch_reserve(&lk->sp_scratch, n);
+    if (write_songplays_run(p, &lk->sp_scratch, rows, n, stable, err) < 0)
+        return sl_err_prefix(err, "songplays/%s", p->dir);
+    return 0;
+}
+
+/* A month whose file was closed (not open now, but opened before) spills. */
+static bool songplays_spills(const lake *lk, const char *dir) {
+    for (size_t i = 0; i < lk->sp_nparts; i++)
+        if (!strcmp(lk->sp_parts[i].dir, dir)) return false;
+    return lake_spill_has(lk, dir) || sl_map_get(&lk->sp_files, dir, strlen(dir)) != NULL;
+}
+
 int lake_append_songplays(lake *lk, const lake_songplay *rows, size_t n, sl_err *err) {
     sp_scratch_reserve(&lk->sp_scratch, n);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && rows[j].year == rows[i].year && rows[j].month == rows[i].month) j++;
+        char dir[64];
+        lake_month_dir(dir, sizeof dir, rows[i].year, rows[i].month);
+        if (songplays_spills(lk, dir)) {
+            if (lake_spill_rows(lk, dir, rows + i, j - i, err) < 0) return -1;
+            i = j;
+            continue;
+        }
         part *p = songplays_part(lk, rows[i].year, rows[i].month, err);
         if (!p) return -1;
-        if (write_songplays_run(p, &lk->sp_scratch, rows + i, j - i, err) < 0)
+        if (write_songplays_run(p, &lk->sp_scratch, rows + i, j - i, true, err) < 0)
             return sl_err_prefix(err, "songplays/%s", p->dir);
         i = j;
     }
@@ -421,6 +460,9 @@ int lake_finish(lake *lk, sl_err *err) {
         }
     }
     lk->sp_nparts = 0;
+    int src = lake_spill_finish(lk, err);
+    lake_spill_free(lk);
+    if (src < 0) return -1;
     io_writer *rw = lk->rejects;
     lk->rejects = NULL;
     uint64_t bytes;

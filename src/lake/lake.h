@@ -77,6 +77,9 @@ typedef struct lake_opts {
      * and its rejects stay in memory for lake_take_rejects. It never
      * publishes. */
     bool follower;
+    /* rejects.jsonl stops growing at this size (0 = 256 MiB); every reject
+     * is still counted */
+    uint64_t max_rejects_bytes;
 } lake_opts;
 
 typedef struct lake_table_stats {

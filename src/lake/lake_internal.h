@@ -48,8 +48,10 @@ static inline void put_str(colset *cs, size_t c, sl_str s) {
 /* ---- part files -------------------------------------------------------- */
 /* Songplays keep at most this many files open (each buffers up to one row
  * group); a row for another month closes the least recently used one, and
- * a month seen again later gets a new file, part-00000-c001... as Spark
- * numbers them. Logs sorted by day touch one or two months at a time. */
+ * the rows of a month seen again later are spilled (lake_spill.c) and
+ * written at the end as its second file, part-00000-c001, as Spark numbers
+ * them: at most two files per month. Logs sorted by day touch one or two
+ * months at a time and never spill. */
 #define LAKE_SP_MAX_OPEN 4
 
 typedef struct part {
@@ -88,11 +90,14 @@ struct lake {
     uint64_t nrejects;
     lake_reason *reasons; /* lake_reasons.c, with rej_mu */
     size_t nreasons;
+    uint64_t rej_bytes; /* written to rejects.jsonl */
+    bool rej_full;      /* max_rejects_bytes reached: no more lines */
     part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
     size_t sp_nparts;
     uint64_t sp_tick; /* for least-recently-used closing */
     sl_map sp_files;  /* "year=Y/month=M" -> files opened so far */
     sp_scratch sp_scratch;
+    struct lake_spill *spill; /* rows of months whose file was closed */
     bool finished;
     sl_buf rej_mem; /* follower: rejects lines until lake_take_rejects */
 };
@@ -117,6 +122,17 @@ int lake_part_finish(part *p, closed_file *out, sl_err *err);
 /* Adds a closed file to its table's manifest and stats; frees f->name. */
 void lake_manifest_add(lake *lk, int table, closed_file *f);
 int lake_part_close(lake *lk, int table, part *p, sl_err *err);
+/* lake.c for lake_spill.c: opens the month's next songplays file; writes
+ * rows to it (stable: the strings outlive the part, as catalog ones do). */
+int lake_songplays_open_next(lake *lk, const char *dir, part *p, sl_err *err);
+int lake_songplays_write(lake *lk, part *p, const lake_songplay *rows, size_t n, bool stable,
+                         sl_err *err);
+/* lake_spill.c */
+typedef struct lake_spill lake_spill;
+bool lake_spill_has(const lake *lk, const char *dir);
+int lake_spill_rows(lake *lk, const char *dir, const lake_songplay *rows, size_t n, sl_err *err);
+int lake_spill_finish(lake *lk, sl_err *err);
+void lake_spill_free(lake *lk);
 void lake_part_discard(part *p);
 int lake_part_row_done(part *p, sl_err *err);
 

@@ -300,6 +300,8 @@ static int dict_indexes(const pq_values_in *in, void *out, size_t w, sl_err *err
     if (in->n < 1) return sl_err_set(err, "dictionary index page is empty");
     pq_rle d;
     if (pq_rle_init(&d, in->p + 1, in->n - 1, in->p[0], err) < 0) return -1;
+    if (in->skip && pq_rle_get(&d, NULL, in->skip, err) < 0)
+        return sl_err_prefix(err, "dictionary indexes");
     uint32_t idx[1024];
     uint8_t *o = out;
     const uint8_t *dict = in->dict;
@@ -325,6 +327,7 @@ static int rle_booleans(const pq_values_in *in, uint8_t *out, sl_err *err) {
     if (len > in->n - 4) return sl_err_set(err, "RLE boolean length %u runs past the page", len);
     pq_rle d;
     pq_rle_init(&d, in->p + 4, len, 1, err);
+    if (in->skip && pq_rle_get(&d, NULL, in->skip, err) < 0) return -1;
     uint32_t tmp[1024];
     for (size_t done = 0; done < in->count;) {
         size_t k = in->count - done < 1024 ? in->count - done : 1024;
@@ -357,9 +360,74 @@ static int plain_int96(const pq_values_in *in, int64_t *out, sl_err *err) {
     return 0;
 }
 
+/* in->skip values passed over without being kept: encodings that can be
+ * entered in the middle skip them in place (PLAIN, dictionary indexes and
+ * RLE runs are skipped by count, without output); the DELTA ones, which
+ * cannot, decode skip + count and keep the tail. */
+static int decode_skipping(const pq_values_in *in, void *out, size_t w, sl_err *err) {
+    pq_values_in t = *in;
+    switch (in->enc) {
+    case PQ_ENC_PLAIN:
+        if (in->phys == PQ_PHYS_BYTE_ARRAY) {
+            const uint8_t *p = in->p, *end = in->p + in->n;
+            for (size_t i = 0; i < in->skip; i++) {
+                uint32_t len;
+                if (end - p < 4) return sl_err_set(err, "PLAIN byte arrays end early");
+                memcpy(&len, p, 4);
+                if (len > (uint64_t)(end - p - 4))
+                    return sl_err_set(err, "byte array runs past the page");
+                p += 4 + len;
+            }
+            t.p = p;
+            t.n = (size_t)(end - p);
+            t.skip = 0;
+            return pq_decode_values(&t, out, err);
+        }
+        if (in->phys == PQ_PHYS_BOOLEAN) {
+            if (in->n < (in->skip + in->count + 7) / 8)
+                return sl_err_set(err, "PLAIN booleans: %zu values need %zu bytes, page has %zu",
+                                  in->skip + in->count, (in->skip + in->count + 7) / 8, in->n);
+            uint8_t *o = out;
+            for (size_t i = 0, k = in->skip; i < in->count; i++, k++)
+                o[i] = (in->p[k >> 3] >> (k & 7)) & 1;
+            return 0;
+        }
+        {
+            size_t sz = in->phys == PQ_PHYS_INT96 ? 12 : w;
+            if (in->n / sz < in->skip)
+                return sl_err_set(err, "PLAIN: %zu values need more than the page's %zu bytes",
+                                  in->skip, in->n);
+            t.p = in->p + in->skip * sz;
+            t.n = in->n - in->skip * sz;
+            t.skip = 0;
+            return pq_decode_values(&t, out, err);
+        }
+    case PQ_ENC_PLAIN_DICTIONARY:
+    case PQ_ENC_RLE_DICTIONARY:
+    case PQ_ENC_RLE: break; /* below */
+    case PQ_ENC_BYTE_STREAM_SPLIT: break;
+    default: { /* DELTA_*: from the start */
+        if (in->skip > SIZE_MAX / w - in->count) return sl_err_set(err, "too many values");
+        uint8_t *all = malloc((in->skip + in->count) * w + 1);
+        if (!all) return sl_err_set(err, "out of memory (%zu values)", in->skip + in->count);
+        t.count = in->skip + in->count;
+        t.skip = 0;
+        int rc = pq_decode_values(&t, all, err);
+        if (rc == 0 && in->count) memcpy(out, all + in->skip * w, in->count * w);
+        free(all);
+        return rc;
+    }
+    }
+    return 1; /* handled by the caller with its own skip */
+}
+
 int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
     size_t w = pq_out_width(in->phys);
     if (!w) return sl_err_set(err, "physical type %s is not decoded", pq_phys_name(in->phys));
+    if (in->skip) {
+        int rc = decode_skipping(in, out, w, err);
+        if (rc <= 0) return rc;
+    }
     switch (in->enc) {
     case PQ_ENC_PLAIN:
         if (in->phys == PQ_PHYS_BYTE_ARRAY) return plain_strings(in, out, err);
@@ -401,12 +469,12 @@ int pq_decode_values(const pq_values_in *in, void *out, sl_err *err) {
         if (in->phys != PQ_PHYS_BOOLEAN && in->phys != PQ_PHYS_BYTE_ARRAY &&
             in->phys != PQ_PHYS_INT96) {
             size_t stride = in->n / w;
-            if (stride < in->count)
+            if (stride < in->skip + in->count)
                 return sl_err_set(err, "BYTE_STREAM_SPLIT: %zu values need %zu bytes, page has %zu",
-                                  in->count, in->count * w, in->n);
+                                  in->skip + in->count, (in->skip + in->count) * w, in->n);
             uint8_t *o = out;
             for (size_t i = 0; i < in->count; i++)
-                for (size_t b = 0; b < w; b++) o[i * w + b] = in->p[b * stride + i];
+                for (size_t b = 0; b < w; b++) o[i * w + b] = in->p[b * stride + in->skip + i];
             return 0;
         }
         break;

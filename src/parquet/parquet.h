@@ -217,6 +217,13 @@ uint64_t pq_reader_row_group_rows(const pq_reader *r, size_t rg);
  * the struct is null and when the leaf is). Not for a repeated leaf (inside
  * a list or map): read those with pq_reader_read_leaf. */
 int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *out, sl_err *err);
+/* The same for rows [first, first + n) of the row group only (out->n of
+ * them, fewer at its end): memory follows n, not the row count a file
+ * declares (a few bytes of RLE can declare millions of rows). Pages wholly
+ * outside the range are skipped unread; values before `first` in a page
+ * that holds it are passed over (PLAIN, dictionary and RLE in place). */
+int pq_reader_read_column_rows(pq_reader *r, size_t rg, size_t col, uint64_t first, size_t n,
+                               pq_column_data *out, sl_err *err);
 
 /* A leaf's level entries as stored: entry i has def[i] and rep[i] (rep 0
  * starts a row); the entries whose def is the maximum hold the values, in

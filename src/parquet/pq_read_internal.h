@@ -228,6 +228,7 @@ typedef struct pq_values_in {
     const uint8_t *p;
     size_t n;
     size_t count;
+    size_t skip; /* values before the `count` wanted ones, decoded past */
     const void *dict;
     size_t ndict;
     sl_arena *heap;

@@ -98,6 +98,9 @@ typedef struct colread {
     const pq_rchunk *ch;
     pq_column_data *out;
     size_t w, n, done, cap;
+    /* the rows kept: [lo, hi) of the chunk's n (pq_reader_read_column_rows;
+     * out holds row lo at index 0); pages wholly outside are not decoded */
+    size_t lo, hi;
     int max_def, max_rep;
     /* pq_reader_read_leaf: values stay dense (nvals of them) and every
      * entry's levels are kept in def/rep */
@@ -129,7 +132,7 @@ static int ensure_rows(colread *cr, size_t need, sl_err *err) {
     /* up to 64Ki rows at once (cheap even if a header lies), then doubling */
     size_t nc = cr->cap * 2 > need ? cr->cap * 2 : need;
     if (nc < ((size_t)1 << 16)) nc = (size_t)1 << 16;
-    if (nc > cr->n) nc = cr->n;
+    if (nc > cr->hi - cr->lo) nc = cr->hi - cr->lo;
     uint8_t *v = realloc(cr->out->valid, nc ? nc : 1);
     if (!v) return sl_err_set(err, "out of memory (%zu rows)", nc);
     cr->out->valid = v;
@@ -184,21 +187,40 @@ static int read_dict(colread *cr, const page_hdr *h, const uint8_t *body, sl_err
     return 0;
 }
 
-/* Decodes `nv` definition levels into valid[done..] (1 where the level is
- * the maximum), returns the number of non-null values in *present. */
-static int read_levels(colread *cr, pq_rle *d, size_t nv, size_t *present, sl_err *err) {
-    if (grow((void **)&cr->levels, &cr->levels_cap, nv, sizeof(uint32_t), err) < 0) return -1;
-    if (pq_rle_get(d, cr->levels, nv, err) < 0) return sl_err_prefix(err, "definition levels");
-    size_t k = 0;
-    uint8_t *valid = cr->out->valid + cr->done;
+/* Decodes `skip` definition levels, counting the non-null values among
+ * them in *skipped, then `keep` into valid[row..] (1 where the level is the
+ * maximum), their non-null count in *present. In steps of at most 64Ki
+ * levels: a page's declared count never sizes a buffer. */
+static int read_levels(colread *cr, pq_rle *d, size_t skip, size_t keep, size_t row,
+                       size_t *skipped, size_t *present, sl_err *err) {
+    enum { STEP = 1 << 16 };
+    size_t nv = skip + keep, k = 0, ks = 0;
+    if (grow((void **)&cr->levels, &cr->levels_cap, nv < STEP ? nv : STEP, sizeof(uint32_t), err) <
+        0)
+        return -1;
+    uint8_t *valid = cr->out->valid + row;
     uint32_t max = (uint32_t)cr->max_def;
-    for (size_t i = 0; i < nv; i++) {
-        if (cr->levels[i] > max)
-            return sl_err_set(err, "definition level %u above the maximum %u", cr->levels[i], max);
-        valid[i] = cr->levels[i] == max;
-        k += valid[i];
-        if (cr->dense) cr->def[cr->done + i] = (uint8_t)cr->levels[i];
+    for (size_t at = 0; at < nv;) {
+        size_t step = nv - at < STEP ? nv - at : STEP;
+        if (at < skip && step > skip - at) step = skip - at;
+        if (pq_rle_get(d, cr->levels, step, err) < 0)
+            return sl_err_prefix(err, "definition levels");
+        for (size_t i = 0; i < step; i++) {
+            if (cr->levels[i] > max)
+                return sl_err_set(err, "definition level %u above the maximum %u", cr->levels[i],
+                                  max);
+            if (at < skip) {
+                ks += cr->levels[i] == max;
+                continue;
+            }
+            size_t j = at - skip + i;
+            valid[j] = cr->levels[i] == max;
+            k += valid[j];
+            if (cr->dense) cr->def[cr->done + j] = (uint8_t)cr->levels[i];
+        }
+        at += step;
     }
+    *skipped = ks;
     *present = k;
     return 0;
 }
@@ -224,17 +246,18 @@ static void flat_reps(colread *cr, size_t nv) {
     if (cr->dense) memset(cr->rep + cr->done, 0, nv);
 }
 
-/* Decodes `present` values densely at row `done`, then spreads them over
- * the page's nv rows according to valid[]. */
-static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t nv, size_t present,
-                       size_t unc, sl_err *err) {
+/* Decodes `present` values (after `skip` ones) densely at row `row` of
+ * out, then spreads them over its nv rows according to valid[]. */
+static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t row, size_t nv,
+                       size_t skip, size_t present, size_t unc, sl_err *err) {
     size_t w = cr->w;
-    uint8_t *vals = cr->out->v.b + (cr->dense ? cr->nvals : cr->done) * w;
+    uint8_t *vals = cr->out->v.b + (cr->dense ? cr->nvals : row) * w;
     pq_values_in in = {.enc = enc,
                        .phys = cr->c->se.phys,
                        .p = p,
                        .n = n,
                        .count = present,
+                       .skip = skip,
                        .dict = cr->have_dict ? cr->dict : NULL,
                        .ndict = cr->ndict,
                        .heap = &cr->out->heap,
@@ -246,7 +269,7 @@ static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t 
         return 0;
     }
     if (present == nv) return 0;
-    const uint8_t *valid = cr->out->valid + cr->done;
+    const uint8_t *valid = cr->out->valid + row;
     size_t k = present;
     for (size_t i = nv; i-- > 0 && k < i + 1;) {
         if (valid[i]) {
@@ -259,18 +282,28 @@ static int read_values(colread *cr, int enc, const uint8_t *p, size_t n, size_t 
     return 0;
 }
 
-static int check_rows(colread *cr, size_t nv, sl_err *err) {
+/* The page's rows [done, done + nv) that are kept: [*a, *b) (empty when
+ * the page is wholly outside the window). */
+static int check_rows(colread *cr, size_t nv, size_t *a, size_t *b, sl_err *err) {
     if (nv > cr->n - cr->done)
         return sl_err_set(err,
                           "page holds %zu values but only %zu of the row group's %zu rows "
                           "are left",
                           nv, cr->n - cr->done, cr->n);
-    return ensure_rows(cr, cr->done + nv, err);
+    *a = cr->done > cr->lo ? cr->done : cr->lo;
+    *b = cr->done + nv < cr->hi ? cr->done + nv : cr->hi;
+    if (*b <= *a) return 0;
+    return ensure_rows(cr, *b - cr->lo, err);
 }
 
 static int read_data_v1(colread *cr, const page_hdr *h, const uint8_t *body, sl_err *err) {
-    size_t nv = (size_t)h->nv, unc = (size_t)h->unc;
-    if (check_rows(cr, nv, err) < 0) return -1;
+    size_t nv = (size_t)h->nv, unc = (size_t)h->unc, a, b;
+    if (check_rows(cr, nv, &a, &b, err) < 0) return -1;
+    if (b <= a) { /* outside the window: not decoded */
+        cr->done += nv;
+        return 0;
+    }
+    size_t skip = a - cr->done, keep = b - a, pskip = skip;
     const uint8_t *p;
     if (inflate_page(cr, body, (size_t)h->comp, unc, true, &p, err) < 0) return -1;
     size_t pos = 0, present = nv;
@@ -298,20 +331,27 @@ static int read_data_v1(colread *cr, const page_hdr *h, const uint8_t *body, sl_
             return sl_err_set(err, "definition levels of %u bytes run past the page", len);
         pq_rle d;
         pq_rle_init(&d, p + pos + 4, len, pq_level_width(cr->max_def), err);
-        if (read_levels(cr, &d, nv, &present, err) < 0) return -1;
+        if (read_levels(cr, &d, skip, keep, a - cr->lo, &pskip, &present, err) < 0) return -1;
         pos += 4 + (size_t)len;
     } else {
-        memset(cr->out->valid + cr->done, 1, nv);
+        present = keep;
+        memset(cr->out->valid + (a - cr->lo), 1, keep);
         if (cr->dense) memset(cr->def + cr->done, 0, nv);
     }
-    if (read_values(cr, h->enc, p + pos, unc - pos, nv, present, unc, err) < 0) return -1;
+    if (read_values(cr, h->enc, p + pos, unc - pos, a - cr->lo, keep, pskip, present, unc, err) < 0)
+        return -1;
     cr->done += nv;
     return 0;
 }
 
 static int read_data_v2(colread *cr, const page_hdr *h, const uint8_t *body, sl_err *err) {
-    size_t nv = (size_t)h->nv, comp = (size_t)h->comp, unc = (size_t)h->unc;
-    if (check_rows(cr, nv, err) < 0) return -1;
+    size_t nv = (size_t)h->nv, comp = (size_t)h->comp, unc = (size_t)h->unc, a, b;
+    if (check_rows(cr, nv, &a, &b, err) < 0) return -1;
+    if (b <= a) { /* outside the window: not decoded */
+        cr->done += nv;
+        return 0;
+    }
+    size_t skip = a - cr->done, keep = b - a, pskip = skip;
     if (h->rep_len != 0 && cr->max_rep == 0)
         return sl_err_set(err, "repetition levels in a flat column");
     size_t rlev = (size_t)h->rep_len, lev = rlev + (size_t)h->def_len;
@@ -328,17 +368,17 @@ static int read_data_v2(colread *cr, const page_hdr *h, const uint8_t *body, sl_
     } else {
         flat_reps(cr, nv);
     }
-    size_t present = nv;
+    size_t present = keep;
     if (cr->max_def > 0) {
         pq_rle d;
         pq_rle_init(&d, body + rlev, (size_t)h->def_len, pq_level_width(cr->max_def), err);
-        if (read_levels(cr, &d, nv, &present, err) < 0) return -1;
+        if (read_levels(cr, &d, skip, keep, a - cr->lo, &pskip, &present, err) < 0) return -1;
     } else {
         if (h->def_len) return sl_err_set(err, "definition levels in a REQUIRED column");
-        memset(cr->out->valid + cr->done, 1, nv);
+        memset(cr->out->valid + (a - cr->lo), 1, keep);
         if (cr->dense) memset(cr->def + cr->done, 0, nv);
     }
-    if ((size_t)h->nulls != nv - present)
+    if (keep == nv && (size_t)h->nulls != nv - present) /* known for a whole page */
         return sl_err_set(err, "page says %lld nulls, levels say %zu", (long long)h->nulls,
                           nv - present);
     const uint8_t *p;
@@ -347,7 +387,7 @@ static int read_data_v2(colread *cr, const page_hdr *h, const uint8_t *body, sl_
         p = body + lev; /* empty values section */
     else if (inflate_page(cr, body + lev, comp - lev, vn, h->is_compressed, &p, err) < 0)
         return -1;
-    if (read_values(cr, h->enc, p, vn, nv, present, unc, err) < 0) return -1;
+    if (read_values(cr, h->enc, p, vn, a - cr->lo, keep, pskip, present, unc, err) < 0) return -1;
     cr->done += nv;
     return 0;
 }
@@ -357,7 +397,7 @@ static int read_chunk(colread *cr, sl_err *err) {
     int64_t start = ch->data_off;
     if (ch->dict_off > 0 && ch->dict_off < ch->data_off) start = ch->dict_off;
     const uint8_t *p = cr->r->data + start, *end = p + ch->comp_size;
-    while (p < end) {
+    while (p < end && !(cr->done >= cr->hi && cr->hi < cr->n)) {
         size_t off = (size_t)(p - cr->r->data);
         page_hdr h;
         pq_tdec d;
@@ -380,7 +420,7 @@ static int read_chunk(colread *cr, sl_err *err) {
         if (rc < 0) return sl_err_prefix(err, "page at offset %zu", off);
         p = body + h.comp;
     }
-    if (cr->done != cr->n)
+    if ((cr->hi == cr->n && cr->done != cr->n) || cr->done < cr->hi)
         return sl_err_set(err, "pages hold %zu values, the row group has %zu rows", cr->done,
                           cr->n);
     return 0;
@@ -388,8 +428,8 @@ static int read_chunk(colread *cr, sl_err *err) {
 
 /* Reads one column chunk: per row (dense false) or per level entry, the
  * values dense (pq_reader_read_leaf). */
-static int read_col(pq_reader *r, size_t rg, size_t col, pq_column_data *out, pq_leaf_data *leaf,
-                    sl_err *err) {
+static int read_col(pq_reader *r, size_t rg, size_t col, uint64_t first, uint64_t count,
+                    pq_column_data *out, pq_leaf_data *leaf, sl_err *err) {
     memset(out, 0, sizeof *out);
     if (rg >= r->nrg || col >= r->ncols)
         return sl_err_set(err, "%s: no column %zu in row group %zu", r->name, col, rg);
@@ -413,6 +453,8 @@ static int read_col(pq_reader *r, size_t rg, size_t col, pq_column_data *out, pq
                   .max_def = c->max_def,
                   .max_rep = c->max_rep,
                   .dense = leaf != NULL};
+    cr.lo = first < cr.n ? (size_t)first : cr.n;
+    cr.hi = count < cr.n - cr.lo ? cr.lo + (size_t)count : cr.n;
     out->type = def->type;
     int rc = 0;
     if ((uint64_t)cr.n > r->max_rg_rows)
@@ -425,7 +467,7 @@ static int read_col(pq_reader *r, size_t rg, size_t col, pq_column_data *out, pq
         cr.rep = sl_malloc(1);
     }
     if (rc == 0) rc = read_chunk(&cr, err);
-    size_t nv = leaf ? cr.nvals : cr.n;
+    size_t nv = leaf ? cr.nvals : cr.hi - cr.lo;
     if (rc == 0 && leaf) {
         size_t rows = 0;
         for (size_t i = 0; i < cr.n; i++) rows += cr.rep[i] == 0;
@@ -458,12 +500,17 @@ static int read_col(pq_reader *r, size_t rg, size_t col, pq_column_data *out, pq
 }
 
 int pq_reader_read_column(pq_reader *r, size_t rg, size_t col, pq_column_data *out, sl_err *err) {
-    return read_col(r, rg, col, out, NULL, err);
+    return read_col(r, rg, col, 0, UINT64_MAX, out, NULL, err);
+}
+
+int pq_reader_read_column_rows(pq_reader *r, size_t rg, size_t col, uint64_t first, size_t n,
+                               pq_column_data *out, sl_err *err) {
+    return read_col(r, rg, col, first, n, out, NULL, err);
 }
 
 int pq_reader_read_leaf(pq_reader *r, size_t rg, size_t col, pq_leaf_data *out, sl_err *err) {
     memset(out, 0, sizeof *out);
-    return read_col(r, rg, col, &out->values, out, err);
+    return read_col(r, rg, col, 0, UINT64_MAX, &out->values, out, err);
 }
 
 void pq_leaf_data_free(pq_leaf_data *d) {

@@ -146,6 +146,8 @@ static int resolve(const pq_reader *r, const path_parts *pp, const char *name, l
     return *part >= 0 ? 0 : -1;
 }
 
+enum { PGL_BATCH_ROWS = 1 << 18 };
+
 static int scan_file(const pgl_table *t, const pgl_file *f, const bool *want, const sl_buf *img,
                      uint64_t *row0, pgl_batch_fn fn, void *ctx, sl_err *err) {
     const pgs_table *d = t->def;
@@ -180,13 +182,24 @@ static int scan_file(const pgl_table *t, const pgl_file *f, const bool *want, co
         b.part_val[c] = part >= 0 ? pp.val[part] : NULL;
     }
     size_t nrg = pq_reader_num_row_groups(r);
-    for (size_t rg = 0; rg < nrg; rg++) {
+    /* row groups in batches of PGL_BATCH_ROWS: a row count a file declares
+     * (by a few bytes of RLE) sizes nothing beyond one batch */
+    for (size_t rg = 0, at = 0; rg < nrg; at += b.n) {
+        uint64_t rows = pq_reader_row_group_rows(r, rg);
+        if (at >= rows) {
+            rg++;
+            at = 0;
+            b.n = 0;
+            continue;
+        }
         b.first_row = *row0;
-        b.n = (size_t)pq_reader_row_group_rows(r, rg);
+        b.n = rows - at < PGL_BATCH_ROWS ? (size_t)(rows - at) : PGL_BATCH_ROWS;
         int ok = 0;
         for (size_t c = 0; c < d->ncols && ok == 0; c++) {
             if (fcol[c] < 0) continue;
-            ok = pq_reader_read_column(r, rg, (size_t)fcol[c], &b.data[c], err);
+            ok = pq_reader_read_column_rows(r, rg, (size_t)fcol[c], at, b.n, &b.data[c], err);
+            if (ok == 0 && b.data[c].n != b.n)
+                ok = sl_err_set(err, "row group %zu holds fewer rows than it declares", rg);
             if (ok < 0) sl_err_prefix(err, "%s: column %s", f->uri, d->cols[c].name);
         }
         if (ok == 0) ok = fn(ctx, &b, err);

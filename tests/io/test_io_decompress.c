@@ -232,7 +232,7 @@ static void test_read_files(void **state) {
     assert_int_equal(io_read_all(pm, NULL, &out, &err), -1);
     assert_non_null(strstr(err.msg, "missing.json: No such file"));
     assert_int_equal(io_read_raw(dir, NULL, &out, &exists, &err), -1);
-    assert_non_null(strstr(err.msg, "Is a directory"));
+    assert_non_null(strstr(err.msg, "not a regular file (a directory)"));
 
     io_list l;
     assert_int_equal(io_list_inputs(dir, NULL, &l, &err), 0);

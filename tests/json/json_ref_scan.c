@@ -668,17 +668,19 @@ typedef struct scan_state {
 static int reject(scan_state *st, const char *reason, const uint8_t *rend) {
     if (!st->cb->on_reject) return 0;
     const uint8_t *rec = st->buf + st->pos.byte;
+    if (rend < rec) rend = rec;
     while (rend > rec && (rend[-1] == '\n' || rend[-1] == '\r')) rend--;
     return st->cb->on_reject(st->ctx, st->pos, reason, (const char *)rec, (size_t)(rend - rec));
 }
 
 /* After a syntax error in the record at rec: where scanning resumes. */
-static const uint8_t *resume_point(const ref_json_scanner *s, const uint8_t *rec) {
+static const uint8_t *resume_point(const ref_json_scanner *s, const uint8_t *buf,
+                                   const uint8_t *rec, bool sep) {
     const uint8_t *e = s->err_at, *end = s->end;
     if (e >= end) return end;
-    const uint8_t *q = e;
-    while (q > rec && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r')) q--;
-    if (q > rec && q[-1] == '\n') return q; /* the record was cut at a line end */
+    const uint8_t *q = e, *lo = sep ? buf : rec;
+    while (q > lo && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r')) q--;
+    if ((q > rec || sep) && q > buf && q[-1] == '\n') return q; /* cut at a line end */
     const uint8_t *nl = memchr(e, '\n', (size_t)(end - e));
     return nl ? nl + 1 : end;
 }
@@ -693,6 +695,24 @@ static int emit_record(scan_state *st) {
 
 enum { ARR_NONE, ARR_FIRST, ARR_ELEM, ARR_SEP, ARR_RECOVER };
 
+/* docs/json.md "Cuts": an open top-level array ends at one */
+static bool at_cut(const uint8_t *buf, const uint8_t *p) {
+    bool nl = false;
+    while (p > buf && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r' || p[-1] == '\n'))
+        nl |= *--p == '\n';
+    return nl && p > buf && p[-1] == '}';
+}
+
+static int array_cut(scan_state *st, const uint8_t *open, json_pos at) {
+    if (!st->cb->on_reject) return 0;
+    const uint8_t *nl = memchr(open, '\n', (size_t)(st->s->end - open));
+    const uint8_t *e = nl ? nl : st->s->end;
+    while (e > open && e[-1] == '\r') e--;
+    return st->cb->on_reject(st->ctx, at,
+                             "top-level array not closed before a line starting a new record",
+                             (const char *)open, (size_t)(e - open));
+}
+
 int ref_json_scan(ref_json_scanner *s, const uint8_t *buf, size_t len, const json_callbacks *cb,
                   void *ctx) {
     return ref_json_scan_until(s, buf, len, len, cb, ctx);
@@ -704,17 +724,23 @@ int ref_json_scan_until(ref_json_scanner *s, const uint8_t *buf, size_t len, siz
     if (!buf) buf = empty, len = 0;
     if (stop > len) stop = len;
     const uint8_t *p = buf, *end = buf + len, *lim = buf + stop;
-    scan_state st = {s, buf, {1, 0}, cb, ctx};
+    scan_state st = {s, buf, {1, 0, false}, cb, ctx};
     s->end = end;
     s->nl = 0;
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) p += 3;
     int arr = ARR_NONE, rc = 0;
+    const uint8_t *arr_open = NULL;
+    json_pos arr_pos = {0, 0, false};
     for (;;) {
         if (lim < end) { /* a piece: no record starts at or after stop */
             s->end = lim;
             p = skip_ws(s, p);
             s->end = end;
-            if (p >= lim) return rc;
+            if (p >= lim) {
+                if (arr == ARR_SEP || arr == ARR_RECOVER) rc = array_cut(&st, arr_open, arr_pos);
+                if (p > lim) s->nl -= count_nl(lim, p); /* newlines before stop only */
+                return rc;
+            }
         }
         p = skip_ws(s, p);
         if (p >= end) {
@@ -728,7 +754,11 @@ int ref_json_scan_until(ref_json_scanner *s, const uint8_t *buf, size_t len, siz
         const uint8_t *rec = s->rec = p, *q;
         st.pos.line = 1 + s->nl;
         st.pos.byte = (uint64_t)(p - buf);
-        bool element = arr != ARR_NONE;
+        if ((arr == ARR_SEP || arr == ARR_RECOVER) && *p == '{' && at_cut(buf, p)) {
+            if ((rc = array_cut(&st, arr_open, arr_pos))) return rc;
+            arr = ARR_NONE;
+        }
+        bool element = arr != ARR_NONE, sep = arr == ARR_SEP;
         if (arr == ARR_SEP || arr == ARR_RECOVER) {
             if (*p == ']') {
                 arr = ARR_NONE;
@@ -750,6 +780,8 @@ int ref_json_scan_until(ref_json_scanner *s, const uint8_t *buf, size_t len, siz
             continue;
         } else if (arr == ARR_NONE && *p == '[') {
             arr = ARR_FIRST;
+            arr_open = p;
+            arr_pos = st.pos;
             p++;
             continue;
         }
@@ -777,7 +809,7 @@ int ref_json_scan_until(ref_json_scanner *s, const uint8_t *buf, size_t len, siz
         if (rc) return rc;
         continue;
     syntax:
-        q = resume_point(s, rec);
+        q = resume_point(s, buf, rec, sep);
         if (q > s->err_at) s->nl += count_nl(s->err_at, q);
         if ((rc = reject(&st, s->reason, q))) return rc;
         p = q;

@@ -230,6 +230,29 @@ static void check_file(const sl_buf *f, const table *t, size_t want_rgs) {
                     fail_msg("rg %zu col %zu row %zu: value differs", g, c, i);
                 }
             }
+            /* the same rows read in windows (pq_reader_read_column_rows,
+             * as load-postgres batches them): equal to the whole read */
+            size_t win = 1 + next() % (n < 50000 ? n + 1 : 50000);
+            for (size_t at = 0; at < n; at += win) {
+                pq_column_data x;
+                if (pq_reader_read_column_rows(r, g, c, at, win, &x, &err) < 0)
+                    fail_msg("read rows %zu+%zu: %s", at, win, err.msg);
+                size_t k = n - at < win ? n - at : win;
+                assert_int_equal(x.n, k);
+                for (size_t i = 0; i < k; i++) {
+                    if (x.valid[i] != d.valid[at + i])
+                        fail_msg("rg %zu col %zu row %zu (window %zu): validity", g, c, at + i,
+                                 win);
+                    if (!x.valid[i]) continue;
+                    if (d.type == PQ_STRING
+                            ? x.v.str[i].len != d.v.str[at + i].len ||
+                                  (x.v.str[i].len &&
+                                   memcmp(x.v.str[i].ptr, d.v.str[at + i].ptr, x.v.str[i].len))
+                            : memcmp(x.v.b + i * w, d.v.b + (at + i) * w, w) != 0)
+                        fail_msg("rg %zu col %zu row %zu (window %zu): value", g, c, at + i, win);
+                }
+                pq_column_data_free(&x);
+            }
             pq_column_data_free(&d);
             check_stats(r, g, c, t, base, n);
         }
