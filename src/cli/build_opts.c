@@ -30,7 +30,7 @@ static const char USAGE[] =
     "endpoint_url= region=\n"
     "                       profile= s3_max_connections= s3_timeout= s3_max_attempts=\n"
     "                       s3_max_retry_seconds= s3_part_size= s3_multipart_threshold=\n"
-    "                       postgres= pg_schema=; flags win over the file\n"
+    "                       postgres= pg_schema= mpi_timeout=; flags win over the file\n"
     "\n"
     "processing:\n"
     "  --threads N          worker threads (default: number of cores)\n"
@@ -45,6 +45,8 @@ static const char USAGE[] =
     "  --quiet              no progress line and no summary\n"
     "  --no-sync            local output: publish without syncfs/fsync (faster; a killed\n"
     "                       run still leaves the previous lake, a power loss may not)\n"
+    "  --mpi-timeout SECONDS  under mpirun/srun: a rank not heard from this long is lost\n"
+    "                       and ends the job (default 25, or SONGLAKE_MPI_TIMEOUT; 0 = off)\n"
     "\n"
     "S3 (credentials: environment, --config [AWS], ~/.aws with AWS_PROFILE, or\n"
     "instance metadata; never put secrets on the command line):\n"
@@ -124,6 +126,12 @@ const char *build_opts_apply(build_cli_opts *c, const char *key, const char *val
     } else if (!strcmp(key, "row_group_rows") || !strcmp(key, "row-group-rows")) {
         if (!parse_u64(val, &n) || n < 1) return "a positive integer";
         o->row_group_rows = (size_t)n;
+    } else if (!strcmp(key, "mpi_timeout") || !strcmp(key, "mpi-timeout")) {
+        char *end;
+        double v = strtod(val, &end);
+        if (!*val || *end || !(v >= 0 && v <= 86400))
+            return "seconds from 0 (no watchdog) to 86400";
+        c->mpi_timeout = v;
     } else if (!strcmp(key, "postgres"))
         o->postgres = own(c, val);
     else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema"))
@@ -163,6 +171,7 @@ int build_opts_parse(build_cli_opts *c, int argc, char **argv) {
     o->codec = PQ_CODEC_SNAPPY;
     o->max_rejects = UINT64_MAX;
     o->threads = sl_cpu_count();
+    c->mpi_timeout = -1;
     /* first pass: --help and --config, so flags can override the file */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -217,6 +226,7 @@ int build_opts_parse(build_cli_opts *c, int argc, char **argv) {
                                              "max-rejects",
                                              "max-reject-rate",
                                              "row-group-rows",
+                                             "mpi-timeout",
                                              "endpoint-url",
                                              "region",
                                              "profile",

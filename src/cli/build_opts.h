@@ -13,7 +13,8 @@
  * points at. */
 typedef struct build_cli_opts {
     build_opts run;
-    cli_strings own; /* strings to free */
+    cli_strings own;    /* strings to free */
+    double mpi_timeout; /* --mpi-timeout seconds; < 0: not given (dist.h's default) */
 } build_cli_opts;
 
 /* Returns -1 when the build should run, 0 after --help, 2 on a usage error

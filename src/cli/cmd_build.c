@@ -3,11 +3,13 @@
 #include "build/build.h"
 #include "cli/build_opts.h"
 #include "cli/cli.h"
+#include "dist/dist.h"
 
 int cmd_build(int argc, char **argv) {
     build_cli_opts o;
     int rc = build_opts_parse(&o, argc, argv);
     if (rc >= 0) return rc; /* --help (0) or a usage error (2) */
+    if (o.mpi_timeout >= 0) dist_set_timeout(o.mpi_timeout);
     sl_err err = {{0}};
     rc = build_run(&o.run, NULL, &err);
     rc = rc == BUILD_REFUSED ? 2 : rc < 0 ? 1 : 0;

@@ -53,7 +53,8 @@ static struct {
     sigset_t sigs;
 } w;
 
-/* the last word from each peer this rank watches; +inf once it said bye */
+/* a peer this rank watches: when it was last heard from, and whether it
+ * said goodbye (then it is not watched any more) */
 typedef struct peer {
     int rank;
     double last;
@@ -114,7 +115,7 @@ static bool send_done(peer *p, double until) {
 static void *watch_main(void *arg) {
     (void)arg;
     int np = w.rank == 0 ? w.size - 1 : 1;
-    peer *ps = calloc((size_t)np, sizeof *ps);
+    peer *ps = sl_calloc((size_t)np, sizeof *ps);
     double now = dist_clock(), next_beat = now;
     for (int i = 0; i < np; i++) {
         ps[i].rank = w.rank == 0 ? i + 1 : 0;
@@ -139,11 +140,8 @@ static void *watch_main(void *arg) {
         }
         now = dist_clock();
         double timeout = atomic_load(&w.timeout);
-        if (abort_at) {
-            if (now >= abort_at) end_job(1);
-            continue;
-        }
-        for (int i = 0; i < np && !abort_at; i++) {
+        if (abort_at && now >= abort_at) end_job(1);
+        for (int i = 0; i < np; i++) {
             peer *p = &ps[i];
             int got = 1;
             while (!p->gone && got) {
@@ -155,13 +153,15 @@ static void *watch_main(void *arg) {
                 else
                     post_recv(p);
             }
-            if (!p->gone && timeout > 0 && now - p->last > timeout) {
+            if (!abort_at && !p->gone && timeout > 0 && now - p->last > timeout) {
                 say_lost(p, now - p->last);
-                /* Open MPI's keepalive (mca-params.conf) ends a job whose
+                /* Open MPI's keepalive (songlake.tune) ends a job whose
                  * host dropped off by itself: an abort before that makes
                  * mpirun send to the lost daemon and wait out TCP's
                  * retransmissions (15 min). A hung rank on a live host
-                 * needs the abort: it comes one more timeout later. */
+                 * needs the abort: it comes one more timeout later. The
+                 * others keep hearing from this rank meanwhile, so the
+                 * loss is reported once. */
                 abort_at = now + timeout;
             }
         }

@@ -5,7 +5,8 @@
 //   - host 2's cable is pulled at the switch,
 //   - rank 1 is SIGKILLed,
 //   - mpirun gets SIGTERM (a scheduler's time limit),
-//   - rank 2 gets SIGTERM.
+//   - rank 2 gets SIGTERM,
+//   - rank 1 hangs (SIGSTOP) on a live host, with --mpi-timeout 5.
 // Each must end non-zero within the documented bound (docs/mpi.md: 60 s
 // after the fault; asserted with 30 s to spare for a loaded machine), say
 // which rank and host was lost, leave the previous lake byte for byte, leave
@@ -77,9 +78,9 @@ function rankWriting(rank) {
 }
 
 // Runs the build, injects the fault mid-run, returns what happened.
-async function faulted(name, inject) {
+async function faulted(name, inject, { flags = [], bound = BOUND } = {}) {
   let child = null, exited = false;
-  const run = cl.mpirun(mpirun, 3, buildArgs(), {
+  const run = cl.mpirun(mpirun, 3, [...buildArgs(), ...flags], {
     extra: ['--tune', tune], limitMs: 240000, onStart: (c) => { child = c; c.on('exit', () => (exited = true)); },
   });
   const t0 = performance.now();
@@ -93,7 +94,7 @@ async function faulted(name, inject) {
   console.log(`${name}: exit ${r.code ?? r.signal} ${secs.toFixed(1)} s after the fault ` +
     `(${((at - t0) / 1000).toFixed(1)} s into the run)`);
   assert.notEqual(r.code, 0, `${name}: non-zero exit\n${r.err}`);
-  assert.ok(secs < BOUND + SLACK, `${name}: ended ${secs.toFixed(1)} s after the fault\n${r.err}`);
+  assert.ok(secs < bound + SLACK, `${name}: ended ${secs.toFixed(1)} s after the fault\n${r.err}`);
   // every rank ends by itself, the cut-off one too (its watchdog)
   let left = [0, 1, 2].flatMap((i) => cl.songlakePids(i));
   while (left.length && performance.now() - at < (2 * BOUND + SLACK) * 1000) {
@@ -150,4 +151,14 @@ test('SIGTERM to one rank mid-run', async () => {
   assert.match(r.err, /rank 2 on host node2: stopped by SIGTERM/);
   assert.match(r.err, /Exit code: +143/);
   await afterwards('SIGTERM to rank 2');
+});
+
+test('a rank that hangs on a live host, with --mpi-timeout 5', async () => {
+  const r = await faulted('SIGSTOP, --mpi-timeout 5', () => {
+    const [pid] = cl.songlakePids(1);
+    process.kill(pid, 'SIGSTOP');
+  }, { flags: ['--mpi-timeout', '5'], bound: 2 * 5 }); // the line after 5 s, the abort 5 s later
+  assert.match(r.err, /lost rank 1 on host node1: no heartbeat for \d+ s .*--mpi-timeout 5/);
+  assert.equal(r.err.match(/lost rank/g).length, 1, `one rank says it, once:\n${r.err}`);
+  await afterwards('SIGSTOP');
 });
