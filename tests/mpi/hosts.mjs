@@ -62,10 +62,14 @@ export class Cluster {
     this.hosts = Array.from({ length: n }, (_, i) => `${this.id}-h${i}`);
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'songlake-hosts-'));
     this.down = () => {
+      if (this.isDown) return;
+      this.isDown = true;
       teardown([...this.hosts, this.sw]);
       fs.rmSync(this.dir, { recursive: true, force: true });
     };
-    process.on('exit', this.down);
+    // first of the exit handlers: the temp dirs go only once nothing writes
+    // into them any more (an rm racing a rank throws, and exit stops there)
+    process.prependListener('exit', this.down);
     for (const s of ['SIGINT', 'SIGTERM']) process.once(s, () => process.exit(130));
     ip('netns', 'add', this.sw);
     ip('-n', this.sw, 'link', 'add', 'br0', 'type', 'bridge');

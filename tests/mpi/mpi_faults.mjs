@@ -22,6 +22,7 @@ import { generate, lakeHashes, sameReport } from './data.mjs';
 import { Cluster } from './hosts.mjs';
 
 const mpirun = process.argv[2];
+const EVENTS = Number(process.argv[3] || 2000000); // fewer for a sanitized build (CMakeLists.txt)
 const tune = path.join(srcDir, 'src', 'dist', 'songlake.tune');
 const BOUND = 60; // seconds from a fault to the end of the job (docs/mpi.md)
 const SLACK = 30;
@@ -35,8 +36,8 @@ let lake; // the -np 3 lake's hashes but the report's (run id, timings)
 before(async () => {
   cl = new Cluster(3, { slots: 1 });
   // big enough that every rank still works a few seconds after the last one
-  // starts writing songplays (~900 MB of logs)
-  gen = generate(tmpdir('faults-gen'), { songs: 3000, events: 2000000, days: 30, seed: 3 });
+  // starts writing songplays (~900 MB of logs at 2,000,000 events)
+  gen = generate(tmpdir('faults-gen'), { songs: 3000, events: EVENTS, days: 30, seed: 3 });
   ref = path.join(tmpdir('faults-ref'), 'lake');
   out = path.join(tmpdir('faults-out'), 'lake');
   buildOk(['--songs', path.join(gen, 'song_data'), '--logs', path.join(gen, 'log_data'), '--out', ref,
