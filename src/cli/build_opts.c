@@ -24,6 +24,7 @@ enum {
     O_ROW_GROUP_ROWS,
     O_QUIET,
     O_NO_SYNC,
+    O_MPI_TIMEOUT,
     O_DRY_RUN,
     O_POSTGRES,
     O_PG_SCHEMA
@@ -56,6 +57,9 @@ static const cli_opt OPTS[] = {
      "rejects of a failed run go to <out>/_songlake/failed/<run>/"},
     {O_ROW_GROUP_ROWS, "row-group-rows", "N", "row_group_rows", 0, NULL, NULL,
      "rows per Parquet row group (default 1048576)"},
+    {O_MPI_TIMEOUT, "mpi-timeout", "SECONDS", "mpi_timeout", 0, NULL, NULL,
+     "under mpirun/srun: a rank not heard from this long is lost\n"
+     "and ends the job (default 25, or SONGLAKE_MPI_TIMEOUT; 0 = off)"},
     {O_NO_SYNC, "no-sync", NULL, "sync", CLI_CFG_NEG, NULL, NULL,
      "local output: publish without syncfs/fsync (faster; a killed\n"
      "run still leaves the previous lake, a power loss may not)"},
@@ -136,6 +140,14 @@ const char *build_opts_apply(void *ctx, const cli_opt *opt, const char *val) {
             r > 0 ? r : 1e-300; /* 0: any reject fails (0 in the struct = default) */
         break;
     }
+    case O_MPI_TIMEOUT: {
+        char *end;
+        double v = strtod(val, &end);
+        if (!*val || *end || !(v >= 0 && v <= 86400))
+            return "seconds from 0 (no watchdog) to 86400";
+        c->mpi_timeout = v;
+        break;
+    }
     case O_ROW_GROUP_ROWS:
         if (!parse_u64(val, &n) || n < 1) return "a positive integer";
         o->row_group_rows = (size_t)n;
@@ -214,6 +226,7 @@ int build_opts_parse(build_cli_opts *c, int argc, char **argv) {
     build_opts *o = &c->run;
     o->codec = PQ_CODEC_SNAPPY;
     o->max_rejects = UINT64_MAX;
+    c->mpi_timeout = -1;
     o->threads = sl_cpu_count();
     cli_parse_spec s = {
         .cmd = &CLI_CMD_BUILD, .apply = build_opts_apply, .ctx = c, .io = &o->io, .own = &c->own};

@@ -13,8 +13,9 @@
  * points at, and what only the command line decides. */
 typedef struct build_cli_opts {
     build_opts run;
-    cli_strings own; /* strings to free */
-    bool dry_run;    /* list what would be read and written, write nothing */
+    cli_strings own;    /* strings to free */
+    bool dry_run;       /* list what would be read and written, write nothing */
+    double mpi_timeout; /* --mpi-timeout seconds; < 0: not given (dist.h's default) */
 } build_cli_opts;
 
 /* Returns -1 when the build should run, 0 after --help, 2 on a usage error

@@ -5,6 +5,7 @@
 #include "cli/build_opts.h"
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
+#include "dist/dist.h"
 
 #include <string.h>
 
@@ -12,6 +13,7 @@ int cmd_build(int argc, char **argv) {
     build_cli_opts o;
     int rc = build_opts_parse(&o, argc, argv);
     if (rc >= 0) return rc; /* --help (0) or a usage error (2) */
+    if (o.mpi_timeout >= 0) dist_set_timeout(o.mpi_timeout);
     if (o.dry_run)
         rc = build_dry_run(&o);
     else {

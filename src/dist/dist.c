@@ -1,11 +1,12 @@
 /* dist: MPI collectives for the build, with a one-rank fallback.
  * Byte exchanges use 64-bit counts split into chunks below INT_MAX, since MPI
  * counts are ints. */
-#include "dist/dist.h"
+#include "dist/dist_internal.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef SONGLAKE_HAVE_MPI
 #include <mpi.h>
@@ -13,6 +14,26 @@
 
 static int g_rank = 0, g_size = 1;
 static bool g_active = false;
+/* every rank's host name, DIST_HOST_MAX bytes each, for messages */
+#define DIST_HOST_MAX 64
+static char *g_hosts;
+
+const char *dist_host(int rank) {
+    if (!g_hosts || rank < 0 || rank >= g_size) return "?";
+    return g_hosts + (size_t)rank * DIST_HOST_MAX;
+}
+
+double dist_default_timeout(void) {
+    const char *e = getenv("SONGLAKE_MPI_TIMEOUT");
+    char *end;
+    double v = e ? strtod(e, &end) : 0;
+    if (e && end != e && *end == 0 && v >= 0) return v;
+    return DIST_DEFAULT_TIMEOUT;
+}
+
+void dist_set_timeout(double seconds) {
+    dist_watch_set_timeout(seconds);
+}
 
 bool dist_compiled(void) {
 #ifdef SONGLAKE_HAVE_MPI
@@ -35,10 +56,19 @@ void dist_init(int *argc, char ***argv) {
 #ifdef SONGLAKE_HAVE_MPI
     if (!launched_by_mpi()) return;
     int provided;
-    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    dist_watch_block_signals(true);
+    MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
     g_active = true;
+    char me[DIST_HOST_MAX] = {0};
+    if (gethostname(me, sizeof me - 1) < 0) strcpy(me, "?");
+    g_hosts = sl_calloc((size_t)g_size, DIST_HOST_MAX);
+    MPI_Allgather(me, DIST_HOST_MAX, MPI_CHAR, g_hosts, DIST_HOST_MAX, MPI_CHAR, MPI_COMM_WORLD);
+    if (g_size > 1 && provided >= MPI_THREAD_MULTIPLE)
+        dist_watch_start(g_rank, g_size, dist_host, dist_default_timeout());
+    else
+        dist_watch_block_signals(false);
 #else
     (void)argc;
     (void)argv;
@@ -48,9 +78,14 @@ void dist_init(int *argc, char ***argv) {
 
 void dist_finalize(void) {
 #ifdef SONGLAKE_HAVE_MPI
-    if (g_active) MPI_Finalize();
+    if (g_active) {
+        dist_watch_stop();
+        MPI_Finalize();
+    }
 #endif
     g_active = false;
+    free(g_hosts);
+    g_hosts = NULL;
 }
 
 void dist_abort(int code) {

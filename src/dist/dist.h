@@ -20,6 +20,18 @@ bool dist_compiled(void); /* MPI support built in */
 bool dist_active(void);   /* running with more than one rank */
 int dist_rank(void);
 int dist_size(void);
+/* The host a rank runs on (its gethostname), for messages; "?" if unknown. */
+const char *dist_host(int rank);
+
+/* Faults (dist_watch.c, docs/mpi.md): every rank exchanges heartbeats with
+ * rank 0 on a thread of its own; a rank not heard from for the timeout is
+ * lost: one line names it and its host, and the job ends (MPI_Abort).
+ * SIGTERM/SIGINT to a rank end the job the same way. The timeout is
+ * SONGLAKE_MPI_TIMEOUT (seconds, 0 = no watchdog) or DIST_DEFAULT_TIMEOUT;
+ * --mpi-timeout sets it after start-up (every rank gets the same flags). */
+#define DIST_DEFAULT_TIMEOUT 25.0
+double dist_default_timeout(void);
+void dist_set_timeout(double seconds);
 
 /* All ranks pass their own ok; returns true only when every rank is ok. */
 bool dist_all_ok(bool ok);
