@@ -90,8 +90,8 @@ struct lake {
     uint64_t nrejects;
     lake_reason *reasons; /* lake_reasons.c, with rej_mu */
     size_t nreasons;
-    uint64_t rej_bytes; /* written to rejects.jsonl */
-    bool rej_full;      /* max_rejects_bytes reached: no more lines */
+    uint64_t rej_bytes;              /* written to rejects.jsonl */
+    bool rej_full;                   /* max_rejects_bytes reached: no more lines */
     part sp_parts[LAKE_SP_MAX_OPEN]; /* songplays files open, one per (year, month) */
     size_t sp_nparts;
     uint64_t sp_tick; /* for least-recently-used closing */
