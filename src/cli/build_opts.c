@@ -30,11 +30,13 @@ static const char USAGE[] =
     "endpoint_url= region=\n"
     "                       profile= s3_max_connections= s3_timeout= s3_max_attempts=\n"
     "                       s3_max_retry_seconds= s3_part_size= s3_multipart_threshold=\n"
-    "                       postgres= pg_schema=; flags win over the file\n"
+    "                       postgres= pg_schema= format=; flags win over the file\n"
     "\n"
     "processing:\n"
     "  --threads N          worker threads (default: number of cores)\n"
     "  --compression C      snappy (default, as Spark), zstd, gzip or none\n"
+    "  --format F           parquet (default: plain Parquet tables) or delta (each table\n"
+    "                       also a Delta Lake table; `songlake vacuum` removes old files)\n"
     "  --max-rejects N      fail the run when more than N records are rejected\n"
     "                       (default: unlimited; rejects go to <out>/_songlake/rejects.jsonl)\n"
     "  --max-reject-rate R  fail the run, publishing nothing, when a source rejects more\n"
@@ -65,7 +67,8 @@ static const char USAGE[] =
     "  --pg-schema NAME     schema to load into (default: public)\n"
     "\n"
     "Exit status: 0 on success; 1 when the run failed (the previous lake is left\n"
-    "as it was); 2 on a usage error.\n";
+    "as it was); 2 on a usage error; 3 when another writer committed a Delta\n"
+    "version first (--format delta; nothing more is committed).\n";
 
 static char *own(build_cli_opts *c, const char *s) {
     return cli_own(&c->own, s);
@@ -124,6 +127,9 @@ const char *build_opts_apply(build_cli_opts *c, const char *key, const char *val
     } else if (!strcmp(key, "row_group_rows") || !strcmp(key, "row-group-rows")) {
         if (!parse_u64(val, &n) || n < 1) return "a positive integer";
         o->row_group_rows = (size_t)n;
+    } else if (!strcmp(key, "format")) {
+        if (strcmp(val, "parquet") && strcmp(val, "delta")) return "parquet or delta";
+        o->delta = !strcmp(val, "delta");
     } else if (!strcmp(key, "postgres"))
         o->postgres = own(c, val);
     else if (!strcmp(key, "pg_schema") || !strcmp(key, "pg-schema"))
@@ -214,6 +220,7 @@ int build_opts_parse(build_cli_opts *c, int argc, char **argv) {
                                              "config",
                                              "threads",
                                              "compression",
+                                             "format",
                                              "max-rejects",
                                              "max-reject-rate",
                                              "row-group-rows",

@@ -19,6 +19,7 @@ static void usage(FILE *f) {
             "  inspect        show a Parquet file's schema, row groups, encodings and statistics\n"
             "  load-postgres  load a built lake into PostgreSQL in one transaction\n"
             "  generate       write Sparkify-shaped test data of any size\n"
+            "  vacuum         delete the files no recent version of a Delta lake references\n"
             "\n"
             "  songlake <command> --help   options of one command\n"
             "  songlake --version          version and built-in features\n",
@@ -57,6 +58,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "load-postgres")) return cmd_load_postgres(argc - 1, argv + 1);
+    if (!strcmp(cmd, "vacuum")) return cmd_vacuum(argc - 1, argv + 1);
     fprintf(stderr, "songlake: unknown command '%s'; run 'songlake --help' for the list\n", cmd);
     return 2;
 }
