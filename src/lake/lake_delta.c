@@ -200,6 +200,23 @@ static int is_delta_lake(const char *root, const io_config *cfg, bool *delta, bo
     return rc;
 }
 
+/* Whether cur holds the files of version `named` (-1: none), by path. */
+static bool same_files(const char *tu, const io_config *cfg, const delta_snapshot *cur,
+                       int64_t named, sl_err *err, int *rc) {
+    *rc = 0;
+    if (named < 0) return cur->nfiles == 0;
+    delta_snapshot t;
+    if (delta_snapshot_load(tu, cfg, named, &t, err) < 0) {
+        *rc = -1;
+        return true;
+    }
+    bool same = t.nfiles == cur->nfiles;
+    for (size_t i = 0; same && i < t.nfiles; i++)
+        same = strcmp(t.files[i].path, cur->files[i].path) == 0; /* both sorted */
+    delta_snapshot_free(&t);
+    return same;
+}
+
 /* A RESTORE of the version the star names (or, when no star names any, of
  * the empty table) on top of the latest. */
 static int roll_back(const char *root, const io_config *cfg, int t, int64_t named, sl_err *err) {
@@ -209,6 +226,13 @@ static int roll_back(const char *root, const io_config *cfg, int t, int64_t name
     if (rc == 0 && cur.version < named)
         rc = sl_err_set(err, "%s: the last star record names version %lld, the log ends at %lld",
                         tu, (long long)named, (long long)cur.version);
+    /* a version after the named one holding its file set is an earlier
+     * rollback (or a no-op): nothing to undo */
+    if (rc == 0 && cur.version > named && same_files(tu, cfg, &cur, named, err, &rc)) {
+        delta_snapshot_free(&cur);
+        free(tu);
+        return rc;
+    }
     if (rc == 0 && cur.version > named) {
         int64_t v = -1;
         if (named >= 0)
