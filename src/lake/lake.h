@@ -161,6 +161,12 @@ bool lake_conflict(const lake *lk);
  * lake has none). */
 int lake_star_versions(const char *root, const io_config *cfg, int64_t *star,
                        int64_t versions[LAKE_NTABLES], sl_err *err);
+/* The data files (paths relative to the table) of table `name` at the
+ * version the last star record names; *is_delta false (nothing else set)
+ * for a lake without star records. Free with lake_paths_free. */
+int lake_star_files(const char *root, const io_config *cfg, const char *name, bool *is_delta,
+                    char ***paths, size_t *n, sl_err *err);
+void lake_paths_free(char **paths, size_t n);
 /* songlake vacuum: deletes (or with dry_run lists on out) the files of
  * every table that no version newer than retain_hours references. */
 int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool dry_run, FILE *out,

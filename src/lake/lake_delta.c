@@ -604,6 +604,35 @@ int lake_delta_keep_stars(lake *lk, sl_err *err) {
     return rc < 0 ? sl_err_prefix(err, "keeping the star records") : 0;
 }
 
+int lake_star_files(const char *root, const io_config *cfg, const char *name, bool *is_delta,
+                    char ***paths, size_t *n, sl_err *err) {
+    *is_delta = false;
+    *paths = NULL;
+    *n = 0;
+    int t = 0;
+    while (t < LAKE_NTABLES && strcmp(lake_table_name(t), name)) t++;
+    if (t == LAKE_NTABLES) return sl_err_set(err, "internal: no table %s", name);
+    int64_t star, v[LAKE_NTABLES];
+    if (lake_star_versions(root, cfg, &star, v, err) < 0) return -1;
+    if (star < 0) return 0;
+    *is_delta = true;
+    char *tu = table_uri(root, t);
+    delta_snapshot s;
+    int rc = delta_snapshot_load(tu, cfg, v[t], &s, err);
+    if (rc == 0) {
+        *paths = sl_calloc(s.nfiles + 1, sizeof **paths);
+        for (size_t i = 0; i < s.nfiles; i++) (*paths)[i] = sl_strdup(s.files[i].path);
+        *n = s.nfiles;
+    }
+    delta_snapshot_free(&s);
+    free(tu);
+    return rc < 0 ? sl_err_prefix(err, "star %lld", (long long)star) : 0;
+}
+
+void lake_paths_free(char **paths, size_t n) {
+    delta_paths_free(paths, n);
+}
+
 /* ---- vacuum -------------------------------------------------------------- */
 int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool dry_run, FILE *out,
                 sl_err *err) {
