@@ -22,6 +22,8 @@ On the bundled sample (71 song files, 30 log files):
   star record): the next command (vacuum --dry-run) rolls back and every
   reader sees the previous star's rows in every table;
 - a format switch is refused (exit 2) both ways;
+- under mpirun -np 2 (when built with Open MPI): two runs, both versions
+  read as the parquet builds, each table's version holding both ranks' files;
 - vacuum: --dry-run deletes nothing, the default retention deletes nothing,
   --retain-hours 0 deletes exactly the files the latest versions do not
   hold; the latest versions read the same; _delta_log and _songlake are
@@ -435,6 +437,23 @@ def main():
             fail("vacuum deleted log or lake files")
         print(f"vacuum: {len(gone)} files deleted, {len(live)} live kept", flush=True)
         check_reads(lake, None, expected(tmp, 6), "after vacuum")
+
+        # under mpirun: two ranks' files in one version per table
+        mpi = "mpi: yes" in run([BIN, "--version"]).stdout and shutil.which("mpirun")
+        if mpi:
+            mlake = os.path.join(tmp, "mpi")
+            for k in (4, 30):
+                build_delta(tmp, mlake, k, prefix=["mpirun", "--allow-run-as-root", "--oversubscribe",
+                                                   "-np", "2"])
+            n = check_reads(mlake, 0, expected(tmp, 4), "mpirun version 0")
+            n += check_reads(mlake, 1, expected(tmp, 30), "mpirun version 1")
+            ranks = {os.path.basename(a["path"])[:10] for a in pa.table(DeltaTable(
+                os.path.join(mlake, "users")).get_add_actions(flatten=True)).to_pylist()}
+            if ranks != {"part-00000", "part-00001"}:
+                fail(f"mpirun: users files from {ranks}")
+            print(f"mpirun -np 2: {n} of 30 reads equal to the parquet build", flush=True)
+        else:
+            print("mpirun: skipped (built without Open MPI)", flush=True)
     if FAILURES:
         print(f"{len(FAILURES)} failures")
         sys.exit(1)
