@@ -167,6 +167,11 @@ int lake_star_versions(const char *root, const io_config *cfg, int64_t *star,
 int lake_star_files(const char *root, const io_config *cfg, const char *name, bool *is_delta,
                     char ***paths, size_t *n, sl_err *err);
 void lake_paths_free(char **paths, size_t n);
+/* songlake inspect of a Delta table directory or a Delta lake root: every
+ * version (operation, mode, run, files added and removed, rows, time) of
+ * each table and which the last star record names; as JSON with json.
+ * 1 (nothing printed) when uri is neither. */
+int lake_inspect_delta(const char *uri, const io_config *cfg, bool json, FILE *out, sl_err *err);
 /* songlake vacuum: deletes (or with dry_run lists on out) the files of
  * every table that no version newer than retain_hours references. */
 int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool dry_run, FILE *out,

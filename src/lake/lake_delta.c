@@ -633,6 +633,123 @@ void lake_paths_free(char **paths, size_t n) {
     delta_paths_free(paths, n);
 }
 
+/* ---- inspect ------------------------------------------------------------- */
+static void put_opt_str(FILE *out, const char *s) {
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    sl_buf b = {0};
+    sl_buf_json_str(&b, s, strlen(s));
+    fwrite(b.data, 1, b.len, out);
+    sl_buf_free(&b);
+}
+
+static void iso_time(int64_t ms, char out[32]) {
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int inspect_table(const char *tu, const io_config *cfg, const char *name, int64_t named,
+                         bool json, bool first, FILE *out, sl_err *err) {
+    delta_snapshot s;
+    if (delta_snapshot_load_all(tu, cfg, -1, &s, err) < 0) return -1;
+    if (json) {
+        fprintf(out, "%s{\"table\":", first ? "" : ",");
+        put_opt_str(out, name);
+        fprintf(out, ",\"version\":%lld,\"star_version\":", (long long)s.version);
+        if (named >= 0)
+            fprintf(out, "%lld", (long long)named);
+        else
+            fputs("null", out);
+        fprintf(out, ",\"files\":%zu,\"versions\":[", s.nfiles);
+    } else {
+        fprintf(out, "%s%s: Delta table, version %lld, %zu files", first ? "" : "\n", name,
+                (long long)s.version, s.nfiles);
+        if (named >= 0)
+            fprintf(out, " (the last star record names version %lld)", (long long)named);
+        fprintf(out, "\n%8s  %-20s  %-8s  %-9s  %-24s %7s %7s %10s\n", "version", "time",
+                "operation", "mode", "run", "added", "removed", "rows");
+    }
+    for (size_t i = 0; i < s.nhistory; i++) {
+        const delta_version_info *h = &s.history[i];
+        char when[32];
+        iso_time(h->timestamp, when);
+        if (json) {
+            fprintf(out, "%s{\"version\":%lld,\"timestamp\":%lld,\"time\":\"%s\",\"operation\":",
+                    i ? "," : "", (long long)h->version, (long long)h->timestamp, when);
+            put_opt_str(out, h->operation);
+            fputs(",\"mode\":", out);
+            put_opt_str(out, h->mode);
+            fputs(",\"run\":", out);
+            put_opt_str(out, h->run_id);
+            fprintf(out, ",\"files_added\":%lld,\"files_removed\":%lld,\"rows\":%lld}",
+                    (long long)h->files_added, (long long)h->files_removed, (long long)h->rows);
+        } else {
+            fprintf(out, "%8lld  %-20s  %-9s %-9s  %-24s %7lld %7lld %10lld%s\n",
+                    (long long)h->version, when, h->operation ? h->operation : "-",
+                    h->mode ? h->mode : "-", h->run_id ? h->run_id : "-", (long long)h->files_added,
+                    (long long)h->files_removed, (long long)h->rows,
+                    h->version == named ? "  <- star" : "");
+        }
+    }
+    if (json) fputs("]}", out);
+    delta_snapshot_free(&s);
+    return 0;
+}
+int lake_inspect_delta(const char *uri, const io_config *cfg, bool json, FILE *out, sl_err *err) {
+    size_t n = strlen(uri);
+    while (n > 1 && uri[n - 1] == '/') n--;
+    char *root = sl_strndup(uri, n);
+    char *log0 = join(root, "_delta_log/00000000000000000000.json");
+    int rc;
+    sl_err probe;
+    bool table = exists(log0, cfg, &probe, &rc);
+    free(log0);
+    if (rc < 0) { /* a file, say: not a Delta location */
+        free(root);
+        return 1;
+    }
+    int64_t star = -1, v[LAKE_NTABLES];
+    const char *name = root;
+    if (rc == 0 && table) { /* one table: its lake is the parent directory */
+        const char *slash = strrchr(root, '/');
+        name = slash ? slash + 1 : root;
+        char *lake_root = slash ? sl_strndup(root, (size_t)(slash - root)) : sl_strdup(".");
+        sl_err ignored;
+        if (lake_star_versions(lake_root, cfg, &star, v, &ignored) < 0) star = -1;
+        free(lake_root);
+    } else if (rc == 0) {
+        rc = lake_star_versions(root, cfg, &star, v, err);
+        if (rc == 0 && star < 0) rc = 1; /* neither: not ours to show */
+    }
+    if (rc == 0 && json) {
+        fputs("{\"star\":", out);
+        if (star >= 0)
+            fprintf(out, "%lld", (long long)star);
+        else
+            fputs("null", out);
+        fputs(",\"tables\":[", out);
+    } else if (rc == 0 && !table)
+        fprintf(out, "%s: Delta lake, star record %lld\n\n", root, (long long)star);
+    bool shown = false;
+    for (int t = 0; rc == 0 && t < LAKE_NTABLES; t++) {
+        if (table && strcmp(name, lake_table_name(t))) continue;
+        char *tu = table ? sl_strdup(root) : table_uri(root, t);
+        rc = inspect_table(tu, cfg, lake_table_name(t), star >= 0 ? v[t] : -1, json, !shown, out,
+                           err);
+        shown = true;
+        free(tu);
+    }
+    if (rc == 0 && !shown) /* a Delta table that is none of the five */
+        rc = inspect_table(root, cfg, name, -1, json, true, out, err);
+    if (rc == 0 && json) fputs("]}\n", out);
+    free(root);
+    return rc;
+}
+
 /* ---- vacuum -------------------------------------------------------------- */
 int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool dry_run, FILE *out,
                 sl_err *err) {

@@ -13,7 +13,8 @@ On the bundled sample (71 song files, 30 log files):
   for timestamps, bounds and exact up to 32 characters for strings), and a
   pruned copy (files the stats exclude deleted) still answers a filter in
   DuckDB;
-- the star record names every table's latest version;
+- the star record names every table's latest version; inspect (--json)
+  lists every version with its rows;
 - a conflicting writer: a version created behind songlake's back while the
   run is about to commit (the run paused in its first link(2) by strace)
   stops the run with one line, exit 3, nothing more committed; the next run
@@ -295,6 +296,25 @@ def check_pruning(lake, tmp):
         pass
 
 
+def check_inspect(lake, tmp, runs):
+    """inspect --json: every version of every table with its rows and run,
+    the star's version; the text form names the star's version."""
+    got = json.loads(run([BIN, "inspect", "--json", lake]).stdout)
+    if got["star"] != runs - 1 or [t["table"] for t in got["tables"]] != list(TABLES):
+        fail(f"inspect: star {got['star']}, tables {[t['table'] for t in got['tables']]}")
+    for t in got["tables"]:
+        vs = t["versions"]
+        rows = [v["rows"] for v in vs]
+        want = [len(expected(tmp, k + 1)[t["table"]]) for k in range(runs)]
+        if rows != want or t["star_version"] != runs - 1 or any(
+                v["operation"] != "WRITE" or v["mode"] != "Overwrite" for v in vs):
+            fail(f"inspect {t['table']}: rows {rows}, want {want}; star version {t['star_version']}")
+    text = run([BIN, "inspect", os.path.join(lake, "users")]).stdout
+    if f"names version {runs - 1}" not in text or text.count(" WRITE ") != runs:
+        fail(f"inspect users: {text[:300]!r}")
+    print(f"inspect: {runs} versions of each table with their rows", flush=True)
+
+
 # ---- conflicting writer, kills ----------------------------------------------
 
 def conflict(tmp, lake, k):
@@ -378,6 +398,7 @@ def main():
         print(f"time travel: {total} of {runs * 15} reads (12 versions x 5 tables x 3 readers) "
               "equal to the parquet build", flush=True)
         total = check_reads(lake, None, expected(tmp, runs), "latest")
+        check_inspect(lake, tmp, runs)
         check_stats(lake)
         check_pruning(lake, tmp)
 
