@@ -751,31 +751,92 @@ int lake_inspect_delta(const char *uri, const io_config *cfg, bool json, FILE *o
 }
 
 /* ---- vacuum -------------------------------------------------------------- */
+/* The start time (ms) of the run that wrote a data file, from its name
+ * part-NNNNN-<YYYYMMDDTHHMMSSZ>-<hex>[-cNNN].<ext>; -1 when the name is not
+ * one songlake gives. */
+static int64_t run_time_of(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strncmp(base, "part-", 5) != 0) return -1;
+    const char *p = base + 5;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p != '-') return -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *e = strptime(p + 1, "%Y%m%dT%H%M%SZ-", &tm);
+    if (!e || !strstr(e, ".parquet")) return -1;
+    return (int64_t)timegm(&tm) * 1000;
+}
+
+static int path_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Data files in the table directory that no version ever named, written by
+ * a run that started before the cut: a killed or conflicting run's. A run
+ * still writing (none locally: vacuum holds the lake's lock) started after
+ * the cut unless the retention is shorter than the run. */
+static int orphans(const char *tu, const io_config *cfg, int64_t cut, sl_vec *out, sl_err *err) {
+    delta_snapshot s;
+    if (delta_snapshot_load_all(tu, cfg, -1, &s, err) < 0) return -1;
+    size_t nk = s.nfiles + s.ntombstones;
+    char **known = sl_calloc(nk + 1, sizeof *known);
+    for (size_t i = 0; i < s.nfiles; i++) known[i] = s.files[i].path;
+    for (size_t i = 0; i < s.ntombstones; i++) known[s.nfiles + i] = s.tombstones[i].path;
+    qsort(known, nk, sizeof *known, path_cmp);
+    io_list l = {0};
+    sl_err lerr;
+    int rc = 0;
+    if (io_list_inputs(tu, cfg, &l, &lerr) == 0) { /* (an empty table lists nothing) */
+        size_t tl = strlen(tu);
+        for (size_t i = 0; i < l.n; i++) {
+            const char *u = l.files[i].uri;
+            if (strncmp(u, tu, tl) || u[tl] != '/') continue;
+            const char *rel = u + tl + 1;
+            int64_t t = run_time_of(rel);
+            if (t < 0 || t >= cut || bsearch(&rel, known, nk, sizeof *known, path_cmp)) continue;
+            *(char **)sl_vec_push(out) = sl_strdup(rel);
+        }
+    }
+    io_list_free(&l);
+    free(known);
+    delta_snapshot_free(&s);
+    return rc;
+}
+
 int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool dry_run, FILE *out,
                 sl_err *err) {
     const char *root = io_store_uri(store);
     int64_t now = now_ms(), retain = (int64_t)(retain_hours * 3600.0 * 1000.0);
-    size_t total = 0;
+    size_t total = 0, norphans = 0;
     for (int t = 0; t < LAKE_NTABLES; t++) {
         char *tu = table_uri(root, t);
         char **paths = NULL;
         size_t n = 0;
+        sl_vec orph;
+        sl_vec_init(&orph, sizeof(char *));
         int rc = delta_vacuum_plan(tu, cfg, now, retain, &paths, &n, err);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            char *u = join(tu, paths[i]);
+        if (rc == 0) rc = orphans(tu, cfg, now - retain, &orph, err);
+        for (size_t i = 0; rc == 0 && i < n + orph.len; i++) {
+            const char *rel = i < n ? paths[i] : SL_VEC_AT(&orph, char *, i - n);
+            char *u = join(tu, rel);
             if (out)
-                fprintf(out, "%s%s/%s\n", dry_run ? "would delete " : "deleted ",
-                        lake_table_name(t), paths[i]);
+                fprintf(out, "%s%s/%s%s\n", dry_run ? "would delete " : "deleted ",
+                        lake_table_name(t), rel, i < n ? "" : " (no version names it)");
             if (!dry_run) rc = io_remove(u, cfg, err);
             free(u);
         }
-        total += n;
+        total += n + orph.len;
+        norphans += orph.len;
         delta_paths_free(paths, n);
+        delta_paths_free((char **)orph.data, orph.len);
         free(tu);
         if (rc < 0) return sl_err_prefix(err, "vacuum %s", lake_table_name(t));
     }
     if (out)
-        fprintf(out, "%s %zu file(s) that no version of the last %g hours references\n",
-                dry_run ? "would delete" : "deleted", total, retain_hours);
+        fprintf(out,
+                "%s %zu file(s) that no version of the last %g hours references (%zu that no "
+                "version ever named, of runs that did not finish)\n",
+                dry_run ? "would delete" : "deleted", total, retain_hours, norphans);
     return 0;
 }

@@ -26,9 +26,10 @@ On the bundled sample (71 song files, 30 log files):
 - under mpirun -np 2 (when built with Open MPI): two runs, both versions
   read as the parquet builds, each table's version holding both ranks' files;
 - vacuum: --dry-run deletes nothing, the default retention deletes nothing,
-  --retain-hours 0 deletes exactly the files the latest versions do not
-  hold; the latest versions read the same; _delta_log and _songlake are
-  untouched.
+  --retain-hours 0 deletes exactly the data files the latest versions do
+  not hold (those older versions held and those of the killed and
+  conflicting runs that no version names); the latest versions read the
+  same; _delta_log and _songlake are untouched.
 Exits non-zero on any failure.
 """
 import datetime
@@ -427,8 +428,8 @@ def main():
 
         before = files()
         r = run([BIN, "vacuum", "--lake", lake, "--retain-hours", "0", "--dry-run"])
-        listed = {l.split(" ", 2)[2] for l in r.stdout.splitlines() if l.startswith("would delete ")
-                  and "/" in l}
+        listed = {l.split(" ", 2)[2].split(" (")[0] for l in r.stdout.splitlines()
+                  if l.startswith("would delete ") and "/" in l}
         if files() != before:
             fail("vacuum --dry-run changed files")
         r = run([BIN, "vacuum", "--lake", lake])
@@ -438,16 +439,20 @@ def main():
         for t in TABLES:
             for a in pa.table(DeltaTable(os.path.join(lake, t)).get_add_actions(flatten=True)).to_pylist():
                 live.add(f"{t}/{urllib.parse.unquote(a['path'])}")
-        referenced = set()  # by any version (killed runs' files never were)
+        data_before = {f for f in before if f.endswith(".parquet") and "_delta_log" not in f}
+        orphans = 0  # files of the killed and conflicting runs: no version names them
         for t in TABLES:
             log = os.path.join(lake, t, "_delta_log")
+            named = set()
             for n in os.listdir(log):
                 if n.endswith(".json") and n[0] not in "._":
                     for line in open(os.path.join(log, n), encoding="utf-8"):
                         a = json.loads(line).get("add")
                         if a:
-                            referenced.add(f"{t}/{urllib.parse.unquote(a['path'])}")
-        data_before = {f for f in before if f in referenced}
+                            named.add(f"{t}/{urllib.parse.unquote(a['path'])}")
+            orphans += len({f for f in data_before if f.startswith(t + "/")} - named)
+        if not orphans:
+            fail("vacuum: no file of a killed run to delete")
         r = run([BIN, "vacuum", "--lake", lake, "--retain-hours", "0"])
         after = files()
         gone = before - after
@@ -456,7 +461,8 @@ def main():
                  f"versions; dry-run listed {len(listed)}")
         if any("_delta_log" in f or f.startswith("_songlake") for f in gone):
             fail("vacuum deleted log or lake files")
-        print(f"vacuum: {len(gone)} files deleted, {len(live)} live kept", flush=True)
+        print(f"vacuum: {len(gone)} files deleted ({orphans} of runs that did not finish), "
+              f"{len(live)} live kept", flush=True)
         check_reads(lake, None, expected(tmp, 6), "after vacuum")
 
         # under mpirun: two ranks' files in one version per table
