@@ -4,11 +4,18 @@
 // polars and DuckDB read the tables from versitygw's posix directory at
 // both versions with the row counts of the local --format parquet builds
 // of the same inputs, and a third run's version 2 as the latest while
-// version 1 still reads the same. Against s3rver (ignores the header):
+// version 1 still reads the same; a run SIGKILLed at each of its six
+// commit points (each table's conditional PUT, the star record's; a proxy
+// drops that request and kills the run) is rolled back by the next command
+// (vacuum --dry-run), after which every reader sees the last star; a
+// version another writer creates just before songlake's conditional PUT of
+// it stops the run (exit 3, one line, nothing more committed). Against
+// s3rver (ignores the header):
 // --format delta is refused with one line, exit 2, and writes no table.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -106,6 +113,39 @@ function assertCounts(dir, version, want, what) {
   console.log(`${what}: every reader gives ${JSON.stringify(want)}`);
 }
 
+// A pass-through proxy in front of versitygw (SigV4 still holds: the Host
+// header is forwarded as signed) that, for the first request `match`
+// accepts, calls onMatch (which SIGKILLs songlake, say) and drops the
+// request unforwarded unless onMatch returns 'forward': a kill, or another
+// writer's version, at an exact commit point.
+function startKillProxy(upstream) {
+  const state = { match: null, onMatch: null };
+  const u = new URL(upstream);
+  const srv = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (state.match && state.match(req)) {
+        const f = state.onMatch;
+        state.match = null;
+        if (f(req) !== 'forward') {
+          req.socket.destroy();
+          return;
+        }
+      }
+      const headers = { ...req.headers };
+      delete headers.expect;
+      const up = http.request({ host: u.hostname, port: u.port, method: req.method, path: req.url, headers }, (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => req.socket.destroy());
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  return new Promise((r) => srv.listen(0, '127.0.0.1', () => r({ srv, state, endpoint: `http://127.0.0.1:${srv.address().port}` })));
+}
+
 const vgw = await startVersitygw();
 let s3rver;
 try {
@@ -125,6 +165,57 @@ try {
   assert.equal(r.code, 0, r.err);
   assertCounts(lakeDir, 'latest', counts['3'], 'versitygw latest after a third run');
   assertCounts(lakeDir, 1, counts.all, 'versitygw version 1 after a third run');
+
+  // SIGKILL at each commit point: the conditional PUT of each table's
+  // version (1-5) or of the star record (6), through the kill proxy; then
+  // vacuum --dry-run (directly) rolls back and every reader sees star 2
+  const kp = await startKillProxy(vgw.endpoint);
+  const points = [...TABLES.map((t) => `/lake/d/${t}/_delta_log/`), '/lake/d/_songlake/star/'];
+  const versionsOf = () => Object.fromEntries(TABLES.map((t) => [t, fs.readdirSync(path.join(lakeDir, t, '_delta_log'))
+    .filter((n) => /^\d{20}\.json$/.test(n)).length]));
+  for (let p = 0; p < points.length; p++) {
+    const before = versionsOf();
+    const child = spawn(bin, buildArgs(path.join(sample, 'log_data'), 's3://lake/d', 'delta'),
+      { env: clientEnv(kp.endpoint, KEY, SECRET), stdio: ['ignore', 'ignore', 'pipe'] });
+    let killedAt = false;
+    kp.state.onMatch = () => { killedAt = true; child.kill('SIGKILL'); };
+    kp.state.match = (req) => req.method === 'PUT' && req.url.startsWith(points[p]) && req.url.endsWith('.json')
+      && req.headers['if-none-match'] === '*';
+    const sig = await new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal || code)));
+    assert.ok(killedAt && sig === 'SIGKILL', `kill at ${points[p]}: exit ${sig}`);
+    const after = versionsOf();
+    const committed = TABLES.filter((t) => after[t] > before[t]).length;
+    assert.equal(committed, p, `kill at ${points[p]}: ${committed} tables committed`);
+    r = sl(['vacuum', '--lake', 's3://lake/d', '--dry-run'], env);
+    assert.equal(r.code, 0, r.err);
+    if (p > 0) assert.match(r.err, /rolled back/, `kill at ${points[p]}`);
+    assertCounts(lakeDir, 'latest', counts['3'], `S3 kill before ${points[p]} (${p} tables committed), rolled back`);
+  }
+
+  // a conflicting writer: songplays' next version appears (another
+  // conditional PUT, straight to versitygw) just before songlake's conditional PUT of it
+  // reaches versitygw, which answers 412: exit 3, one line, nothing more
+  const before = versionsOf();
+  const starsBefore = fs.readdirSync(path.join(lakeDir, '_songlake', 'star')).length;
+  kp.state.match = (req) => req.method === 'PUT' && req.url.startsWith(points[0]) && req.url.endsWith('.json');
+  kp.state.onMatch = (req) => {
+    const key = decodeURIComponent(req.url.split('?')[0].slice('/lake/'.length));
+    const w = spawnSync(path.join(process.env.SONGLAKE_BUILD_DIR, 'tests', 'io', 'small_files_tool'),
+      ['create', `s3://lake/${key}`, '{"commitInfo":{"operation":"WRITE","engineInfo":"rogue"}}\n'],
+      { env, encoding: 'utf8' });
+    assert.equal(w.stdout.trim(), 'created', `the rogue writer: ${w.stderr}`);
+    return 'forward';
+  };
+  r = await proxy.run(bin, buildArgs(path.join(sample, 'log_data'), 's3://lake/d', 'delta'),
+    { env: clientEnv(kp.endpoint, KEY, SECRET) });
+  assert.equal(r.code, 3, `conflict: exit ${r.code}: ${r.err}`);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  assert.match(r.err, /another writer/);
+  const after = versionsOf();
+  for (const t of TABLES) assert.equal(after[t], before[t] + (t === 'songplays' ? 1 : 0), `conflict: ${t} versions`);
+  assert.equal(fs.readdirSync(path.join(lakeDir, '_songlake', 'star')).length, starsBefore, 'conflict: no star record');
+  console.log(`S3 conflict: ${r.err.trim()}`);
+  kp.srv.close();
 
   // s3rver ignores If-None-Match: refused
   s3rver = await proxy.startS3({ buckets: ['lake'] });
