@@ -22,6 +22,7 @@ On the bundled sample (71 song files, 30 log files):
 - SIGKILL (strace) at each of the six commit points (5 table versions, the
   star record): the next command (vacuum --dry-run) rolls back and every
   reader sees the previous star's rows in every table;
+- `format = delta` in --config makes the same Delta lake;
 - a format switch is refused (exit 2) both ways;
 - under mpirun -np 2 (when built with Open MPI): two runs, both versions
   read as the parquet builds, each table's version holding both ranks' files;
@@ -402,6 +403,17 @@ def main():
         check_inspect(lake, tmp, runs)
         check_stats(lake)
         check_pruning(lake, tmp)
+
+        # format = delta in the [songlake] section of --config
+        cfg = os.path.join(tmp, "dl.cfg")
+        with open(cfg, "w") as f:
+            f.write(f"[songlake]\nformat = delta\nsongs = {os.path.join(SAMPLE, 'song_data')}\n"
+                    f"logs = {logs_subset(tmp, 2)}\nout = {os.path.join(tmp, 'cfg-lake')}\n")
+        run([BIN, "build", "--quiet", "--config", cfg])
+        if not os.path.exists(os.path.join(tmp, "cfg-lake", "users", "_delta_log",
+                                           "00000000000000000000.json")):
+            fail("format = delta in --config did not make a Delta lake")
+        check_reads(os.path.join(tmp, "cfg-lake"), 0, expected(tmp, 2), "format = delta (config)")
 
         # format switches
         p = run([BIN, "build", "--quiet", "--out", lake], check=False)
