@@ -1,9 +1,10 @@
 """Spark (delta-spark) reads a songlake --format delta lake at every
 version, as delta-rs, polars and DuckDB do in tests/delta/delta_lake.py:
 - 12 delta runs into one lake, run k over the first k log files of the
-  sample; every table at every version (versionAsOf; 10 is a checkpoint, 11
-  replays past it) gives the rows of a --format parquet build of the same
-  inputs as Spark's own Parquet reader reads them;
+  sample; every table at versions 0, 9, 10 (a checkpoint) and 11 (replayed
+  past it) (versionAsOf) gives the rows of a --format parquet build of the
+  same inputs as Spark's own Parquet reader reads them (delta_lake.py in
+  tests/delta reads all 12 with the other readers);
 - the latest version through DESCRIBE HISTORY: 12 WRITE versions;
 - a copy of songs without the files that `duration >= X` skips by their
   stats answers that filter (Spark skipped them by the stats) with the
@@ -15,6 +16,7 @@ import urllib.parse
 
 TABLES = ["songplays", "users", "songs", "artists", "time"]
 RUNS = 12
+CHECKED = [0, 9, 10, 11]
 
 
 def canon_value(v):
@@ -46,10 +48,11 @@ def run(spark, ctx):
         logs = logs_subset(ctx, k)
         ctx.songlake("build", "--quiet", "--format", "delta", "--songs", songs, "--logs", logs,
                      "--out", lake)
-        plain[k - 1] = os.path.join(ctx.tmp, f"delta-parquet{k}")
-        ctx.songlake("build", "--quiet", "--songs", songs, "--logs", logs, "--out", plain[k - 1])
+        if k - 1 in CHECKED:
+            plain[k - 1] = os.path.join(ctx.tmp, f"delta-parquet{k}")
+            ctx.songlake("build", "--quiet", "--songs", songs, "--logs", logs, "--out", plain[k - 1])
     same = 0
-    for v in range(RUNS):
+    for v in CHECKED:
         for t in TABLES:
             exp_df = spark.read.parquet(os.path.join(plain[v], t))
             cols = exp_df.columns
@@ -59,8 +62,8 @@ def run(spark, ctx):
                 same += 1
             else:
                 ctx.fail(f"spark delta {t} version {v}: {len(got)} rows, parquet build {len(exp)}")
-    ctx.check(same == RUNS * len(TABLES),
-              f"spark: {same} of {RUNS * len(TABLES)} table versions equal to the parquet builds")
+    ctx.check(same == len(CHECKED) * len(TABLES),
+              f"spark: {same} of {len(CHECKED) * len(TABLES)} table versions equal to the parquet builds")
     hist = spark.sql(f"DESCRIBE HISTORY delta.`{os.path.join(lake, 'users')}`").collect()
     ctx.check(sorted(r["version"] for r in hist) == list(range(RUNS))
               and all(r["operation"] == "WRITE" for r in hist),
