@@ -30,6 +30,7 @@ typedef struct build_opts {
     size_t row_group_rows;
     bool quiet;    /* no summary on stdout */
     bool progress; /* a progress line on stderr (the leader's, with MPI) */
+    bool delta;    /* --format delta: Delta Lake tables (SPEC section 6) */
     io_config io;
 } build_opts;
 
@@ -67,5 +68,8 @@ int build_run(const build_opts *o, build_summary *summary, sl_err *err);
  * write (a usage error: exit 2). */
 #define BUILD_REFUSED (-2)
 #define BUILD_DEFAULT_REJECT_RATE 0.05
+/* build_run's result when another writer committed a Delta version first
+ * (--format delta): nothing more was committed (exit 3). */
+#define BUILD_CONFLICT (-3)
 
 #endif

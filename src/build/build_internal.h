@@ -25,6 +25,7 @@ typedef struct build_state {
     int rank, size;
     bool leader;
     bool refused;             /* a check before writing refused the run (exit 2) */
+    bool conflict;            /* delta: another writer took a version (exit 3) */
     bool failed_here;         /* err holds this rank's cause */
     bool reject_trip;         /* a reject limit failed the run: keep its rejects */
     uint64_t etl_max_rejects; /* the limit etl checks as it merges (MPI: none,

@@ -41,6 +41,7 @@ char *build_report_json(const build_state *s) {
     json_kv_str(&b, "out", o->out, true);
     json_kv_str(&b, "config", o->config, true);
     json_kv_str(&b, "compression", pq_codec_name(o->codec), true);
+    json_kv_str(&b, "format", o->delta ? "delta" : "parquet", true);
     sl_buf_printf(&b, ",\"sync\":%s", o->io.no_sync ? "false" : "true");
     sl_buf_printf(&b, ",\"threads\":%d,\"ranks\":%d", o->threads, s->size);
     if (o->max_rejects == UINT64_MAX)

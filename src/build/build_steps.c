@@ -84,15 +84,24 @@ int build_open(build_state *s, sl_err *err) {
         if (!s->store) return sl_err_prefix(err, "--out");
     }
     if (rc == 0 && s->leader && io_store_cleanup(s->store, err) < 0) return -1;
+    /* delta: format check, probe, rollback of an unfinished run (SPEC 6) */
+    if (rc == 0 && s->leader) rc = lake_prepare(s->store, &o->io, o->delta, err);
     if (rc == 0 && s->leader) rc = lake_check_owned(s->store, err);
     if (rc == LAKE_REFUSED) s->refused = true;
     if (rc) return -1;
+    if (o->delta) { /* Delta: names unique to the run, as Spark's */
+        free(s->part_prefix);
+        s->part_prefix = sl_sprintf("part-%05d-%s", s->rank, s->run_id);
+    }
     lake_opts lo = {.codec = o->codec,
                     .threads = o->threads,
                     .row_group_rows = o->row_group_rows,
                     .part_prefix = s->part_prefix,
                     .follower = !s->leader,
-                    .max_rejects_bytes = env_size("SONGLAKE_MAX_REJECTS_BYTES", 0)};
+                    .max_rejects_bytes = env_size("SONGLAKE_MAX_REJECTS_BYTES", 0),
+                    .delta = o->delta,
+                    .run_id = s->run_id,
+                    .io = &o->io};
     s->lk = lake_open(s->store, &lo, err);
     if (s->lk) sl_log(SL_LOG_DEBUG, "writing %s (run %s)", o->out, s->run_id);
     return s->lk ? 0 : -1;
@@ -272,6 +281,7 @@ int build_commit(build_state *s, sl_err *err) {
     int rc = lake_commit_tables(s->lk, err);
     s->pt.publish = sl_now() - t;
     s->pt.total = sl_now() - s->t0;
+    if (rc < 0 && lake_conflict(s->lk)) s->conflict = true; /* delta: another writer */
     if (rc < 0) return -1;
     sl_log(SL_LOG_DEBUG, "star committed in %.3f s", s->pt.publish);
     s->sum.rejects = lake_reject_count(s->lk);
@@ -351,7 +361,7 @@ int build_run(const build_opts *o, build_summary *summary, sl_err *err) {
     int rc = s.size > 1 ? build_drive_ranks(&s, err) : build_drive_local(&s, err);
     if (rc < 0 && s.size == 1) s.failed_here = true;
     if (summary) *summary = s.sum;
-    bool refused = s.refused;
+    bool refused = s.refused, conflict = s.conflict;
     build_end(&s, rc, err);
-    return rc < 0 ? (refused ? BUILD_REFUSED : -1) : 0;
+    return rc < 0 ? (refused ? BUILD_REFUSED : conflict ? BUILD_CONFLICT : -1) : 0;
 }

@@ -19,6 +19,7 @@ enum {
     O_OUT,
     O_THREADS,
     O_COMPRESSION,
+    O_FORMAT,
     O_MAX_REJECTS,
     O_MAX_REJECT_RATE,
     O_ROW_GROUP_ROWS,
@@ -47,6 +48,9 @@ static const cli_opt OPTS[] = {
      "worker threads (default: number of cores)"},
     {O_COMPRESSION, "compression", "CODEC", "compression", 0, "snappy zstd gzip none", NULL,
      "snappy (default, as Spark), zstd, gzip or none"},
+    {O_FORMAT, "format", "F", "format", 0, "parquet delta", NULL,
+     "parquet (default: plain Parquet tables) or delta (each table\n"
+     "also a Delta Lake table; `songlake vacuum` removes old files)"},
     {O_MAX_REJECTS, "max-rejects", "N", "max_rejects", 0, NULL, NULL,
      "fail the run when more than N records are rejected\n"
      "(default: unlimited; rejects go to <out>/_songlake/rejects.jsonl)"},
@@ -140,6 +144,10 @@ const char *build_opts_apply(void *ctx, const cli_opt *opt, const char *val) {
             r > 0 ? r : 1e-300; /* 0: any reject fails (0 in the struct = default) */
         break;
     }
+    case O_FORMAT:
+        if (strcmp(val, "parquet") && strcmp(val, "delta")) return "parquet or delta";
+        o->delta = !strcmp(val, "delta");
+        break;
     case O_MPI_TIMEOUT: {
         char *end;
         double v = strtod(val, &end);

@@ -23,7 +23,8 @@ int cmd_build(int argc, char **argv) {
         double t0 = sl_now();
         cli_build_on_interrupt();
         rc = build_run(&o.run, &sum, &err);
-        rc = rc == BUILD_REFUSED ? 2 : rc < 0 ? 1 : 0; /* refused before writing: usage */
+        /* refused before writing: usage; another Delta writer first: 3 */
+        rc = rc == BUILD_REFUSED ? 2 : rc == BUILD_CONFLICT ? 3 : rc < 0 ? 1 : 0;
         if (rc && err.msg[0]) cli_run_error(&CLI_CMD_BUILD, "%s", err.msg);
         if (!rc && !o.run.quiet && sum.rank == 0)
             cli_build_summary(stdout, &sum, &o.run, sl_now() - t0);

@@ -720,6 +720,12 @@ int cmd_inspect(int argc, char **argv) {
     for (int i = 0; rc < 0 && i < pos.n; i++) {
         io_list l = {0};
         sl_err err = {{0}};
+        /* a Delta table or lake (SPEC section 6): its versions */
+        int d = lake_inspect_delta(targets[i], &o.io, o.json, stdout, &err);
+        if (d <= 0) {
+            if (d < 0) status = cli_run_error(c, "%s", err.msg);
+            continue;
+        }
         if (io_list_inputs(targets[i], &o.io, &l, &err) < 0) {
             status = cli_run_error(c, "%s", err.msg);
             continue;

@@ -98,5 +98,6 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "load-postgres")) return cmd_load_postgres(argc - 1, argv + 1);
+    if (!strcmp(cmd, "vacuum")) return cmd_vacuum(argc - 1, argv + 1);
     return cli_usage_error(NULL, "unknown command '%s'; run 'songlake --help' for the list", cmd);
 }

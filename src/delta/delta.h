@@ -136,6 +136,10 @@ typedef struct delta_snapshot {
  * without _delta_log gives version -1 and no files. Errors name the file. */
 int delta_snapshot_load(const char *table_uri, const io_config *cfg, int64_t version,
                         delta_snapshot *out, sl_err *err);
+/* The same from every JSON commit, no checkpoint: history holds every
+ * version's commitInfo (for `inspect`). */
+int delta_snapshot_load_all(const char *table_uri, const io_config *cfg, int64_t version,
+                            delta_snapshot *out, sl_err *err);
 void delta_snapshot_free(delta_snapshot *s);
 /* The txn version recorded for app_id, or -1. */
 int64_t delta_snapshot_txn(const delta_snapshot *s, const char *app_id);

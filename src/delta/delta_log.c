@@ -585,6 +585,11 @@ int delta_snapshot_load(const char *table_uri, const io_config *cfg, int64_t ver
     return load(table_uri, cfg, version, true, out, err);
 }
 
+int delta_snapshot_load_all(const char *table_uri, const io_config *cfg, int64_t version,
+                            delta_snapshot *out, sl_err *err) {
+    return load(table_uri, cfg, version, false, out, err);
+}
+
 void delta_snapshot_free(delta_snapshot *s) {
     if (!s) return;
     sl_arena_free(&s->mem);

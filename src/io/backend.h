@@ -25,6 +25,8 @@ typedef struct io_backend {
     /* optional: io_store_writeback_start / _stop (on = start) */
     void (*store_writeback)(void *s, bool on);
     void *(*stage_begin)(void *s, const char *name, sl_err *err);
+    /* io_stage_begin_direct; commit/abort then act on the direct stage */
+    void *(*stage_begin_direct)(void *s, const char *name, sl_err *err);
     /* *final_name: relative path after commit, owned by the writer */
     void *(*stage_create)(void *st, const char *relpath, const char **final_name, sl_err *err);
     int (*writer_write)(void *w, const void *p, size_t n, sl_err *err);

@@ -285,6 +285,20 @@ io_stage *io_stage_begin(io_store *s, const char *name, sl_err *err) {
     return st;
 }
 
+io_stage *io_stage_begin_direct(io_store *s, const char *name, sl_err *err) {
+    if (!s->be->stage_begin_direct) {
+        unsupported(s->be, "writing Delta tables", err);
+        return NULL;
+    }
+    void *h = s->be->stage_begin_direct(s->h, name, err);
+    if (!h) return NULL;
+    io_stage *st = sl_calloc(1, sizeof *st);
+    st->be = s->be;
+    st->h = h;
+    st->store = s;
+    return st;
+}
+
 io_writer *io_stage_create(io_stage *st, const char *relpath, sl_err *err) {
     const char *final_name = NULL;
     void *h = st->be->stage_create(st->h, relpath, &final_name, err);

@@ -173,6 +173,12 @@ void io_store_writeback_stop(io_store *s);
 
 /* Starts writing table `name` (a directory under the root). */
 io_stage *io_stage_begin(io_store *s, const char *name, sl_err *err);
+/* Starts writing files straight into table `name` (Delta tables, SPEC
+ * section 6): each file is created at its final path, which must be free
+ * (callers give names unique to the run); commit makes them durable and
+ * does nothing else (no _SUCCESS, nothing replaced or deleted: the Delta
+ * log publishes them); abort removes the files this stage created. */
+io_stage *io_stage_begin_direct(io_store *s, const char *name, sl_err *err);
 /* Creates a file at relpath under the table, e.g.
  * "year=2018/month=11/part-00000.snappy.parquet". A backend that cannot
  * rename may insert the run id into the final name (see io_writer_name). */

@@ -281,6 +281,10 @@ typedef struct lstage {
     char *dir;  /* staged table directory */
     char *live; /* <root>/<name> */
     int dirfd;  /* dir, open: files are created relative to it (short path walks) */
+    /* io_stage_begin_direct: dir is the live table; the files created
+     * (paths, with s->mu) are what abort removes */
+    bool direct;
+    sl_vec created;
 } lstage;
 
 typedef struct lwriter {
@@ -514,8 +518,42 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     return st;
 }
 
+/* A Delta table's files go straight into the live directory under names
+ * unique to the run; its log, not a rename, publishes them. */
+static void *local_stage_begin_direct(void *h, const char *name, sl_err *err) {
+    lstore *s = h;
+    if (check_relpath(name, "table name", err) < 0) return NULL;
+    if (strchr(name, '/') || !strncmp(name, ".songlake", 9)) {
+        sl_err_set(err, "invalid table name '%s'", name);
+        return NULL;
+    }
+    lstage *st = sl_calloc(1, sizeof *st);
+    st->refs = 1;
+    st->s = s;
+    st->direct = true;
+    sl_vec_init(&st->created, sizeof(char *));
+    st->name = sl_strdup(name);
+    st->dir = path_join(s->root, name);
+    st->live = sl_strdup(st->dir);
+    st->dirfd = -1;
+    if (mkdir_p(st->dir, err) < 0) {
+        stage_unref(st);
+        return NULL;
+    }
+    st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (st->dirfd < 0) {
+        sl_err_errno(err, errno, "%s", st->dir);
+        stage_unref(st);
+        return NULL;
+    }
+    spread_subdirs(st->dirfd); /* as staged tables: see there */
+    return st;
+}
+
 static void stage_unref(lstage *st) {
     if (--st->refs > 0) return;
+    for (size_t i = 0; i < st->created.len; i++) free(SL_VEC_AT(&st->created, char *, i));
+    if (st->direct) sl_vec_free(&st->created);
     if (st->dirfd >= 0) close(st->dirfd);
     free(st->name);
     free(st->dir);
@@ -565,6 +603,11 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
         sl_err_errno(err, errno, "%s", path);
         free(path);
         return NULL;
+    }
+    if (st->direct) {
+        pthread_mutex_lock(&st->s->mu);
+        *(char **)sl_vec_push(&st->created) = sl_strdup(path);
+        pthread_mutex_unlock(&st->s->mu);
     }
     lwriter *w = sl_calloc(1, sizeof *w);
     w->st = st;
@@ -835,10 +878,26 @@ static int recover(lstore *s, bool remove, sl_err *err) {
     return rc;
 }
 
+static void local_stage_abort(void *h);
+
 static int local_stage_seal(void *h, const void *body, size_t n, const io_list *expect,
                             sl_err *err) {
     lstage *st = h;
     lstore *s = st->s;
+    if (st->direct) { /* durable, and not part of the store's commit: the
+                       * Delta log publishes these files */
+        int drc = 0;
+        if (st->refs > 1)
+            drc = sl_err_set(err, "%s: %d file(s) still being written at commit", st->dir,
+                             (int)st->refs - 1);
+        if (drc == 0 && !s->no_sync && syncfs(st->dirfd) < 0)
+            drc = sl_err_errno(err, errno, "syncfs %s", st->dir);
+        if (drc == 0)
+            stage_free(st);
+        else
+            local_stage_abort(st);
+        return drc;
+    }
     if (s->follower) { /* our files are closed; the leader commits them */
         stage_free(st);
         return 0;
@@ -970,6 +1029,12 @@ out:
 static void local_stage_abort(void *h) {
     lstage *st = h;
     sl_err e;
+    if (st->direct) { /* only what this stage created */
+        for (size_t i = 0; i < st->created.len; i++)
+            (void)unlink(SL_VEC_AT(&st->created, char *, i));
+        stage_free(st);
+        return;
+    }
     if (!st->s->follower && rm_tree(st->dir, &e) < 0) sl_log(SL_LOG_WARN, "%s", e.msg);
     stage_free(st);
 }
@@ -1168,6 +1233,7 @@ const io_backend io_local_backend = {
     .store_close = local_store_close,
     .store_writeback = local_store_writeback,
     .stage_begin = local_stage_begin,
+    .stage_begin_direct = local_stage_begin_direct,
     .stage_create = local_stage_create,
     .writer_write = local_writer_write,
     .writer_close = local_writer_close,

@@ -374,6 +374,7 @@ const io_backend io_s3_backend = {
     .store_uploads_aborted = s3_store_uploads_aborted,
     .store_close = s3_store_close,
     .stage_begin = s3_stage_begin,
+    .stage_begin_direct = s3_stage_begin_direct,
     .stage_create = s3_stage_create,
     .writer_write = s3_writer_write,
     .writer_close = s3_writer_close,

@@ -153,6 +153,7 @@ int s3_store_cleanup(void *s, sl_err *err);
 uint64_t s3_store_uploads_aborted(void *s);
 void s3_store_close(void *s);
 void *s3_stage_begin(void *s, const char *name, sl_err *err);
+void *s3_stage_begin_direct(void *s, const char *name, sl_err *err);
 void *s3_stage_create(void *st, const char *relpath, const char **final_name, sl_err *err);
 int s3_writer_write(void *w, const void *p, size_t n, sl_err *err);
 int s3_writer_close(void *w, uint64_t *bytes, sl_err *err);

@@ -48,6 +48,7 @@ struct s3_stage {
     bool put_failed;
     sl_err put_err;
     char *carry; /* a prefix the commit leaves alone (s3_stage_carry) */
+    bool direct; /* io_stage_begin_direct: files at their final keys, as named */
 };
 
 typedef struct s3_part {
@@ -342,6 +343,14 @@ void *s3_stage_begin(void *h, const char *name, sl_err *err) {
     return st;
 }
 
+/* A Delta table: files PUT at their final keys under the caller's names
+ * (unique to the run); sealing only waits for the uploads. */
+void *s3_stage_begin_direct(void *h, const char *name, sl_err *err) {
+    s3_stage *st = s3_stage_begin(h, name, err);
+    if (st) st->direct = true;
+    return st;
+}
+
 void *s3_stage_create(void *h, const char *relpath, const char **final_name, sl_err *err) {
     s3_stage *st = h;
     if (!*relpath || relpath[0] == '/' || strstr(relpath, "//"))
@@ -351,7 +360,11 @@ void *s3_stage_create(void *h, const char *relpath, const char **final_name, sl_
     const char *base = strrchr(relpath, '/');
     base = base ? base + 1 : relpath;
     char *fk;
-    if (!strncmp(base, "part-", 5)) {
+    if (st->direct) {
+        w->final_rel = sl_strdup(relpath);
+        fk = sl_sprintf("%s%s", st->prefix, relpath);
+        w->up_key = sl_strdup(fk);
+    } else if (!strncmp(base, "part-", 5)) {
         w->final_rel = s3_name_with_run(relpath, st->s->run_id);
         fk = sl_sprintf("%s%s", st->prefix, w->final_rel);
         w->up_key = sl_strdup(fk);
@@ -683,9 +696,10 @@ int s3_stage_seal(void *h, const void *body, size_t n, const io_list *expect, sl
         s3_stage_abort(st);
         return -1;
     }
-    if (s->follower) {
+    if (s->follower || st->direct) {
         /* every upload of this rank is complete: the leader commits them
-         * (they are in its manifest and carry this run's id) */
+         * (they are in its manifest and carry this run's id); a direct
+         * stage's files are published by the Delta log */
         stage_free(st);
         return 0;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "delta/delta.h"
 #include "lake/lake_internal.h"
 
 /* ---- schemas (SPEC section 2; partition columns are path-only) -------- */
@@ -50,6 +51,11 @@ static const struct {
     [LAKE_ARTISTS] = {"artists", ARTISTS_COLS, sizeof ARTISTS_COLS / sizeof ARTISTS_COLS[0]},
     [LAKE_TIME] = {"time", TIME_COLS, sizeof TIME_COLS / sizeof TIME_COLS[0]},
 };
+
+const pq_column_def *lake_table_cols(int table, size_t *ncols) {
+    *ncols = TABLES[table].ncols;
+    return TABLES[table].cols;
+}
 
 const char *lake_table_name(int table) {
     return table >= 0 && table < LAKE_NTABLES ? TABLES[table].name : "?";
@@ -156,6 +162,8 @@ static int part_open_seq(lake *lk, int table, part *p, const char *dir, uint32_t
     p->pw = pq_writer_open(TABLES[table].cols, TABLES[table].ncols, &lk->pqo, sink, err);
     if (!p->pw) return -1;
     colset_init(&p->cs, TABLES[table].cols, TABLES[table].ncols);
+    p->table = table;
+    p->want_stats = lk->opts.delta; /* delta */
     return 0;
 }
 
@@ -176,10 +184,20 @@ void lake_part_discard(part *p) {
 int lake_part_finish(part *p, closed_file *out, sl_err *err) {
     pq_file_info info;
     int rc = -1;
+    char *stats = NULL;
     if (colset_flush(&p->cs, p->pw, err) < 0) goto done;
     pq_writer *pw = p->pw;
     p->pw = NULL;
-    if (pq_writer_close(pw, &info, err) < 0) goto done;
+    if (p->want_stats) { /* delta: the add action's exact stats */
+        pq_file_stats fst;
+        if (pq_writer_close_stats(pw, &info, &fst, err) < 0) goto done;
+        sl_buf sb = {0};
+        delta_stats_json(TABLES[p->table].cols, &fst, info.rows, &sb);
+        sl_buf_putc(&sb, 0);
+        stats = (char *)sb.data;
+        pq_file_stats_free(&fst);
+    } else if (pq_writer_close(pw, &info, err) < 0)
+        goto done;
     char *name = sl_strdup(io_writer_name(p->iow));
     uint64_t bytes = 0;
     io_writer *iow = p->iow;
@@ -188,9 +206,11 @@ int lake_part_finish(part *p, closed_file *out, sl_err *err) {
         free(name);
         goto done;
     }
-    *out = (closed_file){name, info.rows, bytes};
+    *out = (closed_file){name, info.rows, bytes, stats};
+    stats = NULL;
     rc = 0;
 done:
+    free(stats);
     lake_part_discard(p);
     return rc;
 }
@@ -201,8 +221,15 @@ void lake_manifest_add(lake *lk, int table, closed_file *f) {
     if (ts->manifest.len) sl_buf_putc(&ts->manifest, ',');
     sl_buf_append(&ts->manifest, "{\"path\":", 8);
     sl_buf_json_str(&ts->manifest, f->name, strlen(f->name));
-    sl_buf_printf(&ts->manifest, ",\"rows\":%llu,\"bytes\":%llu}", (unsigned long long)f->rows,
+    sl_buf_printf(&ts->manifest, ",\"rows\":%llu,\"bytes\":%llu", (unsigned long long)f->rows,
                   (unsigned long long)f->bytes);
+    if (f->stats) { /* delta */
+        sl_buf_append(&ts->manifest, ",\"stats\":", 9);
+        sl_buf_json_str(&ts->manifest, f->stats, strlen(f->stats));
+        free(f->stats);
+        f->stats = NULL;
+    }
+    sl_buf_putc(&ts->manifest, '}');
     ts->stats.rows += f->rows;
     ts->stats.files++;
     ts->stats.bytes += f->bytes;
@@ -237,7 +264,8 @@ lake *lake_open(io_store *store, const lake_opts *opts, sl_err *err) {
     pthread_mutex_init(&lk->rej_mu, NULL);
     sl_map_init(&lk->sp_files);
     for (int t = 0; t < LAKE_NTABLES; t++) {
-        lk->t[t].stage = io_stage_begin(store, TABLES[t].name, err);
+        lk->t[t].stage = opts->delta ? io_stage_begin_direct(store, TABLES[t].name, err)
+                                     : io_stage_begin(store, TABLES[t].name, err);
         if (!lk->t[t].stage) goto fail;
     }
     lk->meta = io_stage_begin(store, "_songlake", err);
@@ -245,6 +273,7 @@ lake *lake_open(io_store *store, const lake_opts *opts, sl_err *err) {
     if (!opts->follower) {
         lk->rejects = io_stage_create(lk->meta, "rejects.jsonl", err);
         if (!lk->rejects) goto fail;
+        if (opts->delta && lake_delta_open(lk, err) < 0) goto fail;
     }
     return lk;
 fail:
@@ -279,6 +308,7 @@ void lake_free(lake *lk) {
     sl_buf_free(&lk->rej_mem);
     pthread_mutex_destroy(&lk->rej_mu);
     lake_reasons_free(lk);
+    lake_delta_free(lk);
     free(lk);
 }
 
@@ -506,6 +536,7 @@ static int manifest_expect(const sl_buf *body, io_list *out, sl_err *err) {
  * until lake_commit_report publishes the whole star at once. */
 int lake_commit_tables(lake *lk, sl_err *err) {
     if (lk->opts.follower) return follower_commit(lk, err);
+    if (lk->opts.delta) return lake_delta_commit_tables(lk, err); /* SPEC section 6 */
     if (lake_finish(lk, err) < 0) return -1;
     for (int t = 0; t < LAKE_NTABLES; t++) {
         table_state *ts = &lk->t[t];
@@ -535,6 +566,7 @@ int lake_commit_tables(lake *lk, sl_err *err) {
  * (io_store_commit), or none does. */
 int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err) {
     if (!lk->meta) return sl_err_set(err, "internal: _songlake already committed");
+    if (lk->opts.delta && lake_delta_keep_stars(lk, err) < 0) return -1; /* SPEC section 6 */
     if (io_stage_put(lk->meta, "report.json", report_json, n, err) < 0)
         return sl_err_prefix(err, "_songlake/report.json");
     /* the rejects of the last failed runs stay with the lake */

@@ -9,6 +9,8 @@
 #include "io/io.h"
 #include "parquet/parquet.h"
 
+#include <stdio.h>
+
 /* Row types, one per table, in SPEC column order. Strings are slices that
  * only need to live for the duration of the call that takes them. A null
  * string has ptr == NULL; null numbers use the has_ flags. */
@@ -80,6 +82,12 @@ typedef struct lake_opts {
     /* rejects.jsonl stops growing at this size (0 = 256 MiB); every reject
      * is still counted */
     uint64_t max_rejects_bytes;
+    /* --format delta (SPEC section 6): tables written in place as Delta
+     * tables (part_prefix must then be unique to the run), committed as one
+     * version each plus the star record. run_id names the run in the log. */
+    bool delta;
+    const char *run_id;
+    const io_config *io; /* for the Delta log (S3 settings) */
 } lake_opts;
 
 typedef struct lake_table_stats {
@@ -141,6 +149,37 @@ int lake_commit_tables(lake *lk, sl_err *err);
 /* (A follower's lake_commit_tables only completes its own files, waiting for
  * uploads, before the leader publishes them; it writes no _SUCCESS.) */
 int lake_commit_report(lake *lk, const char *report_json, size_t n, sl_err *err);
+/* ---- Delta lakes (lake_delta.c, SPEC section 6) ------------------------ */
+/* Before anything else on a lake, with its store open (locked): 0, -1, or
+ * LAKE_REFUSED (exit 2) for a lake not in this format or a store that
+ * cannot hold Delta tables. Checks the
+ * lake's format against `delta` (a Delta lake is never overwritten as plain
+ * Parquet, nor a Parquet lake as Delta), probes create-if-absent once (delta),
+ * and rolls back table versions that no star record names (RESTORE). */
+int lake_prepare(io_store *store, const io_config *cfg, bool delta, sl_err *err);
+/* After a failed lake_commit_tables: true when another writer took a
+ * version first (exit 3). */
+bool lake_conflict(const lake *lk);
+/* The versions the last star record names (-1 each, and *star -1, when the
+ * lake has none). */
+int lake_star_versions(const char *root, const io_config *cfg, int64_t *star,
+                       int64_t versions[LAKE_NTABLES], sl_err *err);
+/* The data files (paths relative to the table) of table `name` at the
+ * version the last star record names; *is_delta false (nothing else set)
+ * for a lake without star records. Free with lake_paths_free. */
+int lake_star_files(const char *root, const io_config *cfg, const char *name, bool *is_delta,
+                    char ***paths, size_t *n, sl_err *err);
+void lake_paths_free(char **paths, size_t n);
+/* songlake inspect of a Delta table directory or a Delta lake root: every
+ * version (operation, mode, run, files added and removed, rows, time) of
+ * each table and which the last star record names; as JSON with json.
+ * 1 (nothing printed) when uri is neither. */
+int lake_inspect_delta(const char *uri, const io_config *cfg, bool json, FILE *out, sl_err *err);
+/* songlake vacuum: deletes (or with dry_run lists on out) the files of
+ * every table that no version newer than retain_hours references. */
+int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool dry_run, FILE *out,
+                sl_err *err);
+
 /* Discards everything this run wrote; the previous lake is untouched. */
 void lake_abort(lake *lk);
 void lake_free(lake *lk);

@@ -130,7 +130,7 @@ int lake_write_songs(lake *lk, lake_song *rows, size_t n, sl_err *err) {
         if (rc == 0)
             lake_manifest_add(lk, LAKE_SONGS, &job.files[g]);
         else
-            free(job.files[g].name);
+            free(job.files[g].name), free(job.files[g].stats);
     }
     free(job.files);
     free(start);

@@ -61,6 +61,8 @@ typedef struct part {
     pq_writer *pw;
     colset cs;
     uint64_t rows;
+    int table;       /* delta: whose columns the stats are of */
+    bool want_stats; /* delta: the file's exact stats for its add action */
 } part;
 
 typedef struct table_state {
@@ -99,7 +101,8 @@ struct lake {
     sp_scratch sp_scratch;
     struct lake_spill *spill; /* rows of months whose file was closed */
     bool finished;
-    sl_buf rej_mem; /* follower: rejects lines until lake_take_rejects */
+    sl_buf rej_mem;           /* follower: rejects lines until lake_take_rejects */
+    struct lake_delta *delta; /* delta mode (lake_delta.c), else NULL */
 };
 
 void lake_reasons_count(lake *lk, const char *reason, size_t n, uint64_t count);
@@ -110,6 +113,7 @@ void lake_reasons_free(lake *lk);
 typedef struct closed_file {
     char *name;
     uint64_t rows, bytes;
+    char *stats; /* delta: the add action's stats JSON (malloc'd), else NULL */
 } closed_file;
 
 /* partition.c: "year=Y/month=M", the directory of a songplays or time row. */
@@ -135,5 +139,21 @@ int lake_spill_finish(lake *lk, sl_err *err);
 void lake_spill_free(lake *lk);
 void lake_part_discard(part *p);
 int lake_part_row_done(part *p, sl_err *err);
+
+/* ---- Delta tables (lake_delta.c, SPEC section 6) ------------------------ */
+/* The file columns of a table (partition columns are path-only). */
+const pq_column_def *lake_table_cols(int table, size_t *ncols);
+/* Replaces lake_commit_tables in delta mode: one version per table, then
+ * the star record. */
+int lake_delta_commit_tables(lake *lk, sl_err *err);
+/* Before _songlake is replaced: the star records go into its stage, so
+ * the new _songlake keeps them. */
+int lake_delta_keep_stars(lake *lk, sl_err *err);
+/* lake_open in delta mode: the tables' latest snapshots and the next star. */
+int lake_delta_open(lake *lk, sl_err *err);
+void lake_delta_free(lake *lk);
+/* <root>/<name> is a Delta table songlake made (its version 0's
+ * commitInfo.engineInfo says so): for lake_check_owned. */
+bool lake_delta_is_ours(const char *root, const io_config *cfg, const char *name);
 
 #endif

@@ -152,6 +152,7 @@ static int check_one(io_store *store, const char *name, sl_err *err) {
     }
     if (what == IO_TABLE_ABSENT || l.n == 0) goto done;
     bool meta = !strcmp(name, "_songlake");
+    if (!meta && lake_delta_is_ours(out, NULL, name)) goto done; /* SPEC 6: a Delta table */
     bool has_success = false;
     for (size_t i = 0; i < l.n; i++)
         if (!strcmp(l.files[i].uri, "_SUCCESS") && l.files[i].size != UINT64_MAX)

@@ -48,6 +48,25 @@ int pgl_open(const char *lake_uri, const pgs_table *def, const io_config *cfg, p
     sl_vec files;
     sl_vec_init(&files, sizeof(pgl_file));
     int rc = -1;
+    /* a Delta lake (SPEC section 6): the files of the version the last
+     * star record names */
+    char *root = sl_sprintf("%.*s", (int)ln, lake_uri), **dpaths = NULL;
+    size_t nd = 0;
+    bool delta = false;
+    int drc = lake_star_files(root, cfg, name, &delta, &dpaths, &nd, err);
+    free(root);
+    if (drc < 0) goto done;
+    if (delta) {
+        for (size_t i = 0; i < nd; i++) {
+            pgl_file *f = sl_vec_push(&files);
+            f->uri = sl_sprintf("%s/%s", table_uri, dpaths[i]);
+            f->rel = sl_strdup(dpaths[i]);
+            f->rows = UINT64_MAX;
+        }
+        lake_paths_free(dpaths, nd);
+        rc = 0;
+        goto done;
+    }
     if (io_read_raw(marker, cfg, &body, &exists, err) < 0) {
         sl_err_prefix(err, "reading %s", marker);
         goto done;

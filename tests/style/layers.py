@@ -116,7 +116,7 @@ def self_test():
             ("src/json/json_scan.c", '#include "etl/etl.h"\n', "upward"),
             ("src/etl/etl.c", '#include "sinks/sinks.h"\n', "sideways"),
             ("src/etl/etl.c", '#include "json/json_internal.h"\n', "private to json/"),
-            ("src/lake/lake.c", '#include "delta/delta.h"\n', "does not link sl_delta"),
+            ("src/etl/etl.c", '#include "delta/delta.h"\n', "does not link sl_delta"),
             ("src/etl/etl.c", '#include "etl_internal.h"\n', "name the folder"),
         ]
         failed = 0
