@@ -716,7 +716,7 @@ int cmd_inspect(int argc, char **argv) {
     }
     sl_vec tables;
     sl_vec_init(&tables, sizeof(itable *));
-    int status = 0;
+    int status = 0, ndelta = 0;
     for (int i = 0; rc < 0 && i < pos.n; i++) {
         io_list l = {0};
         sl_err err = {{0}};
@@ -724,6 +724,7 @@ int cmd_inspect(int argc, char **argv) {
         int d = lake_inspect_delta(targets[i], &o.io, o.json, stdout, &err);
         if (d <= 0) {
             if (d < 0) status = cli_run_error(c, "%s", err.msg);
+            ndelta++;
             continue;
         }
         if (io_list_inputs(targets[i], &o.io, &l, &err) < 0) {
@@ -745,7 +746,9 @@ int cmd_inspect(int argc, char **argv) {
         io_list_free(&l);
     }
     if (rc < 0) {
-        if (o.json) {
+        if (o.json && ndelta == pos.n) {
+            /* only Delta targets: their JSON is out already */
+        } else if (o.json) {
             sl_buf b = {0};
             sl_buf_printf(&b, "{\"tables\":[");
             for (size_t i = 0; i < tables.len; i++) {

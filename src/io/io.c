@@ -106,7 +106,8 @@ struct io_batch_reader {
 int io_open_regular(const char *path, sl_err *err) {
     errno = 0;
     int fd = sl_open_regular(path, err);
-    return fd < 0 && errno == ENOENT ? IO_ABSENT : fd;
+    return fd < 0 && (errno == ENOENT || errno == ENOTDIR) ? IO_ABSENT
+                                                           : fd; /* ENOTDIR: a file on the way */
 }
 
 io_batch_reader *io_batch_open(const io_list *files, const io_config *cfg, int lookahead,
