@@ -33,6 +33,9 @@ test('control bytes in names are escaped in messages; non-UTF-8 names reversibly
   const root = tmpdir('hostile-names');
   const logs = path.join(root, 'logs');
   fs.mkdirSync(logs);
+  // one good log beside the hostile one: a source with records and none
+  // accepted always fails the run (issue 15)
+  fs.copyFileSync(path.join(songsDir, '..', 'log_data', '2018', '11', '2018-11-01-events.json'), path.join(logs, 'a-good.json'));
   const bad = Buffer.concat([Buffer.from(logs + '/b'), Buffer.from([0xff]), Buffer.from('.json')]);
   fs.writeFileSync(bad, '{"page":"NextSong","userId":"1","ts":"x"}\n');
   const out = path.join(root, 'out');
@@ -55,6 +58,9 @@ test('rejects.jsonl: raw cut after escaping, total size capped', () => {
   const logs = path.join(root, 'logs');
   fs.mkdirSync(logs);
   // 20 MB of lines of \x01: each line a reject whose raw escapes 6:1
+  // one good log beside the hostile one: a source with records and none
+  // accepted always fails the run (issue 15)
+  fs.copyFileSync(path.join(songsDir, '..', 'log_data', '2018', '11', '2018-11-01-events.json'), path.join(logs, 'a-good.json'));
   fs.writeFileSync(path.join(logs, 'c.json'), Buffer.from(('\u0001'.repeat(100000) + '\n').repeat(200)));
   const run = (out, env) => {
     const r = buildLimited(['--songs', songsDir, '--logs', logs, '--out', out, '--no-sync'], { memMb: 1024, deadlineS: 120, env });

@@ -42,7 +42,7 @@ const endpoint = `http://127.0.0.1:${server.address().port}`;
 after(() => { for (const t of timers) clearInterval(t); server.closeAllConnections(); server.close(); });
 
 function run(out) {
-  return runLimitedAsync(['build', '--quiet', '--songs', songsDir, '--logs', 's3://bkt/logs/', '--out', out, '--no-sync',
+  return runLimitedAsync(['build', '--quiet', '--max-reject-rate', '1', '--songs', songsDir, '--logs', 's3://bkt/logs/', '--out', out, '--no-sync',
     '--endpoint-url', endpoint, '--no-sign-request', '--s3-timeout', '2', '--s3-max-retry-seconds', '5'],
   { memMb: 1024, deadlineS: 60 });
 }
