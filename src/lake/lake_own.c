@@ -129,7 +129,21 @@ static bool meta_own(const char *rel) {
 static bool run_leftover(const char *rel) {
     const char *b = strrchr(rel, '/');
     b = b ? b + 1 : rel;
-    return !strncmp(b, "part-", 5) && strstr(b, "Z-") != NULL;
+    if (strncmp(b, "part-", 5) != 0) return false;
+    /* a run id: YYYYMMDDTHHMMSSZ-xxxxxx (build_make_run_id) */
+    static const char shape[] = "ddddddddTddddddZ-hhhhhh";
+    for (const char *p = b; *p; p++) {
+        size_t i = 0;
+        for (; shape[i] && p[i]; i++) {
+            char c = p[i], k = shape[i];
+            bool ok = k == 'd'   ? (c >= '0' && c <= '9')
+                      : k == 'h' ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+                                 : c == k;
+            if (!ok) break;
+        }
+        if (!shape[i]) return true;
+    }
+    return false;
 }
 
 static int refuse(sl_err *err, const char *out, const char *name, const char *what) {
@@ -157,11 +171,15 @@ static int check_one(io_store *store, const char *name, sl_err *err) {
     for (size_t i = 0; i < l.n; i++)
         if (!strcmp(l.files[i].uri, "_SUCCESS") && l.files[i].size != UINT64_MAX)
             has_success = true;
-    if (!has_success && meta) { /* only the rejects a failed first run kept */
+    if (!has_success) { /* only what songlake leaves before a first publish */
         bool all_own = true;
-        for (size_t i = 0; i < l.n; i++)
-            if (strncmp(l.files[i].uri, "failed/", 7) != 0 || l.files[i].size == UINT64_MAX)
-                all_own = false;
+        for (size_t i = 0; i < l.n; i++) {
+            const char *rel = l.files[i].uri;
+            /* _songlake: the rejects a failed run kept; a table on S3: part
+             * files of a killed run (their names carry its run id) */
+            bool own = meta ? !strncmp(rel, "failed/", 7) : run_leftover(rel);
+            if (!own || l.files[i].size == UINT64_MAX) all_own = false;
+        }
         if (all_own) goto done;
     }
     if (!has_success) {
