@@ -475,6 +475,20 @@ static void local_store_close(void *h) {
 /* ---- stages ----------------------------------------------------------- */
 static void stage_unref(lstage *st);
 
+/* Opens the stage's table directory (files are created relative to it)
+ * and marks it the top of a hierarchy (spread_subdirs); frees st on
+ * failure. */
+static lstage *stage_open_dir(lstage *st, sl_err *err) {
+    st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (st->dirfd < 0) {
+        sl_err_errno(err, errno, "%s", st->dir);
+        stage_unref(st);
+        return NULL;
+    }
+    spread_subdirs(st->dirfd);
+    return st;
+}
+
 static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     lstore *s = h;
     if (check_relpath(name, "table name", err) < 0) return NULL;
@@ -508,14 +522,7 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
         stage_unref(st);
         return NULL;
     }
-    st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (st->dirfd < 0) {
-        sl_err_errno(err, errno, "%s", st->dir);
-        stage_unref(st);
-        return NULL;
-    }
-    spread_subdirs(st->dirfd);
-    return st;
+    return stage_open_dir(st, err);
 }
 
 /* A Delta table's files go straight into the live directory under names
@@ -540,14 +547,7 @@ static void *local_stage_begin_direct(void *h, const char *name, sl_err *err) {
         stage_unref(st);
         return NULL;
     }
-    st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (st->dirfd < 0) {
-        sl_err_errno(err, errno, "%s", st->dir);
-        stage_unref(st);
-        return NULL;
-    }
-    spread_subdirs(st->dirfd); /* as staged tables: see there */
-    return st;
+    return stage_open_dir(st, err);
 }
 
 static void stage_unref(lstage *st) {
