@@ -531,6 +531,17 @@ double sl_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+int64_t sl_epoch_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *sl_path_join(const char *dir, const char *rel) {
+    size_t n = strlen(dir);
+    return sl_sprintf("%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", rel);
+}
+
 /* ---- files ----------------------------------------------------------- */
 void sl_escape_name(sl_buf *out, const char *name) {
     const uint8_t *p = (const uint8_t *)name;

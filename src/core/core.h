@@ -139,7 +139,11 @@ void sl_parallel_for(size_t n, int threads, sl_task_fn fn, void *ctx);
 int sl_cpu_count(void);
 
 /* ---- time ------------------------------------------------------------ */
-double sl_now(void); /* monotonic seconds */
+double sl_now(void);       /* monotonic seconds */
+int64_t sl_epoch_ms(void); /* wall clock, milliseconds since 1970 (UTC) */
+
+/* "dir/rel", with no doubled '/' when dir ends in one (malloc'd). */
+char *sl_path_join(const char *dir, const char *rel);
 
 /* ---- misc ------------------------------------------------------------ */
 /* Opens a local file read-only without blocking and checks, on the opened

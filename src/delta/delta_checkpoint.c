@@ -86,17 +86,6 @@ static void empty_map(pq_tree_writer *w) {
     pq_tree_end(w);
 }
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *join(const char *table, const char *rel) {
-    size_t n = strlen(table);
-    return sl_sprintf("%s%s%s", table, n && table[n - 1] == '/' ? "" : "/", rel);
-}
-
 int delta_checkpoint_write(const char *table_uri, const io_config *cfg, const delta_snapshot *s,
                            sl_err *err) {
     if (s->version < 0) return sl_err_set(err, "%s: no version to checkpoint", table_uri);
@@ -150,7 +139,7 @@ int delta_checkpoint_write(const char *table_uri, const io_config *cfg, const de
         rc = pq_tree_row_end(w, err), rows++;
         sl_buf_free(&enc);
     }
-    int64_t expired = now_ms() - DELTA_TOMBSTONE_RETENTION_MS;
+    int64_t expired = sl_epoch_ms() - DELTA_TOMBSTONE_RETENTION_MS;
     for (size_t i = 0; rc == 0 && i < s->ntombstones; i++) {
         const delta_tombstone *t = &s->tombstones[i];
         if (t->deletion_timestamp < expired) continue;
@@ -178,7 +167,7 @@ int delta_checkpoint_write(const char *table_uri, const io_config *cfg, const de
     }
     char rel[64];
     delta_log_name(s->version, ".checkpoint.parquet", rel);
-    char *uri = join(table_uri, rel);
+    char *uri = sl_path_join(table_uri, rel);
     rc = io_put_replace(uri, cfg, file.data, file.len, err);
     free(uri);
     if (rc == 0) {
@@ -186,7 +175,7 @@ int delta_checkpoint_write(const char *table_uri, const io_config *cfg, const de
         sl_buf_printf(&last,
                       "{\"version\":%lld,\"size\":%llu,\"sizeInBytes\":%zu,\"numOfAddFiles\":%zu}",
                       (long long)s->version, (unsigned long long)rows, file.len, s->nfiles);
-        char *luri = join(table_uri, "_delta_log/_last_checkpoint");
+        char *luri = sl_path_join(table_uri, "_delta_log/_last_checkpoint");
         rc = io_put_replace(luri, cfg, last.data, last.len, err);
         free(luri);
         sl_buf_free(&last);

@@ -382,11 +382,6 @@ static int resolve_partition_values(delta_replay *r, scanners *sc, sl_err *err) 
 
 /* ---- listing and loading -------------------------------------------------- */
 
-static char *join(const char *table, const char *rel) {
-    size_t n = strlen(table);
-    return sl_sprintf("%s%s%s", table, n && table[n - 1] == '/' ? "" : "/", rel);
-}
-
 /* Versions of N.json and N.checkpoint.parquet under _delta_log (sorted). */
 typedef struct log_list {
     int64_t *commits, *checkpoints;
@@ -409,12 +404,12 @@ static bool parse_name(const char *name, const char *suffix, int64_t *v) {
 static int list_log(const char *table, const io_config *cfg, log_list *l, bool *none, sl_err *err) {
     memset(l, 0, sizeof *l);
     *none = false;
-    char *dir = join(table, "_delta_log");
+    char *dir = sl_path_join(table, "_delta_log");
     io_list files = {0};
     sl_err lerr;
     if (io_list_inputs(dir, cfg, &files, &lerr) < 0) {
         /* no log at all is a table not yet made; anything else is an error */
-        char *first = join(table, "_delta_log/00000000000000000000.json");
+        char *first = sl_path_join(table, "_delta_log/00000000000000000000.json");
         sl_buf b = {0};
         bool exists = true;
         int rc = io_read_raw(first, cfg, &b, &exists, err);
@@ -508,7 +503,7 @@ static int load(const char *table, const io_config *cfg, int64_t version, bool u
     if (cp >= 0) {
         char rel[64];
         delta_log_name(cp, ".checkpoint.parquet", rel);
-        char *uri = join(table, rel);
+        char *uri = sl_path_join(table, rel);
         bool exists;
         rc = io_read_raw(uri, cfg, &b, &exists, err);
         if (rc == 0 && !exists) rc = sl_err_set(err, "%s: gone while reading the log", uri);
@@ -521,7 +516,7 @@ static int load(const char *table, const io_config *cfg, int64_t version, bool u
     for (int64_t v = cp + 1; rc == 0 && v <= version; v++) {
         char rel[64];
         delta_log_name(v, ".json", rel);
-        char *uri = join(table, rel);
+        char *uri = sl_path_join(table, rel);
         bool exists;
         rc = io_read_raw(uri, cfg, &b, &exists, err);
         if (rc == 0 && !exists) rc = sl_err_set(err, "%s: gone while reading the log", uri);

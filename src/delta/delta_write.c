@@ -188,12 +188,6 @@ void delta_stats_json(const pq_column_def *cols, const pq_file_stats *st, uint64
 
 /* ---- a version ---------------------------------------------------------- */
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void put_key(sl_buf *b, const char *k) {
     sl_buf_json_str(b, k, strlen(k));
     sl_buf_putc(b, ':');
@@ -270,7 +264,7 @@ static void remove_json(sl_buf *b, const delta_snapshot *prev, const delta_file 
 int delta_commit_json(const delta_schema *schema, const delta_snapshot *prev, const delta_commit *c,
                       sl_buf *out, sl_err *err) {
     int64_t version = prev->version + 1;
-    int64_t ts = c->timestamp ? c->timestamp : now_ms();
+    int64_t ts = c->timestamp ? c->timestamp : sl_epoch_ms();
     const char *op = c->operation ? c->operation : "WRITE";
     bool restore = !strcmp(op, "RESTORE");
     /* the partition columns: version 0's from the schema, later ones the table's */

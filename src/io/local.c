@@ -297,11 +297,6 @@ typedef struct lwriter {
     uint64_t bytes;
 } lwriter;
 
-static char *path_join(const char *a, const char *b) {
-    size_t n = strlen(a);
-    return sl_sprintf("%s%s%s", a, n && a[n - 1] == '/' ? "" : "/", b);
-}
-
 static void *local_store_open(const char *uri, const io_config *cfg, const char *run_id,
                               sl_err *err) {
     if (!run_id || !*run_id || strchr(run_id, '/') || run_id[0] == '.') {
@@ -322,8 +317,8 @@ static void *local_store_open(const char *uri, const io_config *cfg, const char 
     pthread_cond_init(&s->wb_cv, &ca);
     pthread_condattr_destroy(&ca);
     s->staging_name = sl_sprintf(STAGING_PREFIX "%s", run_id);
-    s->staging = path_join(s->root, s->staging_name);
-    char *lock = path_join(s->root, LOCK_NAME);
+    s->staging = sl_path_join(s->root, s->staging_name);
+    char *lock = sl_path_join(s->root, LOCK_NAME);
     if (mkdir_p(s->root, err) < 0) goto fail;
     if (cfg && cfg->stage_follower) { /* the leader holds the lock */
         s->follower = true;
@@ -378,7 +373,7 @@ static int restore_aside(lstore *s, const char *leftover, sl_err *err) {
         if (strncmp(de->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) != 0) continue;
         const char *t = de->d_name + strlen(OLD_PREFIX);
         if (!*t) continue;
-        char *live = path_join(s->root, t), *aside = path_join(leftover, de->d_name);
+        char *live = sl_path_join(s->root, t), *aside = sl_path_join(leftover, de->d_name);
         struct stat st;
         if (lstat(live, &st) < 0 && errno == ENOENT) {
             if (rename(aside, live) < 0)
@@ -512,8 +507,8 @@ static void *local_stage_begin(void *h, const char *name, sl_err *err) {
     st->dirfd = -1;
     st->s = s;
     st->name = sl_strdup(name);
-    st->dir = path_join(s->staging, name);
-    st->live = path_join(s->root, name);
+    st->dir = sl_path_join(s->staging, name);
+    st->live = sl_path_join(s->root, name);
     if (mkdir(st->dir, 0755) < 0 && !(errno == EEXIST && s->follower)) {
         if (errno == EEXIST)
             sl_err_set(err, "%s: table '%s' is already being written by this run", st->dir, name);
@@ -540,7 +535,7 @@ static void *local_stage_begin_direct(void *h, const char *name, sl_err *err) {
     st->direct = true;
     sl_vec_init(&st->created, sizeof(char *));
     st->name = sl_strdup(name);
-    st->dir = path_join(s->root, name);
+    st->dir = sl_path_join(s->root, name);
     st->live = sl_strdup(st->dir);
     st->dirfd = -1;
     if (mkdir_p(st->dir, err) < 0) {
@@ -574,7 +569,7 @@ static void *local_stage_create(void *h, const char *relpath, const char **final
         sl_err_set(err, "%s: '%s': _SUCCESS is written by commit", st->name, relpath);
         return NULL;
     }
-    char *path = path_join(st->dir, relpath);
+    char *path = sl_path_join(st->dir, relpath);
     /* A file in a partition directory is nearly always its first (lake
      * writes one file per partition): mkdir first saves the failed open.
      * Both go relative to the table directory, so the kernel walks only
@@ -706,7 +701,7 @@ static void commit_ents_free(commit_ent *e, size_t n) {
 static int commit_read(const char *staging, commit_ent **out, size_t *n, sl_err *err) {
     *out = NULL;
     *n = 0;
-    char *p = path_join(staging, COMMIT_NAME);
+    char *p = sl_path_join(staging, COMMIT_NAME);
     sl_buf b = {0};
     bool exists;
     int rc = local_read_raw(p, NULL, &b, &exists, err);
@@ -747,7 +742,7 @@ static uint64_t ino_of(const char *path) {
  * renamed into an empty place, 3 live moved aside to <staging>/.old-<name>
  * then renamed. */
 static int swap_in(lstore *s, const char *staging, const char *name, int *how, sl_err *err) {
-    char *dir = path_join(staging, name), *live = path_join(s->root, name);
+    char *dir = sl_path_join(staging, name), *live = sl_path_join(s->root, name);
     char *old = sl_sprintf("%s/" OLD_PREFIX "%s", staging, name);
     int rc = 0;
     errno = EINVAL;
@@ -783,7 +778,7 @@ static int swap_in(lstore *s, const char *staging, const char *name, int *how, s
 
 /* Undoes swap_in. */
 static int swap_out(lstore *s, const char *staging, const char *name, int how, sl_err *err) {
-    char *dir = path_join(staging, name), *live = path_join(s->root, name);
+    char *dir = sl_path_join(staging, name), *live = sl_path_join(s->root, name);
     char *old = sl_sprintf("%s/" OLD_PREFIX "%s", staging, name);
     int rc = 0;
     if (how == 1) {
@@ -801,7 +796,7 @@ static int swap_out(lstore *s, const char *staging, const char *name, int how, s
 
 static int write_durable(lstore *s, const char *dir, const char *name, const void *p, size_t n,
                          sl_err *err) {
-    char *tmp = sl_sprintf("%s/%s.tmp", dir, name), *fin = path_join(dir, name);
+    char *tmp = sl_sprintf("%s/%s.tmp", dir, name), *fin = sl_path_join(dir, name);
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) rc = sl_err_errno(err, errno, "%s", tmp);
@@ -820,11 +815,11 @@ static int roll_forward(lstore *s, const char *staging, const commit_ent *ents, 
                         sl_err *err) {
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char *live = path_join(s->root, ents[i].name);
+        char *live = sl_path_join(s->root, ents[i].name);
         uint64_t li = ino_of(live);
         free(live);
         if (li == ents[i].ino) continue; /* already swapped in */
-        char *dir = path_join(staging, ents[i].name);
+        char *dir = sl_path_join(staging, ents[i].name);
         uint64_t di = ino_of(dir);
         free(dir);
         if (di != ents[i].ino) {
@@ -839,7 +834,7 @@ static int roll_forward(lstore *s, const char *staging, const commit_ent *ents, 
     }
     if (rc == 0 && !s->no_sync) rc = fsync_path(s->root, err);
     if (rc == 0) {
-        char *c = path_join(staging, COMMIT_NAME);
+        char *c = sl_path_join(staging, COMMIT_NAME);
         if (unlink(c) < 0 && errno != ENOENT) rc = sl_err_errno(err, errno, "%s", c);
         free(c);
         sl_log(SL_LOG_WARN, "%s: completed the publish of a run that was killed while publishing",
@@ -859,7 +854,7 @@ static int recover(lstore *s, bool remove, sl_err *err) {
     while (rc == 0 && (de = readdir(d)) != NULL) {
         if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0) continue;
         if (s->staging_name && !strcmp(de->d_name, s->staging_name)) continue;
-        char *p = path_join(s->root, de->d_name);
+        char *p = sl_path_join(s->root, de->d_name);
         commit_ent *ents;
         size_t n;
         rc = commit_read(p, &ents, &n, err);
@@ -915,7 +910,7 @@ static int local_stage_seal(void *h, const void *body, size_t n, const io_list *
             rc = sl_err_set(err, "%s/%s: %llu bytes, but the manifest records %llu", st->dir,
                             f->uri, (unsigned long long)sb.st_size, (unsigned long long)f->size);
     }
-    char *success = path_join(st->dir, "_SUCCESS");
+    char *success = sl_path_join(st->dir, "_SUCCESS");
     if (rc == 0) rc = write_file(success, body, n, err);
     free(success);
     if (rc < 0) {
@@ -994,7 +989,7 @@ static int local_store_commit(void *h, sl_err *err) {
         bool back = !s->keep_staging;
         for (size_t i = done; back && i-- > 0;)
             if (swap_out(s, s->staging, s->sealed[i]->name, how[i], &e2) < 0) back = false;
-        char *c = path_join(s->staging, COMMIT_NAME);
+        char *c = sl_path_join(s->staging, COMMIT_NAME);
         if (back && unlink(c) == 0) {
             if (!s->no_sync) (void)fsync_path(s->root, &e2);
         } else {
@@ -1010,7 +1005,7 @@ static int local_store_commit(void *h, sl_err *err) {
     }
     /* published; a record left behind (unlink failed) is harmless: the next
      * command finds every table already swapped in and removes it */
-    char *c = path_join(s->staging, COMMIT_NAME);
+    char *c = sl_path_join(s->staging, COMMIT_NAME);
     if (unlink(c) < 0) {
         sl_log(SL_LOG_WARN, "%s: %s (the next run removes it)", c, strerror(errno));
         s->keep_staging = true;
@@ -1045,7 +1040,7 @@ static int local_stage_keep(void *h, const char *rel, const char *dest, sl_err *
     if (st->s->follower) return 0;
     if (check_relpath(rel, "file path", err) < 0 || check_relpath(dest, "file path", err) < 0)
         return -1;
-    char *from = path_join(st->dir, rel), *to = path_join(st->live, dest);
+    char *from = sl_path_join(st->dir, rel), *to = sl_path_join(st->live, dest);
     char *dir = sl_strdup(to);
     *strrchr(dir, '/') = 0;
     int rc = mkdir_p(dir, err);
@@ -1065,7 +1060,7 @@ static int local_stage_carry(void *h, const char *dir, size_t keep, sl_err *err)
     lstage *st = h;
     if (st->s->follower || check_relpath(dir, "directory", err) < 0)
         return st->s->follower ? 0 : -1;
-    char *src = path_join(st->live, dir);
+    char *src = sl_path_join(st->live, dir);
     DIR *d = opendir(src);
     if (!d) {
         free(src);
@@ -1139,7 +1134,7 @@ static void tree_walk(int dfd, const char *rel, io_list *out, size_t *cap, int d
 
 static int local_list_table(void *h, const char *name, io_list *out, int *what, sl_err *err) {
     lstore *s = h;
-    char *p = path_join(s->root, name);
+    char *p = sl_path_join(s->root, name);
     struct stat sb;
     int rc = 0;
     if (lstat(p, &sb) < 0) {

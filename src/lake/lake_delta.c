@@ -73,19 +73,8 @@ struct lake_delta {
     bool conflict;
 };
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *join(const char *root, const char *rel) {
-    size_t n = strlen(root);
-    return sl_sprintf("%s%s%s", root, n && root[n - 1] == '/' ? "" : "/", rel);
-}
-
 static char *table_uri(const char *root, int t) {
-    return join(root, lake_table_name(t));
+    return sl_path_join(root, lake_table_name(t));
 }
 
 static bool exists(const char *uri, const io_config *cfg, sl_err *err, int *rc) {
@@ -113,12 +102,12 @@ static int list_stars(const char *root, const io_config *cfg, int64_t **out, siz
                       sl_err *err) {
     *out = NULL;
     *n = 0;
-    char *dir = join(root, "_songlake/star");
+    char *dir = sl_path_join(root, "_songlake/star");
     io_list l = {0};
     sl_err lerr;
     if (io_list_inputs(dir, cfg, &l, &lerr) < 0) {
         /* nothing there is a lake without stars; anything else an error */
-        char *first = join(dir, "00000000000000000000.json");
+        char *first = sl_path_join(dir, "00000000000000000000.json");
         int rc;
         bool ex = exists(first, cfg, err, &rc);
         free(first);
@@ -142,7 +131,7 @@ static int list_stars(const char *root, const io_config *cfg, int64_t **out, siz
 static char *star_uri(const char *root, int64_t n) {
     char rel[64];
     snprintf(rel, sizeof rel, "_songlake/star/%020lld.json", (long long)n);
-    return join(root, rel);
+    return sl_path_join(root, rel);
 }
 
 int lake_star_versions(const char *root, const io_config *cfg, int64_t *star,
@@ -191,8 +180,8 @@ static int is_delta_lake(const char *root, const io_config *cfg, bool *delta, bo
     int rc = 0;
     for (int t = 0; t < LAKE_NTABLES && rc == 0; t++) {
         char *tu = table_uri(root, t);
-        char *log0 = join(tu, "_delta_log/00000000000000000000.json");
-        char *succ = join(tu, "_SUCCESS");
+        char *log0 = sl_path_join(tu, "_delta_log/00000000000000000000.json");
+        char *succ = sl_path_join(tu, "_SUCCESS");
         if (exists(log0, cfg, err, &rc)) *delta = true;
         if (rc == 0 && exists(succ, cfg, err, &rc)) *parquet = true;
         free(log0), free(succ), free(tu);
@@ -287,8 +276,8 @@ int lake_prepare(io_store *store, const io_config *cfg, bool delta, sl_err *err)
 }
 
 bool lake_delta_is_ours(const char *root, const io_config *cfg, const char *name) {
-    char *tu = join(root, name);
-    char *log0 = join(tu, "_delta_log/00000000000000000000.json");
+    char *tu = sl_path_join(root, name);
+    char *log0 = sl_path_join(tu, "_delta_log/00000000000000000000.json");
     sl_buf b = {0};
     bool ex = false;
     sl_err e;
@@ -542,7 +531,7 @@ int lake_delta_commit_tables(lake *lk, sl_err *err) {
             return sl_err_prefix(err, "writing %s", lake_table_name(t));
     }
     /* 2. one version per table */
-    int64_t ts = now_ms(), v[LAKE_NTABLES];
+    int64_t ts = sl_epoch_ms(), v[LAKE_NTABLES];
     for (int t = 0; t < LAKE_NTABLES; t++) {
         if (commit_table(lk, t, ts, &v[t], err) < 0) {
             if (ld->conflict) {
@@ -703,7 +692,7 @@ int lake_inspect_delta(const char *uri, const io_config *cfg, bool json, FILE *o
     size_t n = strlen(uri);
     while (n > 1 && uri[n - 1] == '/') n--;
     char *root = sl_strndup(uri, n);
-    char *log0 = join(root, "_delta_log/00000000000000000000.json");
+    char *log0 = sl_path_join(root, "_delta_log/00000000000000000000.json");
     int rc;
     sl_err probe;
     bool table = exists(log0, cfg, &probe, &rc);
@@ -807,7 +796,7 @@ static int orphans(const char *tu, const io_config *cfg, int64_t cut, sl_vec *ou
 int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool dry_run, FILE *out,
                 sl_err *err) {
     const char *root = io_store_uri(store);
-    int64_t now = now_ms(), retain = (int64_t)(retain_hours * 3600.0 * 1000.0);
+    int64_t now = sl_epoch_ms(), retain = (int64_t)(retain_hours * 3600.0 * 1000.0);
     size_t total = 0, norphans = 0;
     for (int t = 0; t < LAKE_NTABLES; t++) {
         char *tu = table_uri(root, t);
@@ -819,7 +808,7 @@ int lake_vacuum(io_store *store, const io_config *cfg, double retain_hours, bool
         if (rc == 0) rc = orphans(tu, cfg, now - retain, &orph, err);
         for (size_t i = 0; rc == 0 && i < n + orph.len; i++) {
             const char *rel = i < n ? paths[i] : SL_VEC_AT(&orph, char *, i - n);
-            char *u = join(tu, rel);
+            char *u = sl_path_join(tu, rel);
             if (out)
                 fprintf(out, "%s%s/%s%s\n", dry_run ? "would delete " : "deleted ",
                         lake_table_name(t), rel, i < n ? "" : " (no version names it)");
